@@ -1,0 +1,82 @@
+// The seed example: each task is an integer n in 0..10000, each result the line
+// "n * n = r".
+
+#include <cstring>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "taskfarm/cli.hpp"
+#include "taskfarm/job.hpp"
+#include "taskfarm/random.hpp"
+#include "taskfarm/text.hpp"
+
+namespace taskfarm {
+namespace {
+
+constexpr std::int64_t max_value = 10000;
+
+std::int64_t decode(std::string_view payload) {
+  std::int64_t n;
+  if (payload.size() != sizeof n) throw std::runtime_error("malformed square task");
+  std::memcpy(&n, payload.data(), sizeof n);
+  return n;
+}
+
+class SquareSource final : public TaskSource {
+ public:
+  SquareSource(std::uint64_t count, std::uint64_t seed) : count_(count), seed_(seed) {}
+  std::optional<std::uint64_t> size() const override { return count_; }
+  bool next(std::string& payload) override {
+    if (next_ == count_) return false;
+    const auto n = static_cast<std::int64_t>(random_at(seed_, next_++) % (max_value + 1));
+    payload.assign(reinterpret_cast<const char*>(&n), sizeof n);
+    return true;
+  }
+
+ private:
+  std::uint64_t count_;
+  std::uint64_t seed_;
+  std::uint64_t next_ = 0;
+};
+
+class SquareJob final : public Job {
+ public:
+  void add_options(CLI::App& command) override {
+    command.add_option("--tasks", tasks_, "Number of tasks")
+        ->check(non_negative_integer())
+        ->capture_default_str();
+    command.add_option("--seed", seed_, "Random seed (default: a fresh one, shown in the report)");
+  }
+  void check_options() override {
+    if (!seed_) seed_ = fresh_seed();
+  }
+  std::unique_ptr<TaskSource> open_source() override {
+    return std::make_unique<SquareSource>(static_cast<std::uint64_t>(tasks_), *seed_);
+  }
+  std::string describe(std::string_view payload) const override {
+    return std::to_string(decode(payload));
+  }
+  void run(const TaskView& task, std::string& out) override {
+    const std::int64_t n = decode(task.payload);
+    if (narrating()) narrate("run task " + std::to_string(n) + " * " + std::to_string(n) + "...");
+    append_decimal(out, n);
+    out.append(" * ");
+    append_decimal(out, n);
+    out.append(" = ");
+    append_decimal(out, n * n);
+    out.push_back('\n');
+  }
+  nlohmann::json parameters() const override { return {{"tasks", tasks_}, {"seed", *seed_}}; }
+
+ private:
+  std::int64_t tasks_ = 10;
+  std::optional<std::uint64_t> seed_;
+};
+
+}  // namespace
+
+TASKFARM_REGISTER_JOB(SquareJob, "square", "Square random integers in 0..10000 (the seed example)");
+
+}  // namespace taskfarm

@@ -1,0 +1,3 @@
+#include "taskfarm/app.hpp"
+
+int main(int argc, char** argv) { return taskfarm::run_program(argc, argv); }

@@ -1,0 +1,131 @@
+#include "taskfarm/cli.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "taskfarm/version.hpp"
+
+namespace taskfarm {
+
+namespace {
+
+std::string job_names() {
+  std::string names;
+  for (const auto& e : registered_jobs()) names += (names.empty() ? "" : ", ") + e.name;
+  return names;
+}
+
+BatchPolicy parse_batch(const std::string& text) {
+  BatchPolicy policy;
+  if (text == "auto") return policy;
+  std::uint32_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n == 0)
+    throw UsageError("--batch: expected 'auto' or a positive integer, got '" + text + "'");
+  policy.fixed = n;
+  return policy;
+}
+
+/// Words CLI11 could not place: an unknown job, an unknown option, or a stray value.
+std::string explain_extras(const std::vector<std::string>& extras, const CLI::App* job) {
+  const std::string& word = extras.front();
+  if (job == nullptr && !word.empty() && word[0] != '-')
+    return "unknown job '" + word + "' (jobs: " + job_names() + ")";
+  const std::string where = job ? " for job " + job->get_name() : "";
+  const std::string help = job ? "taskfarm " + job->get_name() + " --help" : "taskfarm --help";
+  if (!word.empty() && word[0] == '-') return "unknown option '" + word + "'" + where + " (see " + help + ")";
+  return "unexpected argument '" + word + "'" + where + " (see " + help + ")";
+}
+
+}  // namespace
+
+CLI::Validator non_negative_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double x = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || !(x >= 0) || x > 1e300)
+          return "expected a non-negative number, got '" + text + "'";
+        return {};
+      },
+      "NUM>=0");
+}
+
+CLI::Validator non_negative_integer() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::int64_t n = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (ec != std::errc() || end != text.data() + text.size() || n < 0)
+          return "expected a non-negative integer, got '" + text + "'";
+        return {};
+      },
+      "INT>=0");
+}
+
+CommandLine parse_command_line(int argc, const char* const* argv) {
+  CLI::App app{"An MPI task farm: rank 0 hands out tasks, every other rank runs them.", "taskfarm"};
+  app.require_subcommand(0, 1);
+  app.allow_extras();  // unknown words are explained below, not by CLI11
+  app.set_version_flag("--version", std::string("taskfarm ") + version);
+  app.footer("Run under mpirun or srun. Exit codes: 0 all tasks done, 1 some tasks failed, "
+             "2 usage error, 3 incomplete (result timeout), 4 runtime error.");
+
+  CommandLine cl;
+  Config& cfg = cl.config;
+  std::string batch = "auto";
+  app.add_option("--report", cfg.report_path, "Write the run report as JSON to this file");
+  app.add_flag("-v,--verbose", cfg.verbose, "Narrate every task on stderr (master and workers)");
+  app.add_option("--window", cfg.window, "Task batches in flight per worker (prefetch)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--batch", batch, "Tasks per message: auto (sized from measured task time) or N")
+      ->capture_default_str();
+  app.add_option("--result-timeout", cfg.result_timeout_s,
+                 "Give up when no result arrives for this many seconds while tasks are out "
+                 "(0: wait as long as tasks run)")
+      ->check(non_negative_number())
+      ->capture_default_str();
+
+  std::vector<std::pair<CLI::App*, std::unique_ptr<Job>>> jobs;
+  for (const auto& entry : registered_jobs()) {
+    CLI::App* command = app.add_subcommand(entry.name, entry.summary);
+    command->fallthrough();  // engine options may also follow the job name
+    auto job = entry.make();
+    job->add_options(*command);
+    jobs.emplace_back(command, std::move(job));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    throw InfoRequested{app.help()};
+  } catch (const CLI::CallForAllHelp&) {
+    throw InfoRequested{app.help("", CLI::AppFormatMode::All)};
+  } catch (const CLI::CallForVersion&) {
+    throw InfoRequested{std::string("taskfarm ") + version + "\n"};
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(e.what());
+  }
+
+  const CLI::App* chosen = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+  const auto extras = app.remaining(true);
+  if (!extras.empty()) throw UsageError(explain_extras(extras, chosen));
+  if (chosen == nullptr) throw UsageError("no job given (jobs: " + job_names() + "; see taskfarm --help)");
+
+  cfg.batch = parse_batch(batch);
+  for (auto& [command, job] : jobs) {
+    if (command->parsed()) {
+      cfg.job = command->get_name();
+      cl.job = std::move(job);
+    }
+  }
+  cl.job->check_options();
+  return cl;
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,32 @@
+#pragma once
+// Command line -> Config + Job. Every rank parses the same argv, so every rank knows the
+// configuration without a broadcast; only rank 0 prints.
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "taskfarm/config.hpp"
+#include "taskfarm/job.hpp"
+
+namespace taskfarm {
+
+struct CommandLine {
+  Config config;
+  std::unique_ptr<Job> job;
+};
+
+/// --help or --version: print `text` to stdout and exit 0.
+struct InfoRequested {
+  std::string text;
+};
+
+/// Option check for task counts and the like, with a plain-words message.
+CLI::Validator non_negative_integer();
+CLI::Validator non_negative_number();
+
+/// Throws UsageError (one line, naming the option or value) or InfoRequested.
+CommandLine parse_command_line(int argc, const char* const* argv);
+
+}  // namespace taskfarm

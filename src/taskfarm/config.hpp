@@ -1,0 +1,30 @@
+#pragma once
+// Engine options common to every job, as parsed from the command line.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "taskfarm/scheduler.hpp"
+
+namespace taskfarm {
+
+/// Documented exit codes (README, "Exit codes").
+enum class ExitCode : int {
+  success = 0,        // every task done
+  tasks_failed = 1,   // the job ran to the end, some tasks failed
+  usage = 2,          // bad command line or input; nothing ran
+  incomplete = 3,     // stopped early (result timeout); what is done is kept
+  runtime_error = 4,  // an I/O or internal error ended the job
+};
+
+struct Config {
+  std::string job;
+  std::optional<std::string> report_path;
+  bool verbose = false;
+  int window = 4;                 // task batches in flight per worker
+  BatchPolicy batch;              // --batch auto|N
+  double result_timeout_s = 0;    // 0: wait as long as tasks run
+};
+
+}  // namespace taskfarm

@@ -1,0 +1,98 @@
+#pragma once
+// The job interface. A job is a kernel (run on workers) plus a streamed task source
+// (run on the master). Each job lives in one file under jobs/ and registers itself by
+// name with TASKFARM_REGISTER_JOB, so adding a job means adding a file.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "taskfarm/wire.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace taskfarm {
+
+/// A bad command line or input: reported as one line on rank 0, exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Produces task payloads one at a time, in a fixed order, without materialising the list:
+/// 100 million tasks cost the master no more memory than ten.
+class TaskSource {
+ public:
+  virtual ~TaskSource() = default;
+  /// Total number of tasks when known up front (drives guided batch shrinking).
+  virtual std::optional<std::uint64_t> size() const = 0;
+  /// Writes the next payload into `payload` (reusing its capacity); false when exhausted.
+  virtual bool next(std::string& payload) = 0;
+};
+
+/// Where a kernel may print narration (--verbose). Writes one timestamped line per call.
+using Narrator = std::function<void(std::string_view)>;
+
+class Job {
+ public:
+  virtual ~Job() = default;
+
+  /// Adds the job's own options to its subcommand. Called on every rank.
+  virtual void add_options(CLI::App& command) = 0;
+  /// Checks and completes option values after parsing (on every rank); throws UsageError
+  /// naming the bad option.
+  virtual void check_options() {}
+  /// Opens the task source. Called on the master only; may throw UsageError.
+  virtual std::unique_ptr<TaskSource> open_source() = 0;
+  /// Short human text for a task, used in "Put task ..." narration.
+  virtual std::string describe(std::string_view payload) const = 0;
+  /// Runs one task and appends its output (complete lines) to `out`.
+  /// Throws std::exception to fail the task; the message is reported.
+  virtual void run(const TaskView& task, std::string& out) = 0;
+  /// The job's parameters, recorded in the report.
+  virtual nlohmann::json parameters() const;
+
+  /// Set by the engine before tasks run when --verbose is given.
+  void set_narrator(Narrator narrator) { narrator_ = std::move(narrator); }
+
+ protected:
+  void narrate(std::string_view text) const {
+    if (narrator_) narrator_(text);
+  }
+  bool narrating() const { return static_cast<bool>(narrator_); }
+
+ private:
+  Narrator narrator_;
+};
+
+struct JobEntry {
+  std::string name;
+  std::string summary;
+  std::function<std::unique_ptr<Job>()> make;
+};
+
+/// All jobs linked into the program, sorted by name.
+const std::vector<JobEntry>& registered_jobs();
+
+namespace detail {
+bool register_job(JobEntry entry);
+}
+
+}  // namespace taskfarm
+
+#define TASKFARM_CONCAT_INNER(a, b) a##b
+#define TASKFARM_CONCAT(a, b) TASKFARM_CONCAT_INNER(a, b)
+/// Registers `Type` (default-constructible, derived from Job) under `name`.
+#define TASKFARM_REGISTER_JOB(Type, name, summary)                                   \
+  static const bool TASKFARM_CONCAT(taskfarm_registered_, __LINE__) =                \
+      ::taskfarm::detail::register_job(                                              \
+          {name, summary, [] { return std::unique_ptr<::taskfarm::Job>(new Type()); }})

@@ -1,0 +1,50 @@
+#include "taskfarm/log.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace taskfarm::log {
+
+namespace {
+std::string prefix = "taskfarm: ";
+
+void write_all(const std::string& s) {
+  std::size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t n = ::write(STDERR_FILENO, s.data() + done, s.size() - done);
+    if (n <= 0) return;  // nowhere left to log to
+    done += static_cast<std::size_t>(n);
+  }
+}
+}  // namespace
+
+void set_rank(int rank) {
+  prefix = rank == 0 ? "taskfarm master: " : "taskfarm rank " + std::to_string(rank) + ": ";
+}
+
+void line(std::string_view text) {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const std::time_t secs = system_clock::to_time_t(now);
+  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  char stamp[40];
+  const auto len = std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+  std::snprintf(stamp + len, sizeof stamp - len, ".%03d ", static_cast<int>(ms));
+  std::string out;
+  out.reserve(64 + text.size());
+  out.append(stamp).append(prefix).append(text).push_back('\n');
+  write_all(out);
+}
+
+void error(std::string_view text) {
+  std::string out = "taskfarm: error: ";
+  out.append(text).push_back('\n');
+  write_all(out);
+}
+
+}  // namespace taskfarm::log

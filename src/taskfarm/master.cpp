@@ -1,0 +1,184 @@
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "taskfarm/backoff.hpp"
+#include "taskfarm/farm.hpp"
+#include "taskfarm/log.hpp"
+#include "taskfarm/pipeline.hpp"
+
+namespace taskfarm {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+double seconds_since(clock::time_point t) {
+  return std::chrono::duration<double>(clock::now() - t).count();
+}
+
+int rank_of(int worker) { return worker + 1; }
+int worker_of(int rank) { return rank - 1; }
+
+Narrator narrator_if(bool verbose) {
+  if (!verbose) return nullptr;
+  return [](std::string_view text) { log::line(text); };
+}
+
+RunReport base_report(const Config& config, const Job& job, int ranks, int workers) {
+  RunReport report;
+  report.job = config.job;
+  report.parameters = job.parameters();
+  report.ranks = ranks;
+  report.workers = workers;
+  return report;
+}
+
+void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultCollector& results,
+                   bool complete) {
+  report.tasks_total = feeder.undispatched() ? feeder.produced() + *feeder.undispatched()
+                                             : feeder.produced();
+  report.tasks_done = results.done();
+  report.tasks_failed = results.failed();
+  report.status = !complete ? "incomplete" : results.failed() > 0 ? "failed" : "complete";
+}
+
+}  // namespace
+
+ExitCode exit_code_for(const RunReport& report) {
+  if (report.status == "incomplete") return ExitCode::incomplete;
+  if (report.tasks_failed > 0) return ExitCode::tasks_failed;
+  return ExitCode::success;
+}
+
+RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& config,
+                    ResultSink& sink) {
+  const auto start = clock::now();
+  job.set_narrator(narrator_if(config.verbose));
+  Scheduler scheduler(1, 1, config.batch);
+  TaskFeeder feeder(std::move(source), job, config.verbose);
+  ResultCollector results(sink, scheduler);
+  BatchRunner runner(job);
+  std::string batch_buf, reply_buf;
+  ResultBatchWriter reply(reply_buf);
+  while (!feeder.exhausted()) {
+    TaskBatchWriter batch(batch_buf);
+    if (feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched())) == 0) break;
+    scheduler.on_sent(0, batch.count());
+    reply.reset();
+    runner.run(batch_buf, reply);
+    results.consume(0, reply_buf, master_rank);
+  }
+  sink.flush();
+
+  RunReport report = base_report(config, job, 1, 0);
+  report.elapsed_s = seconds_since(start);
+  const WorkerLoad& load = scheduler.load(0);
+  report.per_worker.push_back(WorkerReport{master_rank, load.tasks_done + load.tasks_failed,
+                                           load.tasks_failed, load.busy_s,
+                                           report.elapsed_s - load.busy_s, 0, load.max_task_s});
+  finish_report(report, feeder, results, true);
+  return report;
+}
+
+RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> source,
+                     const Config& config, ResultSink& sink) {
+  const auto start = clock::now();
+  const int workers = channel.size() - 1;
+  Scheduler scheduler(workers, config.window, config.batch);
+  TaskFeeder feeder(std::move(source), job, config.verbose);
+  ResultCollector results(sink, scheduler);
+  Backoff backoff;
+  std::string inbox;
+  auto last_reply = clock::now();
+  bool complete = true;
+
+  while (true) {
+    bool progressed = false;
+    // Fill every free credit: each worker keeps `window` batches queued.
+    while (!feeder.exhausted()) {
+      const auto worker = scheduler.next_ready_worker();
+      if (!worker) break;
+      std::string buf = channel.take_buffer();
+      TaskBatchWriter batch(buf);
+      if (feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched())) == 0) break;
+      scheduler.on_sent(*worker, batch.count());
+      channel.send(rank_of(*worker), Tag::tasks, std::move(buf));
+      progressed = true;
+    }
+    while (auto envelope = channel.poll(inbox)) {
+      if (envelope->tag != Tag::results)
+        throw std::runtime_error("unexpected message tag " + std::to_string(static_cast<int>(envelope->tag)) +
+                                 " from rank " + std::to_string(envelope->source));
+      results.consume(worker_of(envelope->source), inbox, envelope->source);
+      last_reply = clock::now();
+      progressed = true;
+    }
+    channel.progress_sends();
+    if (feeder.exhausted() && scheduler.idle()) break;
+    if (config.result_timeout_s > 0 && seconds_since(last_reply) > config.result_timeout_s) {
+      complete = false;
+      break;
+    }
+    if (progressed) backoff.reset();
+    else backoff.pause();
+  }
+  sink.flush();
+
+  // Workers still holding tasks after a result timeout are stuck inside a kernel and will
+  // never answer; everyone else is told to stop and says goodbye.
+  std::vector<bool> waiting(static_cast<std::size_t>(workers), false);
+  int goodbyes_due = 0;
+  for (int w = 0; w < workers; ++w) {
+    const WorkerLoad& load = scheduler.load(w);
+    if (load.tasks_in_flight > 0) {
+      log::line("no result for " + std::to_string(config.result_timeout_s) + " s: rank " +
+                std::to_string(rank_of(w)) + " is stuck with " + std::to_string(load.tasks_in_flight) +
+                " tasks in flight");
+      continue;
+    }
+    channel.send(rank_of(w), Tag::stop, {});
+    waiting[static_cast<std::size_t>(w)] = true;
+    ++goodbyes_due;
+  }
+
+  RunReport report = base_report(config, job, channel.size(), workers);
+  for (int w = 0; w < workers; ++w) {
+    const WorkerLoad& load = scheduler.load(w);
+    report.per_worker.push_back(WorkerReport{rank_of(w), load.tasks_done + load.tasks_failed,
+                                             load.tasks_failed, load.busy_s, 0, 0, load.max_task_s});
+  }
+  // Idle workers answer at once; the deadline only guards against a rank that died.
+  const auto goodbye_deadline = clock::now() + std::chrono::seconds(30);
+  while (goodbyes_due > 0 && clock::now() < goodbye_deadline) {
+    const auto envelope = channel.poll(inbox);
+    channel.progress_sends();
+    if (!envelope) {
+      backoff.pause();
+      continue;
+    }
+    backoff.reset();
+    if (envelope->tag != Tag::goodbye) continue;  // a late reply after a timeout
+    std::string_view body = inbox;
+    const auto goodbye = wire::get<WorkerGoodbye>(body);
+    auto& w = report.per_worker[static_cast<std::size_t>(worker_of(envelope->source))];
+    w.idle_s = goodbye.idle_s;
+    w.messages = goodbye.messages_received + goodbye.messages_sent;
+    waiting[static_cast<std::size_t>(worker_of(envelope->source))] = false;
+    --goodbyes_due;
+  }
+  for (int w = 0; w < workers; ++w) {
+    if (waiting[static_cast<std::size_t>(w)]) {
+      log::line("rank " + std::to_string(rank_of(w)) + " did not answer the stop message");
+      complete = false;
+    }
+  }
+
+  report.elapsed_s = seconds_since(start);
+  report.master_bytes_sent = channel.bytes_sent();
+  report.master_messages = channel.messages_sent() + channel.messages_received();
+  finish_report(report, feeder, results, complete);
+  return report;
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,84 @@
+#include "taskfarm/pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
+#include "taskfarm/log.hpp"
+
+namespace taskfarm {
+
+TaskFeeder::TaskFeeder(std::unique_ptr<TaskSource> source, const Job& job, bool narrate)
+    : source_(std::move(source)), job_(job), narrate_(narrate), size_(source_->size()) {}
+
+std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks) {
+  std::uint32_t added = 0;
+  while (added < max_tasks && !exhausted_) {
+    if (!source_->next(payload_)) {
+      exhausted_ = true;
+      break;
+    }
+    if (narrate_) log::line("Put task " + job_.describe(payload_) + "...");
+    batch.add(next_id_++, payload_);
+    ++added;
+  }
+  return added;
+}
+
+std::optional<std::uint64_t> TaskFeeder::undispatched() const {
+  if (!size_) return std::nullopt;
+  return *size_ > next_id_ ? *size_ - next_id_ : 0;
+}
+
+void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
+  using clock = std::chrono::steady_clock;
+  TaskBatchReader tasks(batch);
+  TaskView task{};
+  // One clock read per task: the end of one task is the start of the next.
+  auto start = clock::now();
+  while (tasks.next(task)) {
+    reply.begin(task.id);
+    TaskStatus status = TaskStatus::ok;
+    try {
+      job_.run(task, reply.out());
+    } catch (const std::exception& e) {
+      reply.discard_data();
+      reply.out().append(e.what());
+      status = TaskStatus::failed;
+    } catch (...) {
+      reply.discard_data();
+      reply.out().append("unknown error");
+      status = TaskStatus::failed;
+    }
+    const auto end = clock::now();
+    const double run_s = std::chrono::duration<double>(end - start).count();
+    busy_s_ += run_s;
+    reply.end(status, run_s);
+    start = end;
+  }
+  reply.complete_batch();
+}
+
+void ResultCollector::consume(int worker, std::string_view reply, int worker_rank) {
+  ResultBatchReader results(reply);
+  ReplySummary summary;
+  summary.batches = results.header().batches_completed;
+  summary.busy_s = results.header().busy_s;
+  ResultView r{};
+  while (results.next(r)) {
+    summary.max_task_s = std::max(summary.max_task_s, r.run_s);
+    if (r.status == TaskStatus::ok) {
+      sink_.write(r.data);
+      ++summary.done;
+    } else {
+      ++summary.failed;
+      log::line("task " + std::to_string(r.id) + " failed on rank " + std::to_string(worker_rank) +
+                ": " + std::string(r.data));
+    }
+  }
+  done_ += summary.done;
+  failed_ += summary.failed;
+  scheduler_.on_reply(worker, summary);
+}
+
+}  // namespace taskfarm

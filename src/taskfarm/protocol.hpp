@@ -1,0 +1,86 @@
+#pragma once
+// The only module that talks MPI. Everything above it moves byte buffers between ranks
+// through a Channel: non-blocking sends whose buffers the Channel keeps alive until they
+// complete, and a probe-based poll that never blocks. Queue semantics and timeouts are
+// built on top of poll() by the master and worker loops.
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <optional>
+#include <string>
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/request.hpp>
+
+namespace taskfarm {
+
+inline constexpr int master_rank = 0;
+
+/// Every message tag in the program.
+enum class Tag : int {
+  tasks = 1,    // master -> worker: a task batch (TaskBatchWriter layout)
+  results = 2,  // worker -> master: a result batch (ResultBatchWriter layout)
+  stop = 3,     // master -> worker: no more tasks; finish and say goodbye
+  goodbye = 4,  // worker -> master: WorkerGoodbye, the worker's last message
+};
+
+/// A worker's last message: what only the worker can measure.
+struct WorkerGoodbye {
+  double idle_s;
+  std::uint64_t messages_received;
+  std::uint64_t messages_sent;
+  std::uint64_t bytes_written;  // to its part file
+};
+
+struct Envelope {
+  int source;
+  Tag tag;
+};
+
+class Channel {
+ public:
+  explicit Channel(boost::mpi::communicator comm);
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+  ~Channel();
+
+  int rank() const { return comm_.rank(); }
+  int size() const { return comm_.size(); }
+
+  /// Starts a non-blocking send of `body`. The channel owns the buffer until the send
+  /// completes; completed buffers are recycled through take_buffer().
+  void send(int dest, Tag tag, std::string body);
+  /// Returns an empty buffer, reusing the memory of a completed send when possible.
+  std::string take_buffer();
+  /// Tests outstanding sends and recycles the completed ones. Returns how many remain.
+  std::size_t progress_sends();
+
+  /// If a message is waiting (from `source`, or any rank when negative), receives it into
+  /// `body` and returns its envelope. Never blocks.
+  std::optional<Envelope> poll(std::string& body, int source = -1);
+
+  /// Rank 0's `value` on every rank (a collective: every rank must call it).
+  int broadcast_from_master(int value);
+
+  std::uint64_t messages_sent() const { return messages_sent_; }
+  std::uint64_t messages_received() const { return messages_received_; }
+  std::uint64_t bytes_sent() const { return bytes_sent_; }
+
+  /// Ends the whole job from any rank (a rank that never answered cannot be joined).
+  [[noreturn]] void abort(int exit_code);
+
+ private:
+  struct PendingSend {
+    boost::mpi::request request;
+    std::string body;
+  };
+  boost::mpi::communicator comm_;
+  std::list<PendingSend> pending_;  // list: nodes, and so buffers, never move
+  std::list<std::string> spare_buffers_;
+  std::uint64_t messages_sent_ = 0;
+  std::uint64_t messages_received_ = 0;
+  std::uint64_t bytes_sent_ = 0;
+};
+
+}  // namespace taskfarm

@@ -1,0 +1,110 @@
+#include "taskfarm/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <numeric>
+#include <stdexcept>
+
+namespace taskfarm {
+
+double RunReport::tasks_per_s() const {
+  return elapsed_s > 0 ? static_cast<double>(tasks_done + tasks_failed) / elapsed_s : 0.0;
+}
+
+double RunReport::total_task_s() const {
+  return std::accumulate(per_worker.begin(), per_worker.end(), 0.0,
+                         [](double s, const WorkerReport& w) { return s + w.busy_s; });
+}
+
+double RunReport::max_task_s() const {
+  double m = 0;
+  for (const auto& w : per_worker) m = std::max(m, w.max_task_s);
+  return m;
+}
+
+double RunReport::imbalance() const {
+  if (per_worker.empty()) return 1.0;
+  double max_busy = 0;
+  for (const auto& w : per_worker) max_busy = std::max(max_busy, w.busy_s);
+  const double mean = total_task_s() / static_cast<double>(per_worker.size());
+  return mean > 0 ? max_busy / mean : 1.0;
+}
+
+nlohmann::json to_json(const RunReport& r) {
+  nlohmann::json workers = nlohmann::json::array();
+  for (const auto& w : r.per_worker) {
+    workers.push_back({{"rank", w.rank},
+                       {"tasks", w.tasks},
+                       {"failed", w.failed},
+                       {"busy_s", w.busy_s},
+                       {"idle_s", w.idle_s},
+                       {"messages", w.messages},
+                       {"max_task_s", w.max_task_s}});
+  }
+  return {{"job", r.job},
+          {"parameters", r.parameters},
+          {"status", r.status},
+          {"ranks", r.ranks},
+          {"workers", r.workers},
+          {"tasks_total", r.tasks_total},
+          {"tasks_done", r.tasks_done},
+          {"tasks_failed", r.tasks_failed},
+          {"elapsed_s", r.elapsed_s},
+          {"tasks_per_s", r.tasks_per_s()},
+          {"total_task_s", r.total_task_s()},
+          {"max_task_s", r.max_task_s()},
+          {"imbalance", r.imbalance()},
+          {"master_bytes_sent", r.master_bytes_sent},
+          {"master_messages", r.master_messages},
+          {"per_worker", workers}};
+}
+
+namespace {
+std::string format(const char* fmt, double a) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, a);
+  return buf;
+}
+
+std::string tasks_per_worker(const RunReport& r) {
+  if (r.workers == 0) return "the master ran every task itself";
+  if (r.per_worker.size() <= 8) {
+    std::string s;
+    for (const auto& w : r.per_worker)
+      s += (s.empty() ? "" : " ") + std::to_string(w.rank) + ":" + std::to_string(w.tasks);
+    return s;
+  }
+  std::uint64_t lo = r.per_worker.front().tasks, hi = lo, sum = 0;
+  for (const auto& w : r.per_worker) {
+    lo = std::min(lo, w.tasks);
+    hi = std::max(hi, w.tasks);
+    sum += w.tasks;
+  }
+  return "min " + std::to_string(lo) + " mean " +
+         format("%.1f", static_cast<double>(sum) / static_cast<double>(r.per_worker.size())) +
+         " max " + std::to_string(hi);
+}
+}  // namespace
+
+std::string summary_line(const RunReport& r) {
+  return r.job + " " + r.status + ": " + std::to_string(r.tasks_done) + " done, " +
+         std::to_string(r.tasks_failed) + " failed of " + std::to_string(r.tasks_total) +
+         " in " + format("%.3f", r.elapsed_s) + " s (" + format("%.0f", r.tasks_per_s()) +
+         " tasks/s), " + std::to_string(r.workers) + " workers; " +
+         (r.workers > 0 ? "tasks per worker: " : "") + tasks_per_worker(r);
+}
+
+void write_report_file(const RunReport& report, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << to_json(report).dump(2) << '\n';
+    if (!out.flush()) throw std::runtime_error("cannot write report " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename report to " + path);
+}
+
+}  // namespace taskfarm

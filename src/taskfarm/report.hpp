@@ -1,0 +1,49 @@
+#pragma once
+// The run report: the one-line summary on stderr and the --report JSON.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace taskfarm {
+
+struct WorkerReport {
+  int rank = 0;
+  std::uint64_t tasks = 0;  // done + failed
+  std::uint64_t failed = 0;
+  double busy_s = 0;        // time inside kernels
+  double idle_s = 0;        // time with nothing to run
+  std::uint64_t messages = 0;  // sent + received by the worker
+  double max_task_s = 0;
+};
+
+struct RunReport {
+  std::string job;
+  nlohmann::json parameters = nlohmann::json::object();
+  std::string status;  // "complete", "failed" (some tasks failed) or "incomplete"
+  int ranks = 1;
+  int workers = 0;
+  std::uint64_t tasks_total = 0;   // tasks the source produced
+  std::uint64_t tasks_done = 0;
+  std::uint64_t tasks_failed = 0;
+  double elapsed_s = 0;
+  std::uint64_t master_bytes_sent = 0;
+  std::uint64_t master_messages = 0;
+  std::vector<WorkerReport> per_worker;
+
+  double tasks_per_s() const;
+  double total_task_s() const;
+  double max_task_s() const;
+  /// max busy / mean busy over workers (1 = perfectly even).
+  double imbalance() const;
+};
+
+nlohmann::json to_json(const RunReport& report);
+std::string summary_line(const RunReport& report);
+/// Writes the JSON to `path` through a temporary file and rename, so a reader never
+/// sees half a report.
+void write_report_file(const RunReport& report, const std::string& path);
+
+}  // namespace taskfarm

@@ -1,0 +1,70 @@
+#pragma once
+// Task bookkeeping and batching policy for the master, free of MPI.
+//
+// Workers are numbered 0..W-1 here (rank = index + 1). Each worker has `window` credits:
+// one credit is one task batch it may hold (queued or running). The master sends a batch
+// for every credit in the ready queue, so a worker always has its next batch at hand and
+// never waits on the master between tasks.
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+namespace taskfarm {
+
+struct BatchPolicy {
+  std::uint32_t fixed = 0;            // tasks per batch; 0 means auto
+  double target_batch_s = 1e-3;       // auto: aim for batches of about this much work
+  std::uint32_t max_batch = 16384;    // auto: upper bound (keeps messages and memory small)
+};
+
+struct WorkerLoad {
+  std::uint32_t batches_in_flight = 0;
+  std::uint64_t tasks_in_flight = 0;
+  std::uint64_t tasks_done = 0;
+  std::uint64_t tasks_failed = 0;
+  double busy_s = 0;
+  double max_task_s = 0;
+  std::uint64_t replies = 0;
+};
+
+/// What one worker reply acknowledged.
+struct ReplySummary {
+  std::uint32_t batches = 0;  // task batches completed
+  std::uint64_t done = 0;     // tasks that succeeded
+  std::uint64_t failed = 0;   // tasks that failed
+  double busy_s = 0;          // kernel time of those tasks
+  double max_task_s = 0;      // the longest of them
+};
+
+class Scheduler {
+ public:
+  Scheduler(int workers, int window, BatchPolicy policy);
+
+  int workers() const { return static_cast<int>(load_.size()); }
+  /// The next worker with a free credit, in FIFO order of freed credits.
+  std::optional<int> next_ready_worker() const;
+  /// How many tasks the next batch should hold. `undispatched` is the number of tasks not
+  /// yet sent, when known: guided self-scheduling shrinks batches near the end so the last
+  /// tasks don't straggle on one worker.
+  std::uint32_t next_batch_size(std::optional<std::uint64_t> undispatched) const;
+
+  void on_sent(int worker, std::uint32_t tasks);
+  void on_reply(int worker, const ReplySummary& reply);
+
+  bool idle() const { return tasks_in_flight_ == 0; }
+  std::uint64_t tasks_in_flight() const { return tasks_in_flight_; }
+  const WorkerLoad& load(int worker) const { return load_[static_cast<std::size_t>(worker)]; }
+  /// Current estimate of one task's run time, once a reply has been seen.
+  std::optional<double> mean_task_s() const { return mean_task_s_; }
+
+ private:
+  BatchPolicy policy_;
+  std::vector<WorkerLoad> load_;
+  std::deque<int> ready_;  // one entry per free credit
+  std::uint64_t tasks_in_flight_ = 0;
+  std::optional<double> mean_task_s_;
+};
+
+}  // namespace taskfarm

@@ -1,0 +1,86 @@
+#include <chrono>
+#include <deque>
+#include <string>
+
+#include "taskfarm/backoff.hpp"
+#include "taskfarm/farm.hpp"
+#include "taskfarm/log.hpp"
+#include "taskfarm/pipeline.hpp"
+
+namespace taskfarm {
+
+namespace {
+using clock = std::chrono::steady_clock;
+// A reply larger than this goes out even if more batches are queued, bounding memory.
+constexpr std::size_t max_reply_bytes = 4 << 20;
+// The example's get(timeout=1): after this long without tasks, --verbose says so.
+constexpr auto empty_queue_notice = std::chrono::seconds(1);
+}  // namespace
+
+void run_worker(Channel& channel, Job& job, const Config& config) {
+  if (config.verbose) job.set_narrator([](std::string_view text) { log::line(text); });
+  BatchRunner runner(job);
+  std::deque<std::string> queue;
+  std::string inbox;
+  std::string reply_buf;
+  ResultBatchWriter reply(reply_buf);
+  Backoff backoff;
+  bool stopping = false;
+  double idle_s = 0;
+  auto idle_since = clock::now();
+  bool idle = true;
+  bool told_empty = false;
+  // Reply once the queue is down to half the window: results are coalesced, and the
+  // master refills while this rank still works on the other half.
+  const std::size_t reply_at_queue_depth = static_cast<std::size_t>(config.window / 2);
+
+  auto send_reply = [&] {
+    channel.send(master_rank, Tag::results, std::move(reply_buf));
+    reply_buf = channel.take_buffer();
+    reply.reset();
+  };
+
+  while (true) {
+    while (auto envelope = channel.poll(inbox, master_rank)) {
+      if (envelope->tag == Tag::tasks) {
+        queue.push_back(std::move(inbox));
+        inbox = channel.take_buffer();
+      } else if (envelope->tag == Tag::stop) {
+        stopping = true;
+      }
+    }
+    channel.progress_sends();
+    if (stopping) break;  // the master has every result it wants
+    if (queue.empty()) {
+      if (!reply.empty()) send_reply();
+      if (!idle) {
+        idle = true;
+        idle_since = clock::now();
+        told_empty = false;
+      } else if (config.verbose && !told_empty && clock::now() - idle_since > empty_queue_notice) {
+        log::line("task queue is empty");
+        told_empty = true;
+      }
+      backoff.pause();
+      continue;
+    }
+    if (idle) {
+      idle_s += std::chrono::duration<double>(clock::now() - idle_since).count();
+      idle = false;
+    }
+    backoff.reset();
+    runner.run(queue.front(), reply);
+    queue.pop_front();
+    if (queue.size() <= reply_at_queue_depth || reply.bytes() > max_reply_bytes) send_reply();
+  }
+  if (idle) idle_s += std::chrono::duration<double>(clock::now() - idle_since).count();
+
+  std::string goodbye = channel.take_buffer();
+  wire::put(goodbye, WorkerGoodbye{idle_s, channel.messages_received(), channel.messages_sent() + 1, 0});
+  channel.send(master_rank, Tag::goodbye, std::move(goodbye));
+  // Our sends must complete before MPI_Finalize; the master is polling, so this is quick.
+  const auto deadline = clock::now() + std::chrono::seconds(30);
+  while (channel.progress_sends() > 0 && clock::now() < deadline) backoff.pause();
+}
+
+}  // namespace taskfarm
