@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End-to-end tests of the taskfarm program as users run it, under mpirun and alone.
+# Oracles are independent of the program: awk recomputes every square, coreutils compare.
+# Usage: cli_test.sh path/to/taskfarm
+set -u
+TF=${1:?usage: cli_test.sh path/to/taskfarm}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+MPIRUN=(mpirun --oversubscribe)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); echo "ok: $1"; }
+not_ok() { failed=$((failed + 1)); echo "FAILED: $1"; }
+check() {  # check DESCRIPTION COMMAND...
+  local desc=$1
+  shift
+  if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# Every line is "n * n = r" with 0 <= n <= 10000 and r = n*n, recomputed by awk.
+squares_correct() {  # squares_correct FILE EXPECTED_LINES
+  awk -v want="$2" '
+    $2 != "*" || $4 != "=" || $1 != $3 || $1 < 0 || $1 > 10000 || $1 * $1 != $5 || NF != 5 { bad++ }
+    END { exit !(bad == 0 && NR == want) }' "$1"
+}
+
+# 1. The README example: 4 ranks, 10 tasks.
+"${MPIRUN[@]}" -n 4 "$TF" square --tasks 10 --seed 1 >"$TMP/ex4.out" 2>"$TMP/ex4.err"
+check "mpirun -n 4 square --tasks 10 exits 0" test $? -eq 0
+check "mpirun -n 4 prints 10 correct lines" squares_correct "$TMP/ex4.out" 10
+check "the summary line goes to stderr" grep -q "square complete: 10 done, 0 failed of 10" "$TMP/ex4.err"
+
+# 2. Without mpirun the master runs the tasks itself, with the same results.
+"$TF" square --tasks 10 --seed 1 >"$TMP/ex1.out" 2>/dev/null
+check "one rank without mpirun exits 0" test $? -eq 0
+check "one rank prints the same lines as four" cmp -s <(sort "$TMP/ex1.out") <(sort "$TMP/ex4.out")
+check "the default is 10 tasks" bash -c "'$TF' square 2>/dev/null | wc -l | grep -qx 10"
+
+# 3. Results do not depend on the rank count.
+"$TF" square --tasks 3000 --seed 99 2>/dev/null | sort >"$TMP/ref.sorted"
+for n in 2 3 5; do
+  "${MPIRUN[@]}" -n "$n" "$TF" square --tasks 3000 --seed 99 2>/dev/null | sort >"$TMP/n$n.sorted"
+  check "-n $n gives exactly the one-rank output" cmp -s "$TMP/ref.sorted" "$TMP/n$n.sorted"
+done
+
+# 4. 100000 tasks on 8 ranks (2 cores): correct, and no rank spins the others out.
+timeout 120 "${MPIRUN[@]}" -n 8 "$TF" square --tasks 100000 --seed 5 --report "$TMP/r.json" >"$TMP/big.out" 2>/dev/null
+check "-n 8 with 100000 tasks exits 0" test $? -eq 0
+check "-n 8 with 100000 tasks prints 100000 correct lines" squares_correct "$TMP/big.out" 100000
+check "the report has the documented fields" python3 -c "
+import json, sys
+r = json.load(open('$TMP/r.json'))
+need = ['job', 'ranks', 'workers', 'tasks_total', 'tasks_done', 'tasks_failed', 'elapsed_s', 'tasks_per_s', 'per_worker']
+assert all(k in r for k in need), r.keys()
+assert r['job'] == 'square' and r['ranks'] == 8 and r['workers'] == 7
+assert r['tasks_total'] == r['tasks_done'] == 100000 and r['tasks_failed'] == 0
+assert sum(w['tasks'] for w in r['per_worker']) == 100000
+assert all(set(w) >= {'rank', 'tasks', 'busy_s'} for w in r['per_worker'])
+"
+
+# 5. Zero tasks, and more workers than tasks.
+check "zero tasks end cleanly" bash -c "'${MPIRUN[0]}' --oversubscribe -n 3 '$TF' square --tasks 0 2>/dev/null | wc -c | grep -qx 0"
+"${MPIRUN[@]}" -n 5 "$TF" square --tasks 2 --seed 3 >"$TMP/few.out" 2>/dev/null
+check "two tasks on four workers" squares_correct "$TMP/few.out" 2
+
+# 6. Bad input: one line from rank 0 naming the problem, exit 2, every rank gone.
+usage_case() {  # usage_case EXPECTED_SUBSTRING ARGS...
+  local want=$1
+  shift
+  timeout 20 "${MPIRUN[@]}" -q -n 3 "$TF" "$@" >"$TMP/u.out" 2>"$TMP/u.err"
+  local rc=$?
+  check "'$*' exits 2" test "$rc" -eq 2
+  check "'$*' prints exactly one line" test "$(wc -l <"$TMP/u.err")" -eq 1
+  check "'$*' names the problem" grep -q -- "$want" "$TMP/u.err"
+  check "'$*' prints nothing on stdout" test ! -s "$TMP/u.out"
+}
+usage_case "--tasks: expected a non-negative integer, got '-3'" square --tasks -3
+usage_case "unknown option '--bogus'" square --bogus
+usage_case "unknown job 'nosuchjob'" nosuchjob
+usage_case "--batch" --batch zero square
+# Without -q mpirun adds its own notice box; ours is still the only "taskfarm:" line.
+"${MPIRUN[@]}" -n 3 "$TF" square --bogus 2>"$TMP/box.err" >/dev/null
+check "exactly one taskfarm line among mpirun's notices" test "$(grep -c '^taskfarm:' "$TMP/box.err")" -eq 1
+
+# 7. --verbose narrates the example's steps.
+"${MPIRUN[@]}" -n 3 "$TF" square --tasks 4 --seed 2 --verbose >/dev/null 2>"$TMP/v.err"
+check "verbose master puts tasks" test "$(grep -c 'master: Put task [0-9]*\.\.\.' "$TMP/v.err")" -eq 4
+check "verbose workers run tasks, with their rank" test "$(grep -cE 'rank [12]: run task ([0-9]+) \* \1\.\.\.' "$TMP/v.err")" -eq 4
+
+# 8. --help and --version.
+check "--help exits 0 and lists the jobs" bash -c "'$TF' --help | grep -q square"
+check "--version" bash -c "'$TF' --version | grep -q '^taskfarm '"
+
+echo "$passed passed, $failed failed"
+test "$failed" -eq 0

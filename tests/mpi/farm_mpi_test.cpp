@@ -1,0 +1,139 @@
+// The farm across real ranks: every task runs exactly once with the right result, at
+// every rank count (CTest runs this program at 1, 2, 3, 5 and 8 ranks).
+
+#include <gtest/gtest.h>
+
+#include <boost/mpi/communicator.hpp>
+
+#include "taskfarm/farm.hpp"
+#include "taskfarm/sink.hpp"
+#include "test_support.hpp"
+
+namespace taskfarm {
+namespace {
+
+struct FarmRun {
+  bool is_master;
+  RunReport report;
+  std::string output;
+};
+
+FarmRun run_on_all_ranks(Job& job, const Config& config) {
+  // A private communicator per run, so no message of one test can reach another.
+  boost::mpi::communicator comm(boost::mpi::communicator(), boost::mpi::comm_duplicate);
+  Channel channel(comm);
+  StringSink sink;
+  FarmRun run{comm.rank() == master_rank, {}, {}};
+  if (comm.size() == 1) run.report = run_alone(job, job.open_source(), config, sink);
+  else if (run.is_master) run.report = run_master(channel, job, job.open_source(), config, sink);
+  else run_worker(channel, job, config);
+  run.output = sink.text;
+  return run;
+}
+
+FarmRun run_command(const std::vector<std::string>& args) {
+  CommandLine cl = testing::parse(args);
+  return run_on_all_ranks(*cl.job, cl.config);
+}
+
+void expect_square_exact(const FarmRun& run, std::uint64_t tasks, std::uint64_t seed) {
+  if (!run.is_master) return;
+  EXPECT_EQ(testing::sorted_lines(run.output), testing::expected_square_lines(tasks, seed));
+  EXPECT_EQ(run.report.tasks_total, tasks);
+  EXPECT_EQ(run.report.tasks_done, tasks);
+  EXPECT_EQ(run.report.tasks_failed, 0u);
+  EXPECT_EQ(run.report.status, "complete");
+  std::uint64_t per_worker_sum = 0;
+  for (const auto& w : run.report.per_worker) per_worker_sum += w.tasks;
+  EXPECT_EQ(per_worker_sum, tasks);
+}
+
+TEST(Farm, SquareMatchesSerialComputation) {
+  expect_square_exact(run_command({"square", "--tasks", "5000", "--seed", "7"}), 5000, 7);
+}
+
+TEST(Farm, SquareOneTaskPerMessage) {
+  expect_square_exact(run_command({"--batch", "1", "--window", "1", "square", "--tasks", "777", "--seed", "3"}),
+                      777, 3);
+}
+
+TEST(Farm, SquareLargeBatchesAndDeepWindow) {
+  expect_square_exact(run_command({"--batch", "1000", "--window", "16", "square", "--tasks", "20011", "--seed", "11"}),
+                      20011, 11);
+}
+
+TEST(Farm, ZeroTasksEndCleanly) {
+  const FarmRun run = run_command({"square", "--tasks", "0", "--seed", "1"});
+  if (!run.is_master) return;
+  EXPECT_EQ(run.output, "");
+  EXPECT_EQ(run.report.tasks_total, 0u);
+  EXPECT_EQ(run.report.status, "complete");
+}
+
+TEST(Farm, FewerTasksThanWorkers) {
+  expect_square_exact(run_command({"square", "--tasks", "2", "--seed", "5"}), 2, 5);
+}
+
+TEST(Farm, SleepJobRunsEveryTaskOnce) {
+  const FarmRun run = run_command({"sleep", "--tasks", "200", "--mean-us", "50", "--dist", "pareto", "--seed", "2"});
+  if (!run.is_master) return;
+  const auto lines = testing::sorted_lines(run.output);
+  ASSERT_EQ(lines.size(), 200u);
+  std::vector<int> seen(200, 0);
+  for (const auto& line : lines) ++seen.at(std::stoul(line.substr(0, line.find('\t'))));
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 200);
+  EXPECT_GT(run.report.total_task_s(), 0.0);
+}
+
+/// Fails every task whose ID is a multiple of 5, on every rank.
+class FailingJob final : public Job {
+ public:
+  explicit FailingJob(std::uint64_t tasks) : tasks_(tasks) {}
+  void add_options(CLI::App&) override {}
+  std::unique_ptr<TaskSource> open_source() override {
+    struct Source final : TaskSource {
+      std::uint64_t left;
+      explicit Source(std::uint64_t n) : left(n) {}
+      std::optional<std::uint64_t> size() const override { return std::nullopt; }  // streamed
+      bool next(std::string& payload) override {
+        if (left == 0) return false;
+        payload = std::to_string(--left);
+        return true;
+      }
+    };
+    return std::make_unique<Source>(tasks_);
+  }
+  std::string describe(std::string_view payload) const override { return std::string(payload); }
+  void run(const TaskView& task, std::string& out) override {
+    if (task.id % 5 == 0) {
+      out += "partial output that must not survive\n";
+      throw std::runtime_error("task " + std::to_string(task.id) + " refused");
+    }
+    out += std::to_string(task.id) + "\n";
+  }
+
+ private:
+  std::uint64_t tasks_;
+};
+
+TEST(Farm, FailedTasksAreCountedAndTheRestDone) {
+  constexpr std::uint64_t tasks = 103;
+  FailingJob job(tasks);
+  Config config;
+  config.job = "failing";
+  const FarmRun run = run_on_all_ranks(job, config);
+  if (!run.is_master) return;
+  const std::uint64_t failures = (tasks + 4) / 5;
+  EXPECT_EQ(run.report.tasks_failed, failures);
+  EXPECT_EQ(run.report.tasks_done, tasks - failures);
+  EXPECT_EQ(run.report.status, "failed");
+  EXPECT_EQ(exit_code_for(run.report), ExitCode::tasks_failed);
+  std::vector<std::string> expected;
+  for (std::uint64_t id = 0; id < tasks; ++id)
+    if (id % 5 != 0) expected.push_back(std::to_string(id));
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(testing::sorted_lines(run.output), expected);
+}
+
+}  // namespace
+}  // namespace taskfarm

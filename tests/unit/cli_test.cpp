@@ -1,0 +1,56 @@
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace taskfarm {
+namespace {
+
+std::string usage_error(std::vector<std::string> args) {
+  try {
+    testing::parse(std::move(args));
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Cli, DefaultsFollowTheExample) {
+  const CommandLine cl = testing::parse({"square"});
+  EXPECT_EQ(cl.config.job, "square");
+  EXPECT_EQ(cl.config.window, 4);
+  EXPECT_EQ(cl.config.batch.fixed, 0u);
+  EXPECT_FALSE(cl.config.verbose);
+  EXPECT_EQ(cl.job->open_source()->size(), 10u);
+}
+
+TEST(Cli, EngineOptionsGoBeforeOrAfterTheJob) {
+  const CommandLine before = testing::parse({"--batch", "8", "--window", "2", "square", "--tasks", "5"});
+  const CommandLine after = testing::parse({"square", "--tasks", "5", "--batch", "8", "-v", "--window", "2"});
+  EXPECT_EQ(before.config.batch.fixed, 8u);
+  EXPECT_EQ(after.config.batch.fixed, 8u);
+  EXPECT_EQ(after.config.window, 2);
+  EXPECT_TRUE(after.config.verbose);
+  EXPECT_EQ(after.job->open_source()->size(), 5u);
+}
+
+TEST(Cli, BadInputNamesTheProblem) {
+  EXPECT_EQ(usage_error({"square", "--tasks", "-3"}), "--tasks: expected a non-negative integer, got '-3'");
+  EXPECT_EQ(usage_error({"square", "--bogus"}),
+            "unknown option '--bogus' for job square (see taskfarm square --help)");
+  EXPECT_EQ(usage_error({"nosuchjob"}), "unknown job 'nosuchjob' (jobs: sleep, square)");
+  EXPECT_EQ(usage_error({}), "no job given (jobs: sleep, square; see taskfarm --help)");
+  EXPECT_EQ(usage_error({"--batch", "0", "square"}), "--batch: expected 'auto' or a positive integer, got '0'");
+  EXPECT_EQ(usage_error({"--window", "0", "square"}), "--window: Value 0 not in range 1 to 1024");
+  EXPECT_EQ(usage_error({"--result-timeout", "soon", "square"}),
+            "--result-timeout: expected a non-negative number, got 'soon'");
+  EXPECT_EQ(usage_error({"sleep", "--dist", "zipf"}), "--dist: zipf not in {fixed,uniform,lognormal,pareto}");
+}
+
+TEST(Cli, HelpAndVersionAreInformation) {
+  EXPECT_THROW(testing::parse({"--help"}), InfoRequested);
+  EXPECT_THROW(testing::parse({"square", "--help"}), InfoRequested);
+  EXPECT_THROW(testing::parse({"--version"}), InfoRequested);
+}
+
+}  // namespace
+}  // namespace taskfarm

@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include "taskfarm/scheduler.hpp"
+
+namespace taskfarm {
+namespace {
+
+ReplySummary reply(std::uint32_t batches, std::uint64_t done, double busy_s) {
+  ReplySummary r;
+  r.batches = batches;
+  r.done = done;
+  r.busy_s = busy_s;
+  return r;
+}
+
+TEST(Scheduler, HandsOutWindowCreditsRoundRobin) {
+  Scheduler s(3, 2, BatchPolicy{});
+  std::vector<int> order;
+  while (auto w = s.next_ready_worker()) {
+    order.push_back(*w);
+    s.on_sent(*w, 1);
+  }
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 0, 1, 2}));
+  EXPECT_EQ(s.tasks_in_flight(), 6u);
+  EXPECT_FALSE(s.idle());
+}
+
+TEST(Scheduler, ReplyReturnsCreditsToThatWorker) {
+  Scheduler s(2, 1, BatchPolicy{});
+  s.on_sent(0, 10);
+  s.on_sent(1, 5);
+  EXPECT_FALSE(s.next_ready_worker());
+  s.on_reply(1, reply(1, 5, 0.01));
+  ASSERT_TRUE(s.next_ready_worker());
+  EXPECT_EQ(*s.next_ready_worker(), 1);
+  EXPECT_EQ(s.tasks_in_flight(), 10u);
+  EXPECT_EQ(s.load(1).tasks_done, 5u);
+  EXPECT_EQ(s.load(1).tasks_in_flight, 0u);
+  s.on_reply(0, ReplySummary{1, 7, 3, 0.02, 0.01});
+  EXPECT_TRUE(s.idle());
+  EXPECT_EQ(s.load(0).tasks_failed, 3u);
+  EXPECT_DOUBLE_EQ(s.load(0).max_task_s, 0.01);
+}
+
+TEST(Scheduler, FixedBatchIsExact) {
+  BatchPolicy p;
+  p.fixed = 64;
+  Scheduler s(4, 2, p);
+  EXPECT_EQ(s.next_batch_size(std::nullopt), 64u);
+  EXPECT_EQ(s.next_batch_size(3), 64u);  // the feeder stops at the end of the source
+}
+
+TEST(Scheduler, AutoBatchStartsAtOneThenFollowsTaskTime) {
+  BatchPolicy p;
+  p.target_batch_s = 1e-3;
+  p.max_batch = 4096;
+  Scheduler s(2, 1, p);
+  EXPECT_EQ(s.next_batch_size(std::nullopt), 1u);  // nothing measured yet
+  s.on_sent(0, 1);
+  s.on_reply(0, reply(1, 1, 1e-5));  // 10 us tasks -> 100 per ms
+  EXPECT_EQ(s.next_batch_size(std::nullopt), 100u);
+  Scheduler slow(2, 1, p);
+  slow.on_sent(0, 1);
+  slow.on_reply(0, reply(1, 1, 0.5));  // long tasks go one at a time
+  EXPECT_EQ(slow.next_batch_size(std::nullopt), 1u);
+  Scheduler trivial(2, 1, p);
+  trivial.on_sent(0, 1000);
+  trivial.on_reply(0, reply(1, 1000, 1e-6));  // 1 ns tasks: capped
+  EXPECT_EQ(trivial.next_batch_size(std::nullopt), 4096u);
+}
+
+TEST(Scheduler, AutoBatchShrinksNearTheEnd) {
+  BatchPolicy p;
+  p.max_batch = 4096;
+  Scheduler s(4, 1, p);
+  s.on_sent(0, 1000);
+  s.on_reply(0, reply(1, 1000, 1e-6));
+  EXPECT_EQ(s.next_batch_size(1000000), 4096u);
+  EXPECT_EQ(s.next_batch_size(800), 100u);  // remaining / (2 * workers)
+  EXPECT_EQ(s.next_batch_size(3), 1u);
+  EXPECT_EQ(s.next_batch_size(0), 1u);
+}
+
+}  // namespace
+}  // namespace taskfarm
