@@ -1,37 +1,43 @@
 #pragma once
 // Poll-loop pacing: cheap when busy, considerate when idle. A loop that found nothing to
-// do calls pause(): the first calls return at once (the caller's next probe is the spin),
-// then the rank yields its core, then it sleeps with a doubling, capped delay. A loop that
-// made progress calls reset(). With more ranks than cores, an idle master or worker thus
-// costs the busy ranks almost nothing.
+// do calls pause(). For the first `spin` of an idle stretch pause() returns at once (the
+// caller's next probe is the spin), until `yield` it gives its core away with
+// sched_yield, and after that it sleeps with a doubling delay capped at `max_sleep`.
+// A loop that made progress calls reset(). The phases are measured in time, not calls, so
+// a busy pipeline never sleeps between messages while an idle rank soon stops competing
+// for a core with the busy ones when there are more ranks than cores.
 
 #include <chrono>
-#include <cstdint>
 
 namespace taskfarm {
 
 class Backoff {
  public:
+  using clock = std::chrono::steady_clock;
   struct Limits {
-    int spins = 64;
-    int yields = 16;
-    std::chrono::microseconds first_sleep{2};
+    std::chrono::microseconds spin{50};
+    std::chrono::microseconds yield{1000};
+    std::chrono::microseconds first_sleep{5};
     std::chrono::microseconds max_sleep{1000};
   };
 
   Backoff() : Backoff(Limits{}) {}
   explicit Backoff(Limits limits) : limits_(limits) {}
 
-  void reset() { idle_calls_ = 0; }
+  void reset() { idle_ = false; }
   void pause();
 
-  /// How long pause() sleeps on its `call`-th consecutive idle call (0 while spinning or
-  /// yielding). Exposed for tests.
-  std::chrono::microseconds sleep_for_call(std::int64_t call) const;
+  /// What pause() does after `idle_for` of idling, having slept `sleeps` times already:
+  /// 0 to spin, -1 to yield, otherwise the sleep length. Exposed for tests.
+  std::chrono::microseconds action(std::chrono::microseconds idle_for, int sleeps) const;
 
  private:
   Limits limits_;
-  std::int64_t idle_calls_ = 0;
+  bool idle_ = false;
+  clock::time_point idle_since_;
+  int sleeps_ = 0;
+  int free_spins_ = 0;
+  static constexpr int uncounted_spins = 128;
 };
 
 }  // namespace taskfarm

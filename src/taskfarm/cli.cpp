@@ -80,8 +80,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   std::string batch = "auto";
   app.add_option("--report", cfg.report_path, "Write the run report as JSON to this file");
   app.add_flag("-v,--verbose", cfg.verbose, "Narrate every task on stderr (master and workers)");
-  app.add_option("--window", cfg.window, "Task batches in flight per worker (prefetch)")
-      ->check(CLI::Range(1, 1024))
+  app.add_option("--window", cfg.window, "Most task batches a worker holds (prefetch); fewer when batches are long, so that about 4 ms of work is held")
+      ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   app.add_option("--batch", batch, "Tasks per message: auto (sized from measured task time) or N")
       ->capture_default_str();

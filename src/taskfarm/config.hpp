@@ -22,7 +22,7 @@ struct Config {
   std::string job;
   std::optional<std::string> report_path;
   bool verbose = false;
-  int window = 4;                 // task batches in flight per worker
+  int window = 1024;              // most task batches a worker holds
   BatchPolicy batch;              // --batch auto|N
   double result_timeout_s = 0;    // 0: wait as long as tasks run
 };

@@ -1,3 +1,5 @@
+#include <sys/resource.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -34,8 +36,15 @@ RunReport base_report(const Config& config, const Job& job, int ranks, int worke
   return report;
 }
 
+std::uint64_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
 void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultCollector& results,
                    bool complete) {
+  report.master_peak_rss_bytes = peak_rss_bytes();
   report.tasks_total = feeder.undispatched() ? feeder.produced() + *feeder.undispatched()
                                              : feeder.produced();
   report.tasks_done = results.done();
@@ -111,7 +120,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
         throw std::runtime_error("unexpected message tag " + std::to_string(static_cast<int>(envelope->tag)) +
                                  " from rank " + std::to_string(envelope->source));
       results.consume(worker_of(envelope->source), inbox, envelope->source);
-      last_reply = clock::now();
+      if (config.result_timeout_s > 0) last_reply = clock::now();
       progressed = true;
     }
     channel.progress_sends();

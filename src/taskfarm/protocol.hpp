@@ -10,8 +10,9 @@
 #include <optional>
 #include <string>
 
+#include <mpi.h>
+
 #include <boost/mpi/communicator.hpp>
-#include <boost/mpi/request.hpp>
 
 namespace taskfarm {
 
@@ -71,12 +72,15 @@ class Channel {
   [[noreturn]] void abort(int exit_code);
 
  private:
+  // Raw MPI requests on the hot path: a boost::mpi::request allocates a handler per
+  // send, which costs a measurable share of a one-task message.
   struct PendingSend {
-    boost::mpi::request request;
+    MPI_Request request;
     std::string body;
   };
   boost::mpi::communicator comm_;
-  std::list<PendingSend> pending_;  // list: nodes, and so buffers, never move
+  MPI_Comm raw_comm() const { return static_cast<MPI_Comm>(comm_); }
+  std::list<PendingSend> pending_;  // list: nodes, and so buffers, never move; FIFO order
   std::list<std::string> spare_buffers_;
   std::uint64_t messages_sent_ = 0;
   std::uint64_t messages_received_ = 0;

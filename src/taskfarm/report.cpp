@@ -58,6 +58,7 @@ nlohmann::json to_json(const RunReport& r) {
           {"imbalance", r.imbalance()},
           {"master_bytes_sent", r.master_bytes_sent},
           {"master_messages", r.master_messages},
+          {"master_peak_rss_bytes", r.master_peak_rss_bytes},
           {"per_worker", workers}};
 }
 

@@ -31,6 +31,7 @@ struct RunReport {
   double elapsed_s = 0;
   std::uint64_t master_bytes_sent = 0;
   std::uint64_t master_messages = 0;
+  std::uint64_t master_peak_rss_bytes = 0;
   std::vector<WorkerReport> per_worker;
 
   double tasks_per_s() const;

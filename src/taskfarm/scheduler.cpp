@@ -6,17 +6,47 @@
 
 namespace taskfarm {
 
+namespace {
+constexpr std::uint32_t min_batches_held = 2;  // one running, one at hand
+// Exponential averages follow drifting task costs without jumping on one outlier.
+void average_into(std::optional<double>& mean, double sample) {
+  mean = mean ? 0.75 * *mean + 0.25 * sample : sample;
+}
+}  // namespace
+
 Scheduler::Scheduler(int workers, int window, BatchPolicy policy)
-    : policy_(policy), load_(static_cast<std::size_t>(std::max(workers, 0))) {
-  // Interleave credits so the first round gives every worker one batch before anyone
-  // gets a second.
-  for (int round = 0; round < window; ++round)
-    for (int w = 0; w < workers; ++w) ready_.push_back(w);
+    : policy_(policy),
+      load_(static_cast<std::size_t>(std::max(workers, 0))),
+      window_(static_cast<std::uint32_t>(std::max(window, 1))),
+      queued_(load_.size(), 1) {
+  for (int w = 0; w < workers; ++w) ready_.push_back(w);
 }
 
-std::optional<int> Scheduler::next_ready_worker() const {
-  if (ready_.empty()) return std::nullopt;
-  return ready_.front();
+std::uint32_t Scheduler::batch_limit() const {
+  const std::uint32_t floor = std::min(min_batches_held, window_);
+  if (!mean_batch_s_) return floor;  // nothing measured yet: be conservative
+  if (*mean_batch_s_ <= 0) return window_;
+  const double wanted = std::ceil(policy_.prefetch_s / *mean_batch_s_);
+  return static_cast<std::uint32_t>(std::clamp(wanted, static_cast<double>(floor), static_cast<double>(window_)));
+}
+
+std::optional<int> Scheduler::next_ready_worker() {
+  const std::uint32_t limit = batch_limit();
+  while (!ready_.empty()) {
+    const int w = ready_.front();
+    if (load_[static_cast<std::size_t>(w)].batches_in_flight < limit) return w;
+    ready_.pop_front();  // the limit shrank since it was queued
+    queued_[static_cast<std::size_t>(w)] = 0;
+  }
+  return std::nullopt;
+}
+
+void Scheduler::make_ready_if_room(int worker) {
+  const auto i = static_cast<std::size_t>(worker);
+  if (!queued_[i] && load_[i].batches_in_flight < batch_limit()) {
+    ready_.push_back(worker);
+    queued_[i] = 1;
+  }
 }
 
 std::uint32_t Scheduler::next_batch_size(std::optional<std::uint64_t> undispatched) const {
@@ -35,10 +65,12 @@ std::uint32_t Scheduler::next_batch_size(std::optional<std::uint64_t> undispatch
 void Scheduler::on_sent(int worker, std::uint32_t tasks) {
   assert(!ready_.empty() && ready_.front() == worker);
   ready_.pop_front();
+  queued_[static_cast<std::size_t>(worker)] = 0;
   auto& w = load_[static_cast<std::size_t>(worker)];
   ++w.batches_in_flight;
   w.tasks_in_flight += tasks;
   tasks_in_flight_ += tasks;
+  make_ready_if_room(worker);  // to the back of the queue: round-robin
 }
 
 void Scheduler::on_reply(int worker, const ReplySummary& reply) {
@@ -53,11 +85,8 @@ void Scheduler::on_reply(int worker, const ReplySummary& reply) {
   w.busy_s += reply.busy_s;
   w.max_task_s = std::max(w.max_task_s, reply.max_task_s);
   ++w.replies;
-  for (std::uint32_t i = 0; i < reply.batches; ++i) ready_.push_back(worker);
-  if (tasks > 0) {
-    // Exponential average: follows drifting task costs without jumping on one outlier.
-    const double sample = reply.busy_s / static_cast<double>(tasks);
-    mean_task_s_ = mean_task_s_ ? 0.75 * *mean_task_s_ + 0.25 * sample : sample;
-  }
+  if (tasks > 0) average_into(mean_task_s_, reply.busy_s / static_cast<double>(tasks));
+  if (reply.batches > 0) average_into(mean_batch_s_, reply.busy_s / reply.batches);
+  make_ready_if_room(worker);
 }
 }  // namespace taskfarm

@@ -1,10 +1,11 @@
 #pragma once
 // Task bookkeeping and batching policy for the master, free of MPI.
 //
-// Workers are numbered 0..W-1 here (rank = index + 1). Each worker has `window` credits:
-// one credit is one task batch it may hold (queued or running). The master sends a batch
-// for every credit in the ready queue, so a worker always has its next batch at hand and
-// never waits on the master between tasks.
+// Workers are numbered 0..W-1 here (rank = index + 1). A worker may hold several task
+// batches (queued or running), so it has its next batch at hand and never waits on the
+// master between tasks. How many: enough to cover about `prefetch_s` of work, at least 2
+// and at most `window`. Trivial tasks thus get a deep pipeline, while long tasks are
+// never queued behind each other on one worker (which would stretch the makespan).
 
 #include <cstdint>
 #include <deque>
@@ -17,6 +18,7 @@ struct BatchPolicy {
   std::uint32_t fixed = 0;            // tasks per batch; 0 means auto
   double target_batch_s = 1e-3;       // auto: aim for batches of about this much work
   std::uint32_t max_batch = 16384;    // auto: upper bound (keeps messages and memory small)
+  double prefetch_s = 4e-3;           // work each worker should hold to hide the master's latency
 };
 
 struct WorkerLoad {
@@ -43,8 +45,10 @@ class Scheduler {
   Scheduler(int workers, int window, BatchPolicy policy);
 
   int workers() const { return static_cast<int>(load_.size()); }
-  /// The next worker with a free credit, in FIFO order of freed credits.
-  std::optional<int> next_ready_worker() const;
+  /// The next worker that may take another batch, round-robin.
+  std::optional<int> next_ready_worker();
+  /// Batches a worker may hold right now (between 2 and the window).
+  std::uint32_t batch_limit() const;
   /// How many tasks the next batch should hold. `undispatched` is the number of tasks not
   /// yet sent, when known: guided self-scheduling shrinks batches near the end so the last
   /// tasks don't straggle on one worker.
@@ -62,9 +66,14 @@ class Scheduler {
  private:
   BatchPolicy policy_;
   std::vector<WorkerLoad> load_;
-  std::deque<int> ready_;  // one entry per free credit
+  void make_ready_if_room(int worker);
+
+  std::uint32_t window_;
+  std::deque<int> ready_;     // workers with room for another batch, each at most once
+  std::vector<char> queued_;  // worker is in ready_
   std::uint64_t tasks_in_flight_ = 0;
   std::optional<double> mean_task_s_;
+  std::optional<double> mean_batch_s_;
 };
 
 }  // namespace taskfarm

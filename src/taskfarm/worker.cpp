@@ -30,14 +30,16 @@ void run_worker(Channel& channel, Job& job, const Config& config) {
   auto idle_since = clock::now();
   bool idle = true;
   bool told_empty = false;
-  // Reply once the queue is down to half the window: results are coalesced, and the
-  // master refills while this rank still works on the other half.
-  const std::size_t reply_at_queue_depth = static_cast<std::size_t>(config.window / 2);
+  // Results of several batches share one reply: it goes out once at least as many batches
+  // are finished as are still queued, so the master refills while this rank works on
+  // the rest, or when the queue runs dry.
+  std::size_t finished_since_reply = 0;
 
   auto send_reply = [&] {
     channel.send(master_rank, Tag::results, std::move(reply_buf));
     reply_buf = channel.take_buffer();
     reply.reset();
+    finished_since_reply = 0;
   };
 
   while (true) {
@@ -71,7 +73,8 @@ void run_worker(Channel& channel, Job& job, const Config& config) {
     backoff.reset();
     runner.run(queue.front(), reply);
     queue.pop_front();
-    if (queue.size() <= reply_at_queue_depth || reply.bytes() > max_reply_bytes) send_reply();
+    ++finished_since_reply;
+    if (finished_since_reply >= queue.size() || reply.bytes() > max_reply_bytes) send_reply();
   }
   if (idle) idle_s += std::chrono::duration<double>(clock::now() - idle_since).count();
 

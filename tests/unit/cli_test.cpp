@@ -17,7 +17,7 @@ std::string usage_error(std::vector<std::string> args) {
 TEST(Cli, DefaultsFollowTheExample) {
   const CommandLine cl = testing::parse({"square"});
   EXPECT_EQ(cl.config.job, "square");
-  EXPECT_EQ(cl.config.window, 4);
+  EXPECT_EQ(cl.config.window, 1024);
   EXPECT_EQ(cl.config.batch.fixed, 0u);
   EXPECT_FALSE(cl.config.verbose);
   EXPECT_EQ(cl.job->open_source()->size(), 10u);
@@ -40,7 +40,7 @@ TEST(Cli, BadInputNamesTheProblem) {
   EXPECT_EQ(usage_error({"nosuchjob"}), "unknown job 'nosuchjob' (jobs: sleep, square)");
   EXPECT_EQ(usage_error({}), "no job given (jobs: sleep, square; see taskfarm --help)");
   EXPECT_EQ(usage_error({"--batch", "0", "square"}), "--batch: expected 'auto' or a positive integer, got '0'");
-  EXPECT_EQ(usage_error({"--window", "0", "square"}), "--window: Value 0 not in range 1 to 1024");
+  EXPECT_EQ(usage_error({"--window", "0", "square"}), "--window: Value 0 not in range 1 to 65536");
   EXPECT_EQ(usage_error({"--result-timeout", "soon", "square"}),
             "--result-timeout: expected a non-negative number, got 'soon'");
   EXPECT_EQ(usage_error({"sleep", "--dist", "zipf"}), "--dist: zipf not in {fixed,uniform,lognormal,pareto}");

@@ -42,6 +42,32 @@ TEST(Scheduler, ReplyReturnsCreditsToThatWorker) {
   EXPECT_DOUBLE_EQ(s.load(0).max_task_s, 0.01);
 }
 
+TEST(Scheduler, HoldsAboutFourMillisecondsOfWorkPerWorker) {
+  Scheduler s(2, 64, BatchPolicy{});
+  EXPECT_EQ(s.batch_limit(), 2u);  // nothing measured yet
+  s.on_sent(0, 1);
+  s.on_reply(0, reply(1, 1, 1e-6));  // 1 us batches: the whole window
+  EXPECT_EQ(s.batch_limit(), 64u);
+  Scheduler slow(2, 64, BatchPolicy{});
+  slow.on_sent(0, 1);
+  slow.on_reply(0, reply(1, 1, 1e-3));  // 1 ms batches: 4 of them
+  EXPECT_EQ(slow.batch_limit(), 4u);
+  Scheduler long_tasks(2, 64, BatchPolicy{});
+  long_tasks.on_sent(0, 1);
+  long_tasks.on_reply(0, reply(1, 1, 2.0));  // never fewer than two
+  EXPECT_EQ(long_tasks.batch_limit(), 2u);
+}
+
+TEST(Scheduler, AWorkerAtItsLimitGetsNothingMore) {
+  Scheduler s(1, 64, BatchPolicy{});
+  s.on_sent(0, 1);
+  s.on_sent(0, 1);
+  EXPECT_FALSE(s.next_ready_worker());  // two batches held, limit 2
+  s.on_reply(0, reply(1, 1, 0.5));
+  ASSERT_TRUE(s.next_ready_worker());
+  EXPECT_EQ(*s.next_ready_worker(), 0);
+}
+
 TEST(Scheduler, FixedBatchIsExact) {
   BatchPolicy p;
   p.fixed = 64;
