@@ -8,7 +8,8 @@
 namespace taskfarm {
 
 namespace {
-constexpr std::size_t max_spare_buffers = 64;
+// Enough to cover a burst of sends; more would only pin memory (batches can be 300 KB).
+constexpr std::size_t max_spare_buffers = 8;
 }
 
 Channel::Channel(boost::mpi::communicator comm) : comm_(std::move(comm)) {}

@@ -12,7 +12,7 @@ namespace taskfarm {
 namespace {
 using clock = std::chrono::steady_clock;
 // A reply larger than this goes out even if more batches are queued, bounding memory.
-constexpr std::size_t max_reply_bytes = 4 << 20;
+constexpr std::size_t max_reply_bytes = 1 << 20;
 // The example's get(timeout=1): after this long without tasks, --verbose says so.
 constexpr auto empty_queue_notice = std::chrono::seconds(1);
 }  // namespace
