@@ -21,13 +21,6 @@ class CountingSink final : public ResultSink {
   std::size_t bytes = 0;
 };
 
-CommandLine parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "taskfarm");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
-
 /// Ping-pong of 8 bytes between ranks 0 and 1: the most round trips/s MPI can do here.
 void MPI_RawRoundTrip(benchmark::State& state) {
   boost::mpi::communicator comm;
@@ -60,7 +53,7 @@ void MPI_FarmSquare(benchmark::State& state) {
   const std::string tasks = std::to_string(state.range(1));
   for (auto _ : state) {
     boost::mpi::communicator comm(world, boost::mpi::comm_duplicate);
-    CommandLine cl = parse({"--batch", batch, "square", "--tasks", tasks, "--seed", "1"});
+    CommandLine cl = parse_arguments({"--batch", batch, "square", "--tasks", tasks, "--seed", "1"});
     Channel channel(comm);
     CountingSink sink;
     gentle_barrier(comm);
@@ -89,7 +82,7 @@ void MPI_FarmSleepBalance(benchmark::State& state) {
   double efficiency = 0;
   for (auto _ : state) {
     boost::mpi::communicator comm(world, boost::mpi::comm_duplicate);
-    CommandLine cl = parse({"sleep", "--tasks", std::to_string(state.range(0)), "--mean-us", "1000", "--dist",
+    CommandLine cl = parse_arguments({"sleep", "--tasks", std::to_string(state.range(0)), "--mean-us", "1000", "--dist",
                             "pareto", "--seed", "3"});
     Channel channel(comm);
     CountingSink sink;

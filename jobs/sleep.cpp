@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <algorithm>
 #include <vector>
 #include <thread>
@@ -64,7 +63,7 @@ class SleepSource final : public TaskSource {
   bool next(std::string& payload) override {
     if (next_ == count_) return false;
     const std::uint64_t us = draw_us(dist_, mean_us_, seed_, next_++);
-    payload.assign(reinterpret_cast<const char*>(&us), sizeof us);
+    set_value_payload(payload, us);
     return true;
   }
 
@@ -76,12 +75,6 @@ class SleepSource final : public TaskSource {
   std::uint64_t next_ = 0;
 };
 
-std::uint64_t decode(std::string_view payload) {
-  std::uint64_t us;
-  if (payload.size() != sizeof us) throw std::runtime_error("malformed sleep task");
-  std::memcpy(&us, payload.data(), sizeof us);
-  return us;
-}
 
 class SleepJob final : public Job {
  public:
@@ -103,7 +96,7 @@ class SleepJob final : public Job {
     return std::make_unique<SleepSource>(static_cast<std::uint64_t>(tasks_), dist_, mean_us_, seed_);
   }
   std::string describe(std::string_view payload) const override {
-    return "sleep " + std::to_string(decode(payload)) + " us";
+    return "sleep " + std::to_string(value_payload<std::uint64_t>(payload)) + " us";
   }
   void run(const TaskView& task, std::string& out) override {
     static const bool precise_timers = [] {
@@ -112,7 +105,7 @@ class SleepJob final : public Job {
       return true;
     }();
     (void)precise_timers;
-    const std::uint64_t us = decode(task.payload);
+    const std::uint64_t us = value_payload<std::uint64_t>(task.payload);
     if (narrating()) narrate("run task " + std::to_string(task.id) + ": sleep " + std::to_string(us) + " us...");
     std::this_thread::sleep_for(std::chrono::microseconds(us));
     append_decimal(out, task.id);

@@ -1,7 +1,6 @@
 // The seed example: each task is an integer n in 0..10000, each result the line
 // "n * n = r".
 
-#include <cstring>
 #include <optional>
 
 #include <CLI/CLI.hpp>
@@ -17,12 +16,6 @@ namespace {
 
 constexpr std::int64_t max_value = 10000;
 
-std::int64_t decode(std::string_view payload) {
-  std::int64_t n;
-  if (payload.size() != sizeof n) throw std::runtime_error("malformed square task");
-  std::memcpy(&n, payload.data(), sizeof n);
-  return n;
-}
 
 class SquareSource final : public TaskSource {
  public:
@@ -31,7 +24,7 @@ class SquareSource final : public TaskSource {
   bool next(std::string& payload) override {
     if (next_ == count_) return false;
     const auto n = static_cast<std::int64_t>(random_at(seed_, next_++) % (max_value + 1));
-    payload.assign(reinterpret_cast<const char*>(&n), sizeof n);
+    set_value_payload(payload, n);
     return true;
   }
 
@@ -56,10 +49,10 @@ class SquareJob final : public Job {
     return std::make_unique<SquareSource>(static_cast<std::uint64_t>(tasks_), *seed_);
   }
   std::string describe(std::string_view payload) const override {
-    return std::to_string(decode(payload));
+    return std::to_string(value_payload<std::int64_t>(payload));
   }
   void run(const TaskView& task, std::string& out) override {
-    const std::int64_t n = decode(task.payload);
+    const std::int64_t n = value_payload<std::int64_t>(task.payload);
     if (narrating()) narrate("run task " + std::to_string(n) + " * " + std::to_string(n) + "...");
     append_decimal(out, n);
     out.append(" * ");

@@ -12,12 +12,7 @@
 
 namespace taskfarm::testing {
 
-inline CommandLine parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "taskfarm");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
+inline CommandLine parse(const std::vector<std::string>& args) { return parse_arguments(args); }
 
 inline std::vector<std::string> sorted_lines(const std::string& text) {
   std::vector<std::string> lines;

@@ -128,4 +128,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   return cl;
 }
 
+CommandLine parse_arguments(const std::vector<std::string>& args) {
+  std::vector<const char*> argv{"taskfarm"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
 }  // namespace taskfarm

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -28,5 +29,7 @@ CLI::Validator non_negative_number();
 
 /// Throws UsageError (one line, naming the option or value) or InfoRequested.
 CommandLine parse_command_line(int argc, const char* const* argv);
+/// The same for arguments without the program name (tests, benchmarks).
+CommandLine parse_arguments(const std::vector<std::string>& args);
 
 }  // namespace taskfarm

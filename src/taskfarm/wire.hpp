@@ -65,6 +65,20 @@ inline std::string_view get_bytes(std::string_view& in, std::size_t n) {
 
 }  // namespace wire
 
+/// Payloads that are one plain value, as the square and sleep jobs use.
+template <typename T>
+void set_value_payload(std::string& payload, T value) {
+  payload.assign(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+template <typename T>
+T value_payload(std::string_view payload) {
+  if (payload.size() != sizeof(T)) throw WireError("malformed task payload");
+  T value;
+  std::memcpy(&value, payload.data(), sizeof value);
+  return value;
+}
+
 /// Task batch layout: u32 count, then per task: u64 id, u32 length, payload bytes.
 class TaskBatchWriter {
  public:

@@ -5,9 +5,9 @@
 namespace taskfarm {
 namespace {
 
-std::string usage_error(std::vector<std::string> args) {
+std::string usage_error(const std::vector<std::string>& args) {
   try {
-    testing::parse(std::move(args));
+    testing::parse(args);
   } catch (const UsageError& e) {
     return e.what();
   }
