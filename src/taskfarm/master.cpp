@@ -104,7 +104,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
 
   while (true) {
     bool progressed = false;
-    // Fill every free credit: each worker keeps `window` batches queued.
+    // Give every worker with room another batch (the scheduler decides how many it holds).
     while (!feeder.exhausted()) {
       const auto worker = scheduler.next_ready_worker();
       if (!worker) break;

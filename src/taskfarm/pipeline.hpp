@@ -2,7 +2,7 @@
 // The three MPI-free stages every task passes through:
 //   TaskFeeder (master)      source -> task batch
 //   BatchRunner (worker)     task batch -> result batch, running the job's kernel
-//   ResultCollector (master) result batch -> output, counts, scheduler credits
+//   ResultCollector (master) result batch -> output, counts, scheduler bookkeeping
 // The MPI master and worker move batches between them; the one-rank mode chains them
 // directly. Both thus share one code path, and the tests drive it without MPI.
 
