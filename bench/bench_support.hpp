@@ -7,8 +7,10 @@
 
 namespace taskfarm::bench {
 
-/// Benchmarks whose name starts with this run on every rank; the rest on rank 0 only.
-inline constexpr const char* mpi_prefix = "MPI_";
+/// Every rank runs the same benchmarks (the same filter), so the MPI_* ones stay in
+/// lockstep. The MPI-free ones call this first: off rank 0 they skip at once, leaving the
+/// cores to rank 0's measurement.
+bool skipped_off_master(benchmark::State& state);
 
 /// A barrier that sleeps while it waits, so ranks parked here leave the cores to
 /// whatever rank 0 is measuring.

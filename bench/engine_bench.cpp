@@ -12,6 +12,7 @@ namespace taskfarm::bench {
 namespace {
 
 void Scheduler_SendReplyCycle(benchmark::State& state) {
+  if (skipped_off_master(state)) return;
   Scheduler scheduler(8, 1024, BatchPolicy{});
   ReplySummary reply{1, 1, 0, 1e-6, 1e-6};
   for (auto _ : state) {
@@ -24,6 +25,7 @@ void Scheduler_SendReplyCycle(benchmark::State& state) {
 BENCHMARK(Scheduler_SendReplyCycle);
 
 void TaskBatch_Encode(benchmark::State& state) {
+  if (skipped_off_master(state)) return;
   std::string buf;
   const std::string payload(8, 'x');
   for (auto _ : state) {
@@ -36,6 +38,7 @@ void TaskBatch_Encode(benchmark::State& state) {
 BENCHMARK(TaskBatch_Encode);
 
 void ResultBatch_EncodeDecode(benchmark::State& state) {
+  if (skipped_off_master(state)) return;
   std::string buf;
   ResultBatchWriter writer(buf);
   for (auto _ : state) {

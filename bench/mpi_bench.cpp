@@ -58,9 +58,7 @@ void MPI_FarmSquare(benchmark::State& state) {
     CountingSink sink;
     gentle_barrier(comm);
     const auto start = clock::now();
-    if (comm.size() == 1) run_alone(*cl.job, cl.job->open_source(), cl.config, sink);
-    else if (comm.rank() == master_rank) run_master(channel, *cl.job, cl.job->open_source(), cl.config, sink);
-    else run_worker(channel, *cl.job, cl.config);
+    run_this_rank(channel, *cl.job, cl.job->open_source(), cl.config, sink);
     set_iteration_time(state, comm, std::chrono::duration<double>(clock::now() - start).count());
   }
   state.SetItemsProcessed(state.iterations() * state.range(1));
@@ -88,15 +86,12 @@ void MPI_FarmSleepBalance(benchmark::State& state) {
     CountingSink sink;
     gentle_barrier(comm);
     const auto start = clock::now();
-    RunReport report;
-    if (comm.size() == 1) report = run_alone(*cl.job, cl.job->open_source(), cl.config, sink);
-    else if (comm.rank() == master_rank) report = run_master(channel, *cl.job, cl.job->open_source(), cl.config, sink);
-    else run_worker(channel, *cl.job, cl.config);
+    const auto report = run_this_rank(channel, *cl.job, cl.job->open_source(), cl.config, sink);
     const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
     set_iteration_time(state, comm, elapsed);
-    if (comm.rank() == master_rank) {
-      const double bound = std::max(report.total_task_s() / std::max(report.workers, 1), report.max_task_s());
-      efficiency = bound / report.elapsed_s;
+    if (report) {
+      const double bound = std::max(report->total_task_s() / std::max(report->workers, 1), report->max_task_s());
+      efficiency = bound / report->elapsed_s;
     }
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));

@@ -62,17 +62,12 @@ int run_program(int argc, char** argv) {
   if (channel.broadcast_from_master(prepared) == 0) return code(ExitCode::usage);
 
   try {
-    if (rank != master_rank) {
-      run_worker(channel, *cl.job, cl.config);
-      return code(ExitCode::success);
-    }
     FdSink out(STDOUT_FILENO);
-    const RunReport report = world.size() == 1
-                                 ? run_alone(*cl.job, std::move(source), cl.config, out)
-                                 : run_master(channel, *cl.job, std::move(source), cl.config, out);
-    const int exit_code = report_and_exit_code(report, cl.config);
+    const auto report = run_this_rank(channel, *cl.job, std::move(source), cl.config, out);
+    if (!report) return code(ExitCode::success);  // a worker
+    const int exit_code = report_and_exit_code(*report, cl.config);
     // A rank that never answered cannot be joined in MPI_Finalize: end the job instead.
-    if (report.status == "incomplete" && world.size() > 1) channel.abort(exit_code);
+    if (report->status == "incomplete" && world.size() > 1) channel.abort(exit_code);
     return exit_code;
   } catch (const std::exception& e) {
     log::error(e.what());

@@ -3,6 +3,7 @@
 // one-rank mode in which the master runs the tasks itself.
 
 #include <memory>
+#include <optional>
 
 #include "taskfarm/config.hpp"
 #include "taskfarm/job.hpp"
@@ -20,6 +21,11 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
                      const Config& config, ResultSink& sink);
 /// Every other rank: receive, compute, reply, until told to stop.
 void run_worker(Channel& channel, Job& job, const Config& config);
+
+/// This rank's part of a run: run_alone, run_master or run_worker, by rank and size.
+/// `source` is used on rank 0 only (workers may pass null). Rank 0 gets the report.
+std::optional<RunReport> run_this_rank(Channel& channel, Job& job, std::unique_ptr<TaskSource> source,
+                                       const Config& config, ResultSink& sink);
 
 /// The exit code a finished run deserves.
 ExitCode exit_code_for(const RunReport& report);

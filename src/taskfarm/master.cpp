@@ -60,6 +60,16 @@ ExitCode exit_code_for(const RunReport& report) {
   return ExitCode::success;
 }
 
+std::optional<RunReport> run_this_rank(Channel& channel, Job& job, std::unique_ptr<TaskSource> source,
+                                       const Config& config, ResultSink& sink) {
+  if (channel.rank() != master_rank) {
+    run_worker(channel, job, config);
+    return std::nullopt;
+  }
+  if (channel.size() == 1) return run_alone(job, std::move(source), config, sink);
+  return run_master(channel, job, std::move(source), config, sink);
+}
+
 RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& config,
                     ResultSink& sink) {
   const auto start = clock::now();

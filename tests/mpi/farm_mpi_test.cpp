@@ -23,12 +23,8 @@ FarmRun run_on_all_ranks(Job& job, const Config& config) {
   boost::mpi::communicator comm(boost::mpi::communicator(), boost::mpi::comm_duplicate);
   Channel channel(comm);
   StringSink sink;
-  FarmRun run{comm.rank() == master_rank, {}, {}};
-  if (comm.size() == 1) run.report = run_alone(job, job.open_source(), config, sink);
-  else if (run.is_master) run.report = run_master(channel, job, job.open_source(), config, sink);
-  else run_worker(channel, job, config);
-  run.output = sink.text;
-  return run;
+  const auto report = run_this_rank(channel, job, job.open_source(), config, sink);
+  return FarmRun{report.has_value(), report.value_or(RunReport{}), sink.text};
 }
 
 FarmRun run_command(const std::vector<std::string>& args) {
