@@ -13,10 +13,11 @@ class ResultSink {
   virtual void flush() {}
 };
 
-/// Buffered writes to a file descriptor (stdout): one write(2) per MiB, not per line.
+/// Buffered writes to a file descriptor (stdout): one write(2) per 128 KiB, not per line.
+/// (Smaller writes than 1 MiB keep mpirun's forwarding busy without stalls: measured.)
 class FdSink final : public ResultSink {
  public:
-  explicit FdSink(int fd, std::size_t buffer_bytes = 1 << 20);
+  explicit FdSink(int fd, std::size_t buffer_bytes = 128 << 10);
   ~FdSink() override;
   void write(std::string_view data) override;
   void flush() override;
