@@ -10,6 +10,7 @@
 #include "taskfarm/cli.hpp"
 #include "taskfarm/farm.hpp"
 #include "taskfarm/log.hpp"
+#include "taskfarm/output_dir.hpp"
 
 namespace taskfarm {
 
@@ -20,12 +21,24 @@ int code(ExitCode c) { return static_cast<int>(c); }
 /// Checks that need the file system or the task source; done on rank 0 only, before any
 /// rank starts work, so a bad path is a usage error and not a failure half-way.
 std::unique_ptr<TaskSource> prepare_on_master(const CommandLine& cl) {
-  return cl.job->open_source();
+  auto source = cl.job->open_source();
+  if (cl.config.output_dir) prepare_output_dir(*cl.config.output_dir, cl.config.overwrite);
+  return source;
 }
 
-int report_and_exit_code(const RunReport& report, const Config& config) {
+/// Publishes the part files of a run in which every task succeeded; writes the reports;
+/// marks success last, so _SUCCESS never stands beside missing results.
+int finish_run(const RunReport& report, const Config& config) {
   log::line(summary_line(report));
+  const bool commit = config.output_dir && report.status == "complete";
+  if (commit) {
+    std::vector<int> ranks;
+    for (const auto& w : report.per_worker) ranks.push_back(w.rank);
+    publish_parts(*config.output_dir, ranks);
+  }
+  if (config.output_dir) write_report_file(report, *config.output_dir + "/_report.json");
   if (config.report_path) write_report_file(report, *config.report_path);
+  if (commit) mark_success(*config.output_dir);
   return code(exit_code_for(report));
 }
 
@@ -65,7 +78,7 @@ int run_program(int argc, char** argv) {
     FdSink out(STDOUT_FILENO);
     const auto report = run_this_rank(channel, *cl.job, std::move(source), cl.config, out);
     if (!report) return code(ExitCode::success);  // a worker
-    const int exit_code = report_and_exit_code(*report, cl.config);
+    const int exit_code = finish_run(*report, cl.config);
     // A rank that never answered cannot be joined in MPI_Finalize: end the job instead.
     if (report->status == "incomplete" && world.size() > 1) channel.abort(exit_code);
     return exit_code;

@@ -78,6 +78,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   CommandLine cl;
   Config& cfg = cl.config;
   std::string batch = "auto";
+  app.add_option("--output", cfg.output_dir,
+                 "Write results to part files in this directory (workers write them; committed only "
+                 "when every task succeeded) instead of stdout");
+  app.add_flag("--overwrite", cfg.overwrite, "Replace the results already in the --output directory");
   app.add_option("--report", cfg.report_path, "Write the run report as JSON to this file");
   app.add_flag("-v,--verbose", cfg.verbose, "Narrate every task on stderr (master and workers)");
   app.add_option("--window", cfg.window, "Most task batches a worker holds (prefetch); fewer when batches are long, so that about 4 ms of work is held")

@@ -21,6 +21,8 @@ enum class ExitCode : int {
 struct Config {
   std::string job;
   std::optional<std::string> report_path;
+  std::optional<std::string> output_dir;  // results go to part files here, not stdout
+  bool overwrite = false;
   bool verbose = false;
   int window = 1024;              // most task batches a worker holds
   BatchPolicy batch;              // --batch auto|N

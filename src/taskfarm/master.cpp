@@ -1,12 +1,14 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "taskfarm/backoff.hpp"
 #include "taskfarm/farm.hpp"
 #include "taskfarm/log.hpp"
+#include "taskfarm/output_dir.hpp"
 #include "taskfarm/pipeline.hpp"
 
 namespace taskfarm {
@@ -77,7 +79,9 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   Scheduler scheduler(1, 1, config.batch);
   TaskFeeder feeder(std::move(source), job, config.verbose);
   ResultCollector results(sink, scheduler);
-  BatchRunner runner(job);
+  std::optional<PartFile> part;
+  if (config.output_dir) part.emplace(temporary_part_path(*config.output_dir, master_rank));
+  BatchRunner runner(job, part ? &part->buffer() : nullptr);
   std::string batch_buf, reply_buf;
   ResultBatchWriter reply(reply_buf);
   while (!feeder.exhausted()) {
@@ -86,16 +90,19 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
     scheduler.on_sent(0, batch.count());
     reply.reset();
     runner.run(batch_buf, reply);
+    if (part) part->flush_if_full();
     results.consume(0, reply_buf, master_rank);
   }
   sink.flush();
+  const std::uint64_t bytes_written = part ? part->close() : 0;
 
   RunReport report = base_report(config, job, 1, 0);
   report.elapsed_s = seconds_since(start);
   const WorkerLoad& load = scheduler.load(0);
   report.per_worker.push_back(WorkerReport{master_rank, load.tasks_done + load.tasks_failed,
                                            load.tasks_failed, load.busy_s,
-                                           report.elapsed_s - load.busy_s, 0, load.max_task_s});
+                                           report.elapsed_s - load.busy_s, 0, load.max_task_s,
+                                           bytes_written});
   finish_report(report, feeder, results, true);
   return report;
 }
@@ -183,6 +190,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     auto& w = report.per_worker[static_cast<std::size_t>(worker_of(envelope->source))];
     w.idle_s = goodbye.idle_s;
     w.messages = goodbye.messages_received + goodbye.messages_sent;
+    w.bytes_written = goodbye.bytes_written;
     waiting[static_cast<std::size_t>(worker_of(envelope->source))] = false;
     --goodbyes_due;
   }

@@ -38,15 +38,17 @@ void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
   auto start = clock::now();
   while (tasks.next(task)) {
     reply.begin(task.id);
+    std::string& out = side_output_ ? *side_output_ : reply.out();
+    const std::size_t mark = out.size();
     TaskStatus status = TaskStatus::ok;
     try {
-      job_.run(task, reply.out());
+      job_.run(task, out);
     } catch (const std::exception& e) {
-      reply.discard_data();
+      out.resize(mark);
       reply.out().append(e.what());
       status = TaskStatus::failed;
     } catch (...) {
-      reply.discard_data();
+      out.resize(mark);
       reply.out().append("unknown error");
       status = TaskStatus::failed;
     }

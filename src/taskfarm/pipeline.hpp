@@ -42,14 +42,17 @@ class TaskFeeder {
 
 class BatchRunner {
  public:
-  explicit BatchRunner(Job& job) : job_(job) {}
+  /// With `side_output`, kernels append their output there (a part file's buffer) and
+  /// the reply carries only each task's status.
+  explicit BatchRunner(Job& job, std::string* side_output = nullptr) : job_(job), side_output_(side_output) {}
   /// Runs every task of `batch` and appends one result per task to `reply`. A kernel that
-  /// throws fails only its own task.
+  /// throws fails only its own task, and what it wrote is dropped.
   void run(std::string_view batch, ResultBatchWriter& reply);
   double busy_s() const { return busy_s_; }
 
  private:
   Job& job_;
+  std::string* side_output_;
   double busy_s_ = 0;
 };
 

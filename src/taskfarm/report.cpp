@@ -41,7 +41,8 @@ nlohmann::json to_json(const RunReport& r) {
                        {"busy_s", w.busy_s},
                        {"idle_s", w.idle_s},
                        {"messages", w.messages},
-                       {"max_task_s", w.max_task_s}});
+                       {"max_task_s", w.max_task_s},
+                       {"bytes_written", w.bytes_written}});
   }
   return {{"job", r.job},
           {"parameters", r.parameters},

@@ -17,6 +17,7 @@ struct WorkerReport {
   double idle_s = 0;        // time with nothing to run
   std::uint64_t messages = 0;  // sent + received by the worker
   double max_task_s = 0;
+  std::uint64_t bytes_written = 0;  // to its part file (--output)
 };
 
 struct RunReport {

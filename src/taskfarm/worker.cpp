@@ -1,10 +1,12 @@
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "taskfarm/backoff.hpp"
 #include "taskfarm/farm.hpp"
 #include "taskfarm/log.hpp"
+#include "taskfarm/output_dir.hpp"
 #include "taskfarm/pipeline.hpp"
 
 namespace taskfarm {
@@ -19,7 +21,9 @@ constexpr auto empty_queue_notice = std::chrono::seconds(1);
 
 void run_worker(Channel& channel, Job& job, const Config& config) {
   if (config.verbose) job.set_narrator([](std::string_view text) { log::line(text); });
-  BatchRunner runner(job);
+  std::optional<PartFile> part;
+  if (config.output_dir) part.emplace(temporary_part_path(*config.output_dir, channel.rank()));
+  BatchRunner runner(job, part ? &part->buffer() : nullptr);
   std::deque<std::string> queue;
   std::string inbox;
   std::string reply_buf;
@@ -72,14 +76,16 @@ void run_worker(Channel& channel, Job& job, const Config& config) {
     }
     backoff.reset();
     runner.run(queue.front(), reply);
+    if (part) part->flush_if_full();
     queue.pop_front();
     ++finished_since_reply;
     if (finished_since_reply >= queue.size() || reply.bytes() > max_reply_bytes) send_reply();
   }
   if (idle) idle_s += std::chrono::duration<double>(clock::now() - idle_since).count();
+  const std::uint64_t bytes_written = part ? part->close() : 0;
 
   std::string goodbye = channel.take_buffer();
-  wire::put(goodbye, WorkerGoodbye{idle_s, channel.messages_received(), channel.messages_sent() + 1, 0});
+  wire::put(goodbye, WorkerGoodbye{idle_s, channel.messages_received(), channel.messages_sent() + 1, bytes_written});
   channel.send(master_rank, Tag::goodbye, std::move(goodbye));
   // Our sends must complete before MPI_Finalize; the master is polling, so this is quick.
   const auto deadline = clock::now() + std::chrono::seconds(30);

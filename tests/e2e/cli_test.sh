@@ -89,7 +89,35 @@ check "exactly one taskfarm line among mpirun's notices" test "$(grep -c '^taskf
 check "verbose master puts tasks" test "$(grep -c 'master: Put task [0-9]*\.\.\.' "$TMP/v.err")" -eq 4
 check "verbose workers run tasks, with their rank" test "$(grep -cE 'rank [12]: run task ([0-9]+) \* \1\.\.\.' "$TMP/v.err")" -eq 4
 
-# 8. --help and --version.
+# 8. --output DIR: workers write part files, committed only when every task succeeded.
+OUT="$TMP/out"
+"${MPIRUN[@]}" -n 4 "$TF" square --tasks 5000 --seed 8 --output "$OUT" >"$TMP/o.stdout" 2>/dev/null
+check "--output exits 0" test $? -eq 0
+check "--output prints no results on stdout" test ! -s "$TMP/o.stdout"
+check "--output writes one part file per worker, _SUCCESS and _report.json" \
+  test -f "$OUT/_SUCCESS" -a -f "$OUT/_report.json" -a -f "$OUT/part-00000" -a -f "$OUT/part-00002" -a ! -e "$OUT/part-00003" -a ! -e "$OUT/_temporary"
+"$TF" square --tasks 5000 --seed 8 2>/dev/null | sort >"$TMP/o.ref"
+check "the part files hold exactly the one-rank results" cmp -s <(cat "$OUT"/part-* | sort) "$TMP/o.ref"
+check "the report in DIR counts every task" python3 -c "
+import json; r = json.load(open('$OUT/_report.json'))
+assert r['status'] == 'complete' and r['tasks_done'] == 5000
+assert sum(w['bytes_written'] for w in r['per_worker']) == $(wc -c <"$TMP/o.ref")"
+usage_case "already holds results" square --tasks 5 --output "$OUT"
+check "a refused run leaves the old results" cmp -s <(cat "$OUT"/part-* | sort) "$TMP/o.ref"
+"${MPIRUN[@]}" -n 3 "$TF" square --tasks 5 --seed 8 --output "$OUT" --overwrite >/dev/null 2>&1
+check "--overwrite replaces them" test "$(cat "$OUT"/part-* | wc -l)" -eq 5 -a ! -e "$OUT/part-00002"
+"$TF" square --tasks 9 --seed 8 --output "$TMP/alone" >/dev/null 2>&1
+check "one rank writes part-00000 itself" test "$(wc -l <"$TMP/alone/part-00000")" -eq 9 -a -f "$TMP/alone/_SUCCESS"
+"${MPIRUN[@]}" -n 3 "$TF" sleep --tasks 20 --mean-us 10 --fail-every 5 --output "$TMP/failed" >/dev/null 2>"$TMP/f.err"
+check "a run with failed tasks exits 1" test $? -eq 1
+check "each failure is logged with its task and message" test "$(grep -c 'task [0-9]* failed on rank [12]: injected failure' "$TMP/f.err")" -eq 4
+check "a failed run leaves no part file and no _SUCCESS" \
+  bash -c "! ls '$TMP/failed' | grep -qE '^(part-|_SUCCESS)'"
+check "a failed run still reports" python3 -c "
+import json; r = json.load(open('$TMP/failed/_report.json'))
+assert r['status'] == 'failed' and r['tasks_failed'] == 4 and r['tasks_done'] == 16"
+
+# 9. --help and --version.
 check "--help exits 0 and lists the jobs" bash -c "'$TF' --help | grep -q square"
 check "--version" bash -c "'$TF' --version | grep -q '^taskfarm '"
 

@@ -3,9 +3,17 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
 
 #include "taskfarm/farm.hpp"
+#include "taskfarm/output_dir.hpp"
 #include "taskfarm/sink.hpp"
 #include "test_support.hpp"
 
@@ -79,6 +87,28 @@ TEST(Farm, SleepJobRunsEveryTaskOnce) {
   for (const auto& line : lines) ++seen.at(std::stoul(line.substr(0, line.find('\t'))));
   EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 200);
   EXPECT_GT(run.report.total_task_s(), 0.0);
+}
+
+TEST(Farm, OutputDirectoryGetsEveryResultFromTheRanksThatRanTasks) {
+  boost::mpi::communicator world;
+  std::string dir;
+  if (world.rank() == master_rank) {
+    dir = ::testing::TempDir() + "taskfarm_output_" + std::to_string(::getpid());
+    prepare_output_dir(dir, true);
+  }
+  boost::mpi::broadcast(world, dir, master_rank);
+  const FarmRun run = run_command({"--output", dir, "square", "--tasks", "3001", "--seed", "4"});
+  world.barrier();  // every part file is closed
+  if (!run.is_master) return;
+  EXPECT_EQ(run.output, "");  // nothing through the master
+  std::string written;
+  for (const auto& w : run.report.per_worker) {
+    std::ifstream in(temporary_part_path(dir, w.rank));
+    ASSERT_TRUE(in) << "no part file for rank " << w.rank;
+    written += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_EQ(testing::sorted_lines(written), testing::expected_square_lines(3001, 4));
+  std::filesystem::remove_all(dir);
 }
 
 /// Fails every task whose ID is a multiple of 5, on every rank.

@@ -1,0 +1,105 @@
+#include "taskfarm/output_dir.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+#include "taskfarm/job.hpp"
+
+namespace taskfarm {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::size_t flush_bytes = 1 << 20;
+
+bool is_result_file(const std::string& name) {
+  return name.rfind("part-", 0) == 0 || name == "_SUCCESS" || name == "_report.json" || name == "_temporary";
+}
+
+std::string part_name(std::size_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "part-%05zu", index);
+  return name;
+}
+
+[[noreturn]] void fail(const std::string& what, const std::string& path) {
+  throw std::system_error(errno, std::generic_category(), what + " " + path);
+}
+}  // namespace
+
+void prepare_output_dir(const std::string& dir, bool overwrite) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir))
+    throw UsageError("--output: cannot create directory '" + dir + "'" + (ec ? ": " + ec.message() : ""));
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (!is_result_file(name)) continue;
+    if (name != "_temporary" && !overwrite)
+      throw UsageError("--output: '" + dir + "' already holds results (" + name +
+                       "); use --overwrite to replace them, or another directory");
+    fs::remove_all(entry.path());
+  }
+  fs::create_directory(fs::path(dir) / "_temporary", ec);
+  if (ec) throw UsageError("--output: cannot create '" + dir + "/_temporary': " + ec.message());
+}
+
+std::string temporary_part_path(const std::string& dir, int rank) {
+  char name[32];
+  std::snprintf(name, sizeof name, "rank-%05d", rank);
+  return (fs::path(dir) / "_temporary" / name).string();
+}
+
+void publish_parts(const std::string& dir, const std::vector<int>& ranks) {
+  for (std::size_t i = 0; i < ranks.size(); ++i)
+    fs::rename(temporary_part_path(dir, ranks[i]), fs::path(dir) / part_name(i));
+  fs::remove_all(fs::path(dir) / "_temporary");
+}
+
+void mark_success(const std::string& dir) {
+  const std::string success = (fs::path(dir) / "_SUCCESS").string();
+  const int fd = ::open(success.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) fail("cannot create", success);
+  ::close(fd);
+}
+
+PartFile::PartFile(const std::string& path)
+    : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644)) {
+  if (fd_ < 0) fail("cannot create", path_);
+  buffer_.reserve(flush_bytes + (flush_bytes >> 2));
+}
+
+PartFile::~PartFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void PartFile::write_buffer() {
+  std::size_t done = 0;
+  while (done < buffer_.size()) {
+    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot write", path_);
+    done += static_cast<std::size_t>(n);
+  }
+  bytes_ += buffer_.size();
+  buffer_.clear();
+}
+
+void PartFile::flush_if_full() {
+  if (buffer_.size() >= flush_bytes) write_buffer();
+}
+
+std::uint64_t PartFile::close() {
+  write_buffer();
+  if (::fsync(fd_) != 0) fail("cannot sync", path_);
+  if (::close(fd_) != 0) fail("cannot close", path_);
+  fd_ = -1;
+  return bytes_;
+}
+
+}  // namespace taskfarm

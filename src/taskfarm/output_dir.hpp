@@ -1,0 +1,47 @@
+#pragma once
+// The output directory (--output DIR), committed like Hadoop's FileOutputCommitter:
+// each rank that runs tasks writes DIR/_temporary/rank-NNNNN; only a run in which every
+// task succeeded renames them to DIR/part-00000, part-00001, ... and then writes
+// DIR/_SUCCESS last. A failed or killed run leaves no part file that looks final.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace taskfarm {
+
+/// Creates DIR and DIR/_temporary. Throws UsageError if DIR already holds results
+/// (part files or _SUCCESS), unless `overwrite`, which removes them first.
+void prepare_output_dir(const std::string& dir, bool overwrite);
+
+/// Where `rank` writes its results while the job runs.
+std::string temporary_part_path(const std::string& dir, int rank);
+
+/// Renames the temporary files of `ranks`, in that order, to part-00000, ..., and
+/// removes _temporary.
+void publish_parts(const std::string& dir, const std::vector<int>& ranks);
+/// Writes DIR/_SUCCESS: the last step of a successful run.
+void mark_success(const std::string& dir);
+
+/// A rank's result file: buffered appends, flushed in large writes, synced on close.
+class PartFile {
+ public:
+  explicit PartFile(const std::string& path);
+  PartFile(const PartFile&) = delete;
+  PartFile& operator=(const PartFile&) = delete;
+  ~PartFile();
+  /// Kernels append here; call flush_if_full() after each batch.
+  std::string& buffer() { return buffer_; }
+  void flush_if_full();
+  /// Writes the rest, fsyncs and closes. Returns the bytes written in all.
+  std::uint64_t close();
+
+ private:
+  void write_buffer();
+  std::string path_;
+  int fd_;
+  std::string buffer_;
+  std::uint64_t bytes_ = 0;
+};
+
+}  // namespace taskfarm
