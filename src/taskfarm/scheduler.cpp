@@ -24,9 +24,13 @@ Scheduler::Scheduler(int workers, int window, BatchPolicy policy)
 
 std::uint32_t Scheduler::batch_limit() const {
   const std::uint32_t floor = std::min(min_batches_held, window_);
-  if (!mean_batch_s_) return floor;  // nothing measured yet: be conservative
-  if (*mean_batch_s_ <= 0) return window_;
-  const double wanted = std::ceil(policy_.prefetch_s / *mean_batch_s_);
+  if (!mean_task_s_) return floor;  // nothing measured yet: be conservative
+  // From the batches about to be sent, not from past ones: when auto batches grow from
+  // 1 task to thousands, a limit based on the old tiny batches would queue hundreds of
+  // the new large ones.
+  const double next_batch_s = next_batch_size(std::nullopt) * *mean_task_s_;
+  if (next_batch_s <= 0) return window_;
+  const double wanted = std::ceil(policy_.prefetch_s / next_batch_s);
   return static_cast<std::uint32_t>(std::clamp(wanted, static_cast<double>(floor), static_cast<double>(window_)));
 }
 
@@ -86,7 +90,6 @@ void Scheduler::on_reply(int worker, const ReplySummary& reply) {
   w.max_task_s = std::max(w.max_task_s, reply.max_task_s);
   ++w.replies;
   if (tasks > 0) average_into(mean_task_s_, reply.busy_s / static_cast<double>(tasks));
-  if (reply.batches > 0) average_into(mean_batch_s_, reply.busy_s / reply.batches);
   make_ready_if_room(worker);
 }
 }  // namespace taskfarm

@@ -73,7 +73,6 @@ class Scheduler {
   std::vector<char> queued_;  // worker is in ready_
   std::uint64_t tasks_in_flight_ = 0;
   std::optional<double> mean_task_s_;
-  std::optional<double> mean_batch_s_;
 };
 
 }  // namespace taskfarm

@@ -43,19 +43,34 @@ TEST(Scheduler, ReplyReturnsCreditsToThatWorker) {
 }
 
 TEST(Scheduler, HoldsAboutFourMillisecondsOfWorkPerWorker) {
-  Scheduler s(2, 64, BatchPolicy{});
+  BatchPolicy one_task;
+  one_task.fixed = 1;
+  Scheduler s(2, 64, one_task);
   EXPECT_EQ(s.batch_limit(), 2u);  // nothing measured yet
   s.on_sent(0, 1);
   s.on_reply(0, reply(1, 1, 1e-6));  // 1 us batches: the whole window
   EXPECT_EQ(s.batch_limit(), 64u);
-  Scheduler slow(2, 64, BatchPolicy{});
+  Scheduler slow(2, 64, one_task);
   slow.on_sent(0, 1);
   slow.on_reply(0, reply(1, 1, 1e-3));  // 1 ms batches: 4 of them
   EXPECT_EQ(slow.batch_limit(), 4u);
-  Scheduler long_tasks(2, 64, BatchPolicy{});
+  Scheduler long_tasks(2, 64, one_task);
   long_tasks.on_sent(0, 1);
   long_tasks.on_reply(0, reply(1, 1, 2.0));  // never fewer than two
   EXPECT_EQ(long_tasks.batch_limit(), 2u);
+}
+
+TEST(Scheduler, LimitFollowsTheBatchesAboutToBeSentNotThePastOnes) {
+  BatchPolicy p;  // auto: about 1 ms per batch, at most 16384 tasks
+  Scheduler s(2, 1024, p);
+  s.on_sent(0, 1);
+  s.on_reply(0, reply(1, 1, 1e-6));  // first batches hold one 1 us task...
+  EXPECT_EQ(s.next_batch_size(std::nullopt), 1000u);  // ...the next ones a thousand
+  EXPECT_EQ(s.batch_limit(), 4u);  // so 4 of them, not 1024
+  Scheduler trivial(2, 1024, p);
+  trivial.on_sent(0, 1);
+  trivial.on_reply(0, reply(1, 1, 1e-8));  // capped batches of 16384 x 10 ns = 0.16 ms
+  EXPECT_EQ(trivial.batch_limit(), 25u);
 }
 
 TEST(Scheduler, AWorkerAtItsLimitGetsNothingMore) {
