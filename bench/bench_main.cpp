@@ -55,6 +55,13 @@ std::string mpi_library() {
 int main(int argc, char** argv) {
   boost::mpi::environment env(argc, argv);
   boost::mpi::communicator world;
+  if (world.rank() != 0) {
+    // Only rank 0 may write --benchmark_out; another rank would truncate its file.
+    int kept = 1;
+    for (int i = 1; i < argc; ++i)
+      if (std::string(argv[i]).rfind("--benchmark_out", 0) != 0) argv[kept++] = argv[i];
+    argc = kept;
+  }
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("git_hash", TASKFARM_GIT_HASH);
   benchmark::AddCustomContext("build_type", TASKFARM_BUILD_TYPE);
