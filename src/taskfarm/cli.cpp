@@ -129,6 +129,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     }
   }
   cl.job->check_options();
+  if (cl.job->needs_output_dir() && !cfg.output_dir)
+    throw UsageError("job " + cfg.job + " writes its results to part files: give --output DIR");
   return cl;
 }
 

@@ -42,6 +42,19 @@ class TaskSource {
 /// Where a kernel may print narration (--verbose). Writes one timestamped line per call.
 using Narrator = std::function<void(std::string_view)>;
 
+/// What a job sees after its last task on a worker: a reduce phase.
+class WorkerContext {
+ public:
+  virtual ~WorkerContext() = default;
+  virtual int worker_index() const = 0;  // 0 .. workers() - 1
+  virtual int workers() const = 0;
+  /// All-to-all among the workers: outgoing[i] goes to worker i; returns what every
+  /// worker sent to this one, by worker index.
+  virtual std::vector<std::string> exchange(const std::vector<std::string>& outgoing) = 0;
+  /// Where final output goes (the part file of --output).
+  virtual std::string& output() = 0;
+};
+
 class Job {
  public:
   virtual ~Job() = default;
@@ -58,6 +71,12 @@ class Job {
   /// Runs one task and appends its output (complete lines) to `out`.
   /// Throws std::exception to fail the task; the message is reported.
   virtual void run(const TaskView& task, std::string& out) = 0;
+  /// Runs once on every worker after its last task (wordcount's shuffle and reduce).
+  virtual void finish(WorkerContext&) {}
+  /// Jobs whose results only exist after finish() write them to part files.
+  virtual bool needs_output_dir() const { return false; }
+  /// Input bytes this rank has read, for the report.
+  virtual std::uint64_t bytes_read() const { return 0; }
   /// The job's parameters, recorded in the report.
   virtual nlohmann::json parameters() const;
 

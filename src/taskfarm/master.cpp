@@ -29,6 +29,19 @@ Narrator narrator_if(bool verbose) {
   return [](std::string_view text) { log::line(text); };
 }
 
+/// The one-rank mode is its own single worker.
+class AloneContext final : public WorkerContext {
+ public:
+  explicit AloneContext(std::string& output) : output_(output) {}
+  int worker_index() const override { return 0; }
+  int workers() const override { return 1; }
+  std::vector<std::string> exchange(const std::vector<std::string>& outgoing) override { return outgoing; }
+  std::string& output() override { return output_; }
+
+ private:
+  std::string& output_;
+};
+
 RunReport base_report(const Config& config, const Job& job, int ranks, int workers) {
   RunReport report;
   report.job = config.job;
@@ -93,6 +106,10 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
     if (part) part->flush_if_full();
     results.consume(0, reply_buf, master_rank);
   }
+  std::string finish_output;
+  AloneContext context(part ? part->buffer() : finish_output);
+  job.finish(context);
+  sink.write(finish_output);
   sink.flush();
   const std::uint64_t bytes_written = part ? part->close() : 0;
 
@@ -102,7 +119,7 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   report.per_worker.push_back(WorkerReport{master_rank, load.tasks_done + load.tasks_failed,
                                            load.tasks_failed, load.busy_s,
                                            report.elapsed_s - load.busy_s, 0, load.max_task_s,
-                                           bytes_written});
+                                           bytes_written, job.bytes_read()});
   finish_report(report, feeder, results, true);
   return report;
 }
@@ -163,7 +180,8 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
                 " tasks in flight");
       continue;
     }
-    channel.send(rank_of(w), Tag::stop, {});
+    channel.send(rank_of(w), Tag::stop,
+                 std::string(1, static_cast<char>(complete ? StopKind::finished : StopKind::abandoned)));
     waiting[static_cast<std::size_t>(w)] = true;
     ++goodbyes_due;
   }
@@ -174,8 +192,9 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     report.per_worker.push_back(WorkerReport{rank_of(w), load.tasks_done + load.tasks_failed,
                                              load.tasks_failed, load.busy_s, 0, 0, load.max_task_s});
   }
-  // Idle workers answer at once; the deadline only guards against a rank that died.
-  const auto goodbye_deadline = clock::now() + std::chrono::seconds(30);
+  // Workers answer once their job's finish() (a reduce phase) is done; the deadline only
+  // guards against a rank that died.
+  const auto goodbye_deadline = clock::now() + std::chrono::seconds(600);
   while (goodbyes_due > 0 && clock::now() < goodbye_deadline) {
     const auto envelope = channel.poll(inbox);
     channel.progress_sends();
@@ -191,6 +210,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     w.idle_s = goodbye.idle_s;
     w.messages = goodbye.messages_received + goodbye.messages_sent;
     w.bytes_written = goodbye.bytes_written;
+    w.bytes_read = goodbye.bytes_read;
     waiting[static_cast<std::size_t>(worker_of(envelope->source))] = false;
     --goodbyes_due;
   }

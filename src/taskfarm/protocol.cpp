@@ -3,7 +3,11 @@
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/environment.hpp>
 
+#include <cstdint>
 #include <cstdlib>
+#include <stdexcept>
+
+#include "taskfarm/backoff.hpp"
 
 namespace taskfarm {
 
@@ -12,11 +16,14 @@ namespace {
 constexpr std::size_t max_spare_buffers = 8;
 }
 
-Channel::Channel(boost::mpi::communicator comm) : comm_(std::move(comm)) {}
+Channel::Channel(boost::mpi::communicator comm) : comm_(std::move(comm)) {
+  MPI_Comm_split(raw_comm(), comm_.rank() == master_rank ? MPI_UNDEFINED : 0, comm_.rank(), &workers_);
+}
 
 Channel::~Channel() {
   // A send still pending here belongs to a peer that is gone; cancelling keeps
   // MPI_Finalize from waiting on it.
+  if (workers_ != MPI_COMM_NULL) MPI_Comm_free(&workers_);
   for (auto& p : pending_) {
     int done = 0;
     MPI_Test(&p.request, &done, MPI_STATUS_IGNORE);
@@ -70,6 +77,47 @@ std::optional<Envelope> Channel::poll(std::string& body, int source) {
   MPI_Mrecv(body.data(), bytes, MPI_BYTE, &message, MPI_STATUS_IGNORE);
   ++messages_received_;
   return Envelope{status.MPI_SOURCE, static_cast<Tag>(status.MPI_TAG)};
+}
+
+namespace {
+void wait_politely(MPI_Request& request) {
+  Backoff backoff;
+  for (int done = 0;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    backoff.pause();
+  }
+}
+}  // namespace
+
+std::vector<std::string> Channel::exchange_among_workers(const std::vector<std::string>& outgoing) {
+  int workers = 0;
+  MPI_Comm_size(workers_, &workers);
+  std::vector<long long> send_counts(static_cast<std::size_t>(workers)), recv_counts(send_counts.size());
+  for (int i = 0; i < workers; ++i) send_counts[i] = static_cast<long long>(outgoing.at(i).size());
+  MPI_Request request;
+  MPI_Ialltoall(send_counts.data(), 1, MPI_LONG_LONG, recv_counts.data(), 1, MPI_LONG_LONG, workers_, &request);
+  wait_politely(request);
+
+  std::vector<int> send_sizes(send_counts.size()), send_offsets(send_counts.size());
+  std::vector<int> recv_sizes(send_counts.size()), recv_offsets(send_counts.size());
+  std::string send_buf, recv_buf;
+  for (int i = 0; i < workers; ++i) {
+    if (send_counts[i] > INT32_MAX || recv_counts[i] > INT32_MAX || send_buf.size() > INT32_MAX)
+      throw std::runtime_error("exchange among workers: more than 2 GiB between two ranks");
+    send_offsets[i] = static_cast<int>(send_buf.size());
+    send_sizes[i] = static_cast<int>(send_counts[i]);
+    send_buf += outgoing[i];
+    recv_offsets[i] = static_cast<int>(recv_buf.size());
+    recv_sizes[i] = static_cast<int>(recv_counts[i]);
+    recv_buf.resize(recv_buf.size() + static_cast<std::size_t>(recv_counts[i]));
+  }
+  MPI_Ialltoallv(send_buf.data(), send_sizes.data(), send_offsets.data(), MPI_BYTE, recv_buf.data(),
+                 recv_sizes.data(), recv_offsets.data(), MPI_BYTE, workers_, &request);
+  wait_politely(request);
+  std::vector<std::string> incoming;
+  for (int i = 0; i < workers; ++i) incoming.push_back(recv_buf.substr(recv_offsets[i], recv_sizes[i]));
+  return incoming;
 }
 
 int Channel::broadcast_from_master(int value) {

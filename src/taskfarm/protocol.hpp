@@ -9,6 +9,7 @@
 #include <list>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <mpi.h>
 
@@ -22,8 +23,14 @@ inline constexpr int master_rank = 0;
 enum class Tag : int {
   tasks = 1,    // master -> worker: a task batch (TaskBatchWriter layout)
   results = 2,  // worker -> master: a result batch (ResultBatchWriter layout)
-  stop = 3,     // master -> worker: no more tasks; finish and say goodbye
+  stop = 3,     // master -> worker: one StopKind byte; say goodbye
   goodbye = 4,  // worker -> master: WorkerGoodbye, the worker's last message
+};
+
+/// Why the master stops a worker.
+enum class StopKind : char {
+  finished = 1,  // every result is in: run the job's finish() (reduce), then say goodbye
+  abandoned = 0, // the run is given up: say goodbye at once
 };
 
 /// A worker's last message: what only the worker can measure.
@@ -32,6 +39,7 @@ struct WorkerGoodbye {
   std::uint64_t messages_received;
   std::uint64_t messages_sent;
   std::uint64_t bytes_written;  // to its part file
+  std::uint64_t bytes_read;     // of input, by the job
 };
 
 struct Envelope {
@@ -64,6 +72,10 @@ class Channel {
   /// Rank 0's `value` on every rank (a collective: every rank must call it).
   int broadcast_from_master(int value);
 
+  /// All-to-all among the workers (ranks 1..size-1, collectively): outgoing[i] goes to
+  /// worker i (rank i + 1). Waits by polling with back-off.
+  std::vector<std::string> exchange_among_workers(const std::vector<std::string>& outgoing);
+
   std::uint64_t messages_sent() const { return messages_sent_; }
   std::uint64_t messages_received() const { return messages_received_; }
   std::uint64_t bytes_sent() const { return bytes_sent_; }
@@ -80,6 +92,7 @@ class Channel {
   };
   boost::mpi::communicator comm_;
   MPI_Comm raw_comm() const { return static_cast<MPI_Comm>(comm_); }
+  MPI_Comm workers_ = MPI_COMM_NULL;  // the workers only, for exchanges among them
   std::list<PendingSend> pending_;  // list: nodes, and so buffers, never move; FIFO order
   std::list<std::string> spare_buffers_;
   std::uint64_t messages_sent_ = 0;

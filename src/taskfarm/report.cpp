@@ -42,7 +42,8 @@ nlohmann::json to_json(const RunReport& r) {
                        {"idle_s", w.idle_s},
                        {"messages", w.messages},
                        {"max_task_s", w.max_task_s},
-                       {"bytes_written", w.bytes_written}});
+                       {"bytes_written", w.bytes_written},
+                       {"bytes_read", w.bytes_read}});
   }
   return {{"job", r.job},
           {"parameters", r.parameters},

@@ -18,6 +18,7 @@ struct WorkerReport {
   std::uint64_t messages = 0;  // sent + received by the worker
   double max_task_s = 0;
   std::uint64_t bytes_written = 0;  // to its part file (--output)
+  std::uint64_t bytes_read = 0;     // of input files
 };
 
 struct RunReport {

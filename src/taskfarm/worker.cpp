@@ -1,6 +1,7 @@
 #include <chrono>
 #include <deque>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "taskfarm/backoff.hpp"
@@ -13,6 +14,22 @@ namespace taskfarm {
 
 namespace {
 using clock = std::chrono::steady_clock;
+
+class MpiWorkerContext final : public WorkerContext {
+ public:
+  MpiWorkerContext(Channel& channel, std::string& output) : channel_(channel), output_(output) {}
+  int worker_index() const override { return channel_.rank() - 1; }
+  int workers() const override { return channel_.size() - 1; }
+  std::vector<std::string> exchange(const std::vector<std::string>& outgoing) override {
+    return channel_.exchange_among_workers(outgoing);
+  }
+  std::string& output() override { return output_; }
+
+ private:
+  Channel& channel_;
+  std::string& output_;
+};
+
 // A reply larger than this goes out even if more batches are queued, bounding memory.
 constexpr std::size_t max_reply_bytes = 1 << 20;
 // The example's get(timeout=1): after this long without tasks, --verbose says so.
@@ -30,6 +47,7 @@ void run_worker(Channel& channel, Job& job, const Config& config) {
   ResultBatchWriter reply(reply_buf);
   Backoff backoff;
   bool stopping = false;
+  StopKind stop_kind = StopKind::abandoned;
   double idle_s = 0;
   auto idle_since = clock::now();
   bool idle = true;
@@ -53,6 +71,7 @@ void run_worker(Channel& channel, Job& job, const Config& config) {
         inbox = channel.take_buffer();
       } else if (envelope->tag == Tag::stop) {
         stopping = true;
+        stop_kind = inbox.empty() ? StopKind::abandoned : static_cast<StopKind>(inbox[0]);
       }
     }
     channel.progress_sends();
@@ -82,10 +101,16 @@ void run_worker(Channel& channel, Job& job, const Config& config) {
     if (finished_since_reply >= queue.size() || reply.bytes() > max_reply_bytes) send_reply();
   }
   if (idle) idle_s += std::chrono::duration<double>(clock::now() - idle_since).count();
+  if (stop_kind == StopKind::finished) {
+    std::string no_part;  // jobs with a finish() output require --output
+    MpiWorkerContext context(channel, part ? part->buffer() : no_part);
+    job.finish(context);
+  }
   const std::uint64_t bytes_written = part ? part->close() : 0;
 
   std::string goodbye = channel.take_buffer();
-  wire::put(goodbye, WorkerGoodbye{idle_s, channel.messages_received(), channel.messages_sent() + 1, bytes_written});
+  wire::put(goodbye, WorkerGoodbye{idle_s, channel.messages_received(), channel.messages_sent() + 1, bytes_written,
+                                  job.bytes_read()});
   channel.send(master_rank, Tag::goodbye, std::move(goodbye));
   // Our sends must complete before MPI_Finalize; the master is polling, so this is quick.
   const auto deadline = clock::now() + std::chrono::seconds(30);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
@@ -89,16 +90,22 @@ TEST(Farm, SleepJobRunsEveryTaskOnce) {
   EXPECT_GT(run.report.total_task_s(), 0.0);
 }
 
-TEST(Farm, OutputDirectoryGetsEveryResultFromTheRanksThatRanTasks) {
+/// A shared scratch directory: rank 0 names it, every rank gets the name.
+std::string shared_temp_dir(const std::string& what) {
   boost::mpi::communicator world;
   std::string dir;
   if (world.rank() == master_rank) {
-    dir = ::testing::TempDir() + "taskfarm_output_" + std::to_string(::getpid());
-    prepare_output_dir(dir, true);
+    dir = ::testing::TempDir() + "taskfarm_" + what + "_" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
   }
   boost::mpi::broadcast(world, dir, master_rank);
+  return dir;
+}
+
+TEST(Farm, OutputDirectoryGetsEveryResultFromTheRanksThatRanTasks) {
+  const std::string dir = shared_temp_dir("output");
+  if (boost::mpi::communicator().rank() == master_rank) prepare_output_dir(dir, true);
   const FarmRun run = run_command({"--output", dir, "square", "--tasks", "3001", "--seed", "4"});
-  world.barrier();  // every part file is closed
   if (!run.is_master) return;
   EXPECT_EQ(run.output, "");  // nothing through the master
   std::string written;
@@ -108,6 +115,41 @@ TEST(Farm, OutputDirectoryGetsEveryResultFromTheRanksThatRanTasks) {
     written += std::string(std::istreambuf_iterator<char>(in), {});
   }
   EXPECT_EQ(testing::sorted_lines(written), testing::expected_square_lines(3001, 4));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Farm, WordCountShufflesAmongTheWorkers) {
+  const std::string dir = shared_temp_dir("wordcount");
+  const std::string input = dir + "/input.txt", out = dir + "/out";
+  std::map<std::string, std::uint64_t> expected;  // counted here, serially
+  if (boost::mpi::communicator().rank() == master_rank) {
+    std::ofstream text(input, std::ios::binary);
+    for (int i = 0; i < 3000; ++i) {
+      const std::string word = "w" + std::to_string(random_at(11, i) % 400);
+      text << word << ((i % 7 == 0) ? "\n" : (i % 5 == 0) ? " \t " : " ");
+      ++expected[word];
+    }
+    prepare_output_dir(out, true);
+  }
+  const FarmRun run = run_command({"--output", out, "wordcount", "--input", input, "--block-size", "97"});
+  if (!run.is_master) return;
+  std::map<std::string, std::uint64_t> counted;
+  for (const auto& w : run.report.per_worker) {
+    std::ifstream part(temporary_part_path(out, w.rank));
+    std::string line, previous;
+    while (std::getline(part, line)) {
+      const auto tab = line.find('\t');
+      const std::string word = line.substr(0, tab);
+      EXPECT_LT(previous, word) << "part of rank " << w.rank << " is not sorted";
+      EXPECT_EQ(counted.count(word), 0u) << word << " in two parts";
+      counted[word] = std::stoull(line.substr(tab + 1));
+      previous = word;
+    }
+  }
+  EXPECT_EQ(counted, expected);
+  std::uint64_t bytes_read = 0;
+  for (const auto& w : run.report.per_worker) bytes_read += w.bytes_read;
+  EXPECT_GE(bytes_read, std::filesystem::file_size(input));
   std::filesystem::remove_all(dir);
 }
 

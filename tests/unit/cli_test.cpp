@@ -37,13 +37,20 @@ TEST(Cli, BadInputNamesTheProblem) {
   EXPECT_EQ(usage_error({"square", "--tasks", "-3"}), "--tasks: expected a non-negative integer, got '-3'");
   EXPECT_EQ(usage_error({"square", "--bogus"}),
             "unknown option '--bogus' for job square (see taskfarm square --help)");
-  EXPECT_EQ(usage_error({"nosuchjob"}), "unknown job 'nosuchjob' (jobs: sleep, square)");
-  EXPECT_EQ(usage_error({}), "no job given (jobs: sleep, square; see taskfarm --help)");
+  EXPECT_EQ(usage_error({"nosuchjob"}), "unknown job 'nosuchjob' (jobs: grep, sleep, square, wordcount)");
+  EXPECT_EQ(usage_error({}), "no job given (jobs: grep, sleep, square, wordcount; see taskfarm --help)");
   EXPECT_EQ(usage_error({"--batch", "0", "square"}), "--batch: expected 'auto' or a positive integer, got '0'");
   EXPECT_EQ(usage_error({"--window", "0", "square"}), "--window: Value 0 not in range 1 to 65536");
   EXPECT_EQ(usage_error({"--result-timeout", "soon", "square"}),
             "--result-timeout: expected a non-negative number, got 'soon'");
   EXPECT_EQ(usage_error({"sleep", "--dist", "zipf"}), "--dist: zipf not in {fixed,uniform,lognormal,pareto}");
+  EXPECT_EQ(usage_error({"wordcount", "--input", "x"}),
+            "job wordcount writes its results to part files: give --output DIR");
+  EXPECT_EQ(usage_error({"grep", "--pattern", "a(", "--input", "x"}),
+            "--pattern: invalid regular expression 'a(': Unmatched ( or \\(");
+  EXPECT_EQ(usage_error({"grep", "--pattern", "a", "--input", "x", "--block-size", "7Q"}),
+            "--block-size: expected a positive size like 4096, 64K, 64M or 1G, got '7Q'");
+  EXPECT_EQ(usage_error({"grep", "--pattern", "a"}), "--input is required");
 }
 
 TEST(Cli, HelpAndVersionAreInformation) {

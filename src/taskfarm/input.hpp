@@ -1,0 +1,63 @@
+#pragma once
+// Shared input read in blocks, like HDFS splits. The master only lists the files and cuts
+// them into block descriptors (path, offset, length); workers read their blocks
+// themselves with pread. Records are lines, with Hadoop's LineRecordReader rule: a line
+// belongs to the block it starts in, so every line is read exactly once whatever the
+// block size, and a line never spans two files. Everything here is MPI-free.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "taskfarm/job.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace taskfarm {
+
+struct InputFile {
+  std::string path;
+  std::uint64_t size;
+};
+
+/// --input and --block-size, shared by every job that reads files.
+struct InputOptions {
+  std::vector<std::string> paths;
+  std::string block_size_text = "64M";
+  std::uint64_t block_size = 64ULL << 20;
+
+  void add_to(CLI::App& command);
+  /// Parses the block size; throws UsageError.
+  void check();
+};
+
+/// "4096", "64K", "64M", "1G" -> bytes. Throws UsageError naming `option`.
+std::uint64_t parse_byte_size(const std::string& text, const std::string& option);
+
+/// Files given directly, and files under directories (recursively, in name order),
+/// skipping names that start with '_' or '.'. Throws UsageError for a missing path.
+std::vector<InputFile> list_input_files(const std::vector<std::string>& paths);
+
+struct BlockRef {
+  std::string_view path;
+  std::uint64_t offset;
+  std::uint64_t length;
+};
+
+/// Streams one task per block: every file cut into `block_size` pieces (empty files
+/// give none).
+std::unique_ptr<TaskSource> open_block_source(std::vector<InputFile> files, std::uint64_t block_size);
+BlockRef decode_block(std::string_view payload);
+std::string describe_block(std::string_view payload);
+
+/// Calls `on_line(offset_in_file, line)` for every line that starts inside the block;
+/// `line` is without its '\n'. Returns the bytes read from the file.
+std::uint64_t for_each_line(const BlockRef& block,
+                            const std::function<void(std::uint64_t, std::string_view)>& on_line);
+
+}  // namespace taskfarm
