@@ -158,21 +158,17 @@ std::uint64_t for_each_line(const BlockRef& block,
   // Read from one byte before the block: a line starts at the block's first byte only if
   // the byte before it is a newline (or the block starts the file).
   const std::uint64_t base = block.offset == 0 ? 0 : block.offset - 1;
+  const auto wanted = static_cast<std::size_t>(block.offset + block.length - base);
   std::string buf;
-  bool at_eof = file.read_at(base, static_cast<std::size_t>(block.offset + block.length - base), buf, path) <
-                block.offset + block.length - base;
+  bool at_eof = file.read_at(base, wanted, buf, path) < wanted;
   std::uint64_t bytes_read = buf.size();
 
   std::size_t pos = 0;  // index in buf of the next line start
   if (block.offset != 0) {
-    // Skip the partial line, reading on past the block if it is longer than the block.
-    std::size_t nl, scan = 0;
-    while ((nl = buf.find('\n', scan)) == std::string::npos && !at_eof) {
-      scan = buf.size();
-      const std::size_t got = file.read_at(base + buf.size(), continuation_chunk, buf, path);
-      bytes_read += got;
-      at_eof = got == 0;
-    }
+    // Skip the partial line. Only the block's own bytes matter: if no newline is in
+    // them, no line starts in this block. (Reading on would make every block inside a
+    // long line read the rest of it: quadratic for small blocks.)
+    const std::size_t nl = buf.find('\n');
     if (nl == std::string::npos) return bytes_read;
     pos = nl + 1;
   }

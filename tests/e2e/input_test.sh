@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# End-to-end tests of the block-input jobs (wordcount, grep) against coreutils and grep,
+# for block sizes 1, 7, 4096 and 1M, on generated text: several files, some without a
+# final newline, a line longer than 1 MiB, CR characters and non-ASCII bytes.
+# Usage: input_test.sh path/to/taskfarm
+set -u
+TF=${1:?usage: input_test.sh path/to/taskfarm}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 LC_ALL=C
+MPIRUN=(mpirun --oversubscribe)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+check() {
+  local desc=$1
+  shift
+  if "$@"; then passed=$((passed + 1)); echo "ok: $desc"; else failed=$((failed + 1)); echo "FAILED: $desc"; fi
+}
+
+# The data, from a fixed seed: 5 files in a tree, plus names the walk must skip.
+IN="$TMP/in"
+python3 - "$IN" <<'PY'
+import os, random, sys
+root = sys.argv[1]
+rng = random.Random(7)
+words = ["alpha", "beta", "gamma", "caf\xe9".encode("latin-1").decode("latin-1"), "x", "hello", "na\xefve", "A", "a", "zz"]
+def text(lines, final_newline):
+    out = []
+    for _ in range(lines):
+        n = rng.randint(0, 12)
+        seps = [" ", "  ", "\t", " \r", "\v", "\f"]
+        out.append("".join(rng.choice(words) + rng.choice(seps) for _ in range(n)).rstrip(" ") + rng.choice(["", "\r"]))
+    s = "\n".join(out)
+    return s + "\n" if final_newline else s
+files = {
+    "a.txt": text(300, True),
+    "b.txt": text(200, False),
+    "sub/c.txt": text(150, True),
+    "sub/deeper/d.txt": text(5, False),
+    "long.txt": "start\n" + " ".join(rng.choice(words) for _ in range(300000)) + " hello\nend",  # a 1.3 MB line
+    "empty.txt": "",
+    "_SUCCESS": "skipped hello\n",
+    ".hidden": "skipped hello\n",
+    "_logs/x.txt": "skipped hello\n",
+}
+for name, content in files.items():
+    path = os.path.join(root, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(content.encode("latin-1"))
+PY
+mapfile -t FILES < <(cd "$IN" && find . -type f ! -path '*/_*' ! -name '.*' | sed 's|^\./||' | sort)
+check "the generator made a line longer than 1 MiB" test "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$IN/long.txt")" -gt 1048576
+input_bytes=$(cat "${FILES[@]/#/$IN/}" | wc -c)
+
+# Oracles. Each file ends its last line, so no word runs from one file into the next.
+(for f in "${FILES[@]}"; do cat "$IN/$f"; echo; done) | tr -s '[:space:]' '\n' | grep -a -v '^$' |
+  sort | uniq -c | awk '{ print $2 "\t" $1 }' | sort >"$TMP/wc.ref"
+PATTERN='hel+o|na.ve|^a|x$'
+(for f in "${FILES[@]}"; do grep -a -H -b -E "$PATTERN" "$IN/$f"; done) | sort >"$TMP/grep.ref"
+check "the oracles found words and matches" test -s "$TMP/wc.ref" -a -s "$TMP/grep.ref"
+
+run_case() {  # run_case RANKS BLOCK_SIZE
+  local n=$1 bs=$2 out="$TMP/wc-$1-$2"
+  timeout 300 "${MPIRUN[@]}" -n "$n" "$TF" wordcount --input "$IN" --block-size "$bs" --output "$out" 2>"$TMP/err"
+  check "wordcount -n $n --block-size $bs exits 0" test $? -eq 0
+  check "wordcount -n $n --block-size $bs equals tr | sort | uniq -c" cmp -s <(cat "$out"/part-* | sort) "$TMP/wc.ref"
+  local sorted=1
+  for p in "$out"/part-*; do sort -c "$p" 2>/dev/null || sorted=0; done
+  check "wordcount -n $n --block-size $bs: every part sorted by word" test "$sorted" -eq 1
+  check "wordcount -n $n --block-size $bs: every word in one part only" \
+    test "$(cat "$out"/part-* | cut -f1 | sort | uniq -d | wc -l)" -eq 0
+  timeout 300 "${MPIRUN[@]}" -n "$n" "$TF" grep --pattern "$PATTERN" --input "$IN" --block-size "$bs" \
+    --report "$TMP/grep.json" >"$TMP/grep.out" 2>"$TMP/err"
+  check "grep -n $n --block-size $bs exits 0" test $? -eq 0
+  check "grep -n $n --block-size $bs equals grep -H -b -E" cmp -s <(sort "$TMP/grep.out") "$TMP/grep.ref"
+}
+run_case 3 1
+run_case 3 7
+run_case 3 4096
+run_case 3 1M
+run_case 1 4096
+run_case 2 1M
+run_case 5 7
+
+# The master sends descriptors only; workers read the data.
+python3 - "$TMP/wc-3-4096/_report.json" "$input_bytes" <<'PY' && check "master sends descriptors only, workers read the input" true || check "master sends descriptors only, workers read the input" false
+import json, sys
+r = json.load(open(sys.argv[1])); size = int(sys.argv[2])
+read = sum(w["bytes_read"] for w in r["per_worker"])
+assert read >= size, (read, size)
+assert r["master_bytes_sent"] < size / 20, (r["master_bytes_sent"], size)
+PY
+
+# Bad input: one line, exit 2.
+usage_case() {
+  local want=$1
+  shift
+  timeout 20 "${MPIRUN[@]}" -q -n 3 "$TF" "$@" >/dev/null 2>"$TMP/u.err"
+  local rc=$?
+  check "'$*' exits 2 with one line naming the problem" \
+    test "$rc" -eq 2 -a "$(wc -l <"$TMP/u.err")" -eq 1 -a "$(grep -c -- "$want" "$TMP/u.err")" -eq 1
+}
+usage_case "no such file or directory '$TMP/missing'" grep --pattern a --input "$TMP/missing"
+usage_case "invalid regular expression" grep --pattern 'a(' --input "$IN"
+usage_case "give --output DIR" wordcount --input "$IN"
+usage_case "--block-size" wordcount --input "$IN" --output "$TMP/o" --block-size 0
+
+echo "$passed passed, $failed failed"
+test "$failed" -eq 0
