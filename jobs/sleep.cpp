@@ -90,6 +90,10 @@ class SleepJob final : public Job {
     command.add_option("--fail-every", fail_every_, "Fail every K-th task (IDs K-1, 2K-1, ...), for testing; 0: none")
         ->check(non_negative_integer())
         ->capture_default_str();
+    command.add_option("--fail-attempts", fail_attempts_,
+                       "With --fail-every: fail only the first A attempts of those tasks; 0: every attempt")
+        ->check(non_negative_integer())
+        ->capture_default_str();
   }
   void check_options() override {
     const auto name = std::find(std::begin(distribution_names), std::end(distribution_names), dist_name_);
@@ -111,15 +115,18 @@ class SleepJob final : public Job {
     const std::uint64_t us = value_payload<std::uint64_t>(task.payload);
     if (narrating()) narrate("run task " + std::to_string(task.id) + ": sleep " + std::to_string(us) + " us...");
     std::this_thread::sleep_for(std::chrono::microseconds(us));
-    if (fail_every_ > 0 && task.id % static_cast<std::uint64_t>(fail_every_) == static_cast<std::uint64_t>(fail_every_ - 1))
-      throw std::runtime_error("injected failure (--fail-every " + std::to_string(fail_every_) + ")");
+    const bool chosen = fail_every_ > 0 && task.id % static_cast<std::uint64_t>(fail_every_) ==
+                                               static_cast<std::uint64_t>(fail_every_ - 1);
+    if (chosen && (fail_attempts_ == 0 || task.attempt < static_cast<std::uint64_t>(fail_attempts_)))
+      throw std::runtime_error("injected failure (--fail-every " + std::to_string(fail_every_) + ", attempt " +
+                               std::to_string(task.attempt + 1) + ")");
     append_decimal(out, task.id);
     out.push_back('\t');
     append_decimal(out, us);
     out.push_back('\n');
   }
   nlohmann::json parameters() const override {
-    return {{"tasks", tasks_}, {"mean_us", mean_us_}, {"dist", dist_name_}, {"seed", seed_}, {"fail_every", fail_every_}};
+    return {{"tasks", tasks_}, {"mean_us", mean_us_}, {"dist", dist_name_}, {"seed", seed_}, {"fail_every", fail_every_}, {"fail_attempts", fail_attempts_}};
   }
 
  private:
@@ -129,6 +136,7 @@ class SleepJob final : public Job {
   Distribution dist_ = Distribution::fixed;
   std::uint64_t seed_ = 1;
   std::int64_t fail_every_ = 0;
+  std::int64_t fail_attempts_ = 0;
 };
 
 }  // namespace

@@ -19,18 +19,18 @@ constexpr std::int64_t max_value = 10000;
 
 class SquareSource final : public TaskSource {
  public:
-  SquareSource(std::uint64_t count, std::uint64_t seed) : count_(count), seed_(seed) {}
+  SquareSource(std::uint64_t count, std::uint64_t seed) : count_(count), random_(seed) {}
   std::optional<std::uint64_t> size() const override { return count_; }
   bool next(std::string& payload) override {
     if (next_ == count_) return false;
-    const auto n = static_cast<std::int64_t>(random_at(seed_, next_++) % (max_value + 1));
+    const auto n = static_cast<std::int64_t>(random_.at(next_++) % (max_value + 1));
     set_value_payload(payload, n);
     return true;
   }
 
  private:
   std::uint64_t count_;
-  std::uint64_t seed_;
+  RandomStream random_;
   std::uint64_t next_ = 0;
 };
 

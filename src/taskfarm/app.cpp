@@ -36,6 +36,7 @@ int finish_run(const RunReport& report, const Config& config) {
     for (const auto& w : report.per_worker) ranks.push_back(w.rank);
     publish_parts(*config.output_dir, ranks);
   }
+  if (config.output_dir && !report.failed_tasks.empty()) write_failed_file(report, *config.output_dir + "/_failed");
   if (config.output_dir) write_report_file(report, *config.output_dir + "/_report.json");
   if (config.report_path) write_report_file(report, *config.report_path);
   if (commit) mark_success(*config.output_dir);

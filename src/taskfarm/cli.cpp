@@ -95,6 +95,13 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       ->check(non_negative_number())
       ->capture_default_str();
 
+  app.add_option("--retries", cfg.retries, "Run a failed task again up to N times, on another worker where possible")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  app.add_flag("--halt-on-error", cfg.halt_on_error,
+               "Stop handing out tasks at the first task that failed every attempt (like GNU parallel "
+               "--halt now,fail=1); running tasks finish");
+
   std::vector<std::pair<CLI::App*, std::unique_ptr<Job>>> jobs;
   for (const auto& entry : registered_jobs()) {
     CLI::App* command = app.add_subcommand(entry.name, entry.summary);

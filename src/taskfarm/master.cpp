@@ -1,6 +1,8 @@
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,13 +60,14 @@ std::uint64_t peak_rss_bytes() {
 }
 
 void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultCollector& results,
-                   bool complete) {
+                   const FailureHandler& failures, bool complete) {
   report.master_peak_rss_bytes = peak_rss_bytes();
   report.tasks_total = feeder.undispatched() ? feeder.produced() + *feeder.undispatched()
                                              : feeder.produced();
   report.tasks_done = results.done();
-  report.tasks_failed = results.failed();
-  report.status = !complete ? "incomplete" : results.failed() > 0 ? "failed" : "complete";
+  report.failed_tasks = failures.failed();
+  report.tasks_failed = report.failed_tasks.size();
+  report.status = !complete ? "incomplete" : report.tasks_failed > 0 ? "failed" : "complete";
 }
 
 }  // namespace
@@ -92,6 +95,8 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   Scheduler scheduler(1, 1, config.batch);
   TaskFeeder feeder(std::move(source), job, config.verbose);
   ResultCollector results(sink, scheduler);
+  FailureHandler failures(feeder, job, config.retries, config.halt_on_error);
+  std::vector<FailedAttempt> failed_attempts;
   std::optional<PartFile> part;
   if (config.output_dir) part.emplace(temporary_part_path(*config.output_dir, master_rank));
   BatchRunner runner(job, part ? &part->buffer() : nullptr);
@@ -104,7 +109,9 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
     reply.reset();
     runner.run(batch_buf, reply);
     if (part) part->flush_if_full();
-    results.consume(0, reply_buf, master_rank);
+    results.consume(0, reply_buf, master_rank, failed_attempts);
+    for (const auto& f : failed_attempts) failures.on_failure(f, {batch_buf}, 0);
+    failed_attempts.clear();
   }
   std::string finish_output;
   AloneContext context(part ? part->buffer() : finish_output);
@@ -120,7 +127,7 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
                                            load.tasks_failed, load.busy_s,
                                            report.elapsed_s - load.busy_s, 0, load.max_task_s,
                                            bytes_written, job.bytes_read()});
-  finish_report(report, feeder, results, true);
+  finish_report(report, feeder, results, failures, true);
   return report;
 }
 
@@ -131,6 +138,11 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   Scheduler scheduler(workers, config.window, config.batch);
   TaskFeeder feeder(std::move(source), job, config.verbose);
   ResultCollector results(sink, scheduler);
+  FailureHandler failures(feeder, job, config.retries, config.halt_on_error);
+  std::vector<FailedAttempt> failed_attempts;
+  // A copy of every batch a worker holds: a failed task is retried from it.
+  std::vector<std::deque<std::string>> held(static_cast<std::size_t>(workers));
+  std::vector<std::string> spare_copies;  // recycled: fresh 300 KB strings cost page faults
   Backoff backoff;
   std::string inbox;
   auto last_reply = clock::now();
@@ -139,13 +151,25 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   while (true) {
     bool progressed = false;
     // Give every worker with room another batch (the scheduler decides how many it holds).
+    // A worker for which only other workers' retries are left is passed over, once each.
+    std::size_t passed_over = 0;
     while (!feeder.exhausted()) {
       const auto worker = scheduler.next_ready_worker();
       if (!worker) break;
       std::string buf = channel.take_buffer();
       TaskBatchWriter batch(buf);
-      if (feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched())) == 0) break;
+      if (feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers) == 0) {
+        if (++passed_over >= scheduler.defer_front()) break;
+        continue;
+      }
       scheduler.on_sent(*worker, batch.count());
+      auto& copies = held[static_cast<std::size_t>(*worker)];
+      copies.emplace_back();
+      if (!spare_copies.empty()) {
+        copies.back().swap(spare_copies.back());
+        spare_copies.pop_back();
+      }
+      copies.back().assign(buf);
       channel.send(rank_of(*worker), Tag::tasks, std::move(buf));
       progressed = true;
     }
@@ -153,7 +177,19 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
       if (envelope->tag != Tag::results)
         throw std::runtime_error("unexpected message tag " + std::to_string(static_cast<int>(envelope->tag)) +
                                  " from rank " + std::to_string(envelope->source));
-      results.consume(worker_of(envelope->source), inbox, envelope->source);
+      const int worker = worker_of(envelope->source);
+      auto& batches = held[static_cast<std::size_t>(worker)];
+      const auto acknowledged = std::min<std::size_t>(ResultBatchReader(inbox).header().batches_completed, batches.size());
+      results.consume(worker, inbox, envelope->source, failed_attempts);
+      if (!failed_attempts.empty()) {
+        const std::vector<std::string_view> views(batches.begin(), batches.begin() + static_cast<long>(acknowledged));
+        for (const auto& f : failed_attempts) failures.on_failure(f, views, worker);
+        failed_attempts.clear();
+      }
+      for (std::size_t i = 0; i < acknowledged; ++i) {
+        if (spare_copies.size() < 64) spare_copies.push_back(std::move(batches.front()));
+        batches.pop_front();
+      }
       if (config.result_timeout_s > 0) last_reply = clock::now();
       progressed = true;
     }
@@ -224,7 +260,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   report.elapsed_s = seconds_since(start);
   report.master_bytes_sent = channel.bytes_sent();
   report.master_messages = channel.messages_sent() + channel.messages_received();
-  finish_report(report, feeder, results, complete);
+  finish_report(report, feeder, results, failures, complete);
   return report;
 }
 

@@ -11,11 +11,21 @@ namespace taskfarm {
 TaskFeeder::TaskFeeder(std::unique_ptr<TaskSource> source, const Job& job, bool narrate)
     : source_(std::move(source)), job_(job), narrate_(narrate), size_(source_->size()) {}
 
-std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks) {
+std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker, int workers) {
   std::uint32_t added = 0;
-  while (added < max_tasks && !exhausted_) {
+  // Retries first, but never on the worker they just failed on, unless it is the only one.
+  for (auto it = retries_.begin(); it != retries_.end() && added < max_tasks;) {
+    if (it->failed_on == worker && workers > 1) {
+      ++it;
+      continue;
+    }
+    batch.add(it->id, it->payload, it->attempt);
+    it = retries_.erase(it);
+    ++added;
+  }
+  while (added < max_tasks && !source_done_ && !halted_) {
     if (!source_->next(payload_)) {
-      exhausted_ = true;
+      source_done_ = true;
       break;
     }
     if (narrate_) log::line("Put task " + job_.describe(payload_) + "...");
@@ -23,6 +33,16 @@ std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks) 
     ++added;
   }
   return added;
+}
+
+void TaskFeeder::retry(const TaskView& task, int failed_on) {
+  if (halted_) return;
+  retries_.push_back(Retry{task.id, task.attempt + 1, std::string(task.payload), failed_on});
+}
+
+void TaskFeeder::halt() {
+  halted_ = true;
+  retries_.clear();
 }
 
 std::optional<std::uint64_t> TaskFeeder::undispatched() const {
@@ -61,7 +81,8 @@ void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
   reply.complete_batch();
 }
 
-void ResultCollector::consume(int worker, std::string_view reply, int worker_rank) {
+void ResultCollector::consume(int worker, std::string_view reply, int worker_rank,
+                              std::vector<FailedAttempt>& failures) {
   ResultBatchReader results(reply);
   ReplySummary summary;
   summary.batches = results.header().batches_completed;
@@ -76,11 +97,32 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
       ++summary.failed;
       log::line("task " + std::to_string(r.id) + " failed on rank " + std::to_string(worker_rank) +
                 ": " + std::string(r.data));
+      failures.push_back(FailedAttempt{r.id, std::string(r.data)});
     }
   }
   done_ += summary.done;
-  failed_ += summary.failed;
   scheduler_.on_reply(worker, summary);
+}
+
+void FailureHandler::on_failure(const FailedAttempt& failure, const std::vector<std::string_view>& batches,
+                                int worker) {
+  TaskView task{};
+  bool found = false;
+  for (std::string_view batch : batches) {
+    TaskBatchReader tasks(batch);
+    while (!found && tasks.next(task)) found = task.id == failure.id;
+    if (found) break;
+  }
+  if (!found) throw std::logic_error("failed task " + std::to_string(failure.id) + " is not in its batches");
+  if (task.attempt < retries_) {
+    feeder_.retry(task, worker);
+    return;
+  }
+  failed_.push_back(FailedTask{task.id, task.attempt + 1, job_.describe(task.payload), failure.message});
+  if (halt_on_error_) {
+    log::line("halting on error (--halt-on-error): no new tasks; waiting for the running ones");
+    feeder_.halt();
+  }
 }
 
 }  // namespace taskfarm

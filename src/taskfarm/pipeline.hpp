@@ -7,6 +7,8 @@
 // directly. Both thus share one code path, and the tests drive it without MPI.
 
 #include <cstdint>
+#include <deque>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,12 +21,33 @@
 
 namespace taskfarm {
 
+/// A task attempt that failed, as a reply reports it.
+struct FailedAttempt {
+  std::uint64_t id;
+  std::string message;
+};
+
+/// A task that failed on every attempt.
+struct FailedTask {
+  std::uint64_t id;
+  std::uint32_t attempts;
+  std::string task;  // the job's description of it
+  std::string error; // the last attempt's
+};
+
 class TaskFeeder {
  public:
   TaskFeeder(std::unique_ptr<TaskSource> source, const Job& job, bool narrate);
-  /// Appends up to `max_tasks` tasks to `batch`; returns how many.
-  std::uint32_t fill(TaskBatchWriter& batch, std::uint32_t max_tasks);
-  bool exhausted() const { return exhausted_; }
+  /// Appends up to `max_tasks` tasks to `batch` for `worker`: retries first (except those
+  /// that last failed on this worker, when there are others), then new tasks. Returns 0
+  /// when the only tasks left are retries for other workers.
+  std::uint32_t fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker = 0, int workers = 1);
+  /// Queues another attempt of a failed task, preferably not on `failed_on`.
+  void retry(const TaskView& task, int failed_on);
+  /// Stops handing out tasks (--halt-on-error): nothing new, no retries.
+  void halt();
+  /// No task left to hand out, new or retried.
+  bool exhausted() const { return (source_done_ || halted_) && retries_.empty(); }
   /// Tasks produced so far.
   std::uint64_t produced() const { return next_id_; }
   /// Tasks not yet produced, when the source knows its size.
@@ -35,8 +58,16 @@ class TaskFeeder {
   const Job& job_;
   bool narrate_;
   std::optional<std::uint64_t> size_;
+  struct Retry {
+    std::uint64_t id;
+    std::uint32_t attempt;
+    std::string payload;
+    int failed_on;
+  };
   std::uint64_t next_id_ = 0;
-  bool exhausted_ = false;
+  bool source_done_ = false;
+  bool halted_ = false;
+  std::deque<Retry> retries_;
   std::string payload_;
 };
 
@@ -59,16 +90,35 @@ class BatchRunner {
 class ResultCollector {
  public:
   ResultCollector(ResultSink& sink, Scheduler& scheduler) : sink_(sink), scheduler_(scheduler) {}
-  /// Takes one reply from `worker` (scheduler numbering).
-  void consume(int worker, std::string_view reply, int worker_rank);
+  /// Takes one reply from `worker` (scheduler numbering); failed attempts are appended
+  /// to `failures` for the retry logic.
+  void consume(int worker, std::string_view reply, int worker_rank, std::vector<FailedAttempt>& failures);
   std::uint64_t done() const { return done_; }
-  std::uint64_t failed() const { return failed_; }
 
  private:
   ResultSink& sink_;
   Scheduler& scheduler_;
   std::uint64_t done_ = 0;
-  std::uint64_t failed_ = 0;
+};
+
+/// Decides what a failed attempt becomes: another attempt (up to --retries, on another
+/// worker where possible) or a failed task; with --halt-on-error the first failed task
+/// stops the handing out of tasks.
+class FailureHandler {
+ public:
+  FailureHandler(TaskFeeder& feeder, const Job& job, std::uint32_t retries, bool halt_on_error)
+      : feeder_(feeder), job_(job), retries_(retries), halt_on_error_(halt_on_error) {}
+  /// `batch` is the task batch the attempt came in (it holds the payload to retry).
+  /// `batches` are the task batches the reply acknowledged; one holds the failed task.
+  void on_failure(const FailedAttempt& failure, const std::vector<std::string_view>& batches, int worker);
+  const std::vector<FailedTask>& failed() const { return failed_; }
+
+ private:
+  TaskFeeder& feeder_;
+  const Job& job_;
+  std::uint32_t retries_;
+  bool halt_on_error_;
+  std::vector<FailedTask> failed_;
 };
 
 }  // namespace taskfarm

@@ -14,10 +14,19 @@ inline std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+/// The random numbers of one seed. The seed is mixed once, so drawing costs one
+/// splitmix64 per number.
+class RandomStream {
+ public:
+  explicit RandomStream(std::uint64_t seed) : mixed_seed_(splitmix64(seed)) {}
+  std::uint64_t at(std::uint64_t index) const { return splitmix64(mixed_seed_ ^ index); }
+
+ private:
+  std::uint64_t mixed_seed_;
+};
+
 /// The index-th 64-bit random number of stream `seed`.
-inline std::uint64_t random_at(std::uint64_t seed, std::uint64_t index) {
-  return splitmix64(splitmix64(seed) ^ index);
-}
+inline std::uint64_t random_at(std::uint64_t seed, std::uint64_t index) { return RandomStream(seed).at(index); }
 
 /// Uniform in (0, 1): never exactly 0, so logs and inverse powers stay finite.
 inline double uniform01_at(std::uint64_t seed, std::uint64_t index) {

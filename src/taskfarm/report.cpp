@@ -45,6 +45,13 @@ nlohmann::json to_json(const RunReport& r) {
                        {"bytes_written", w.bytes_written},
                        {"bytes_read", w.bytes_read}});
   }
+  // The report stays small with millions of failures; _failed has them all.
+  constexpr std::size_t listed_failures = 1000;
+  nlohmann::json failed = nlohmann::json::array();
+  for (std::size_t i = 0; i < std::min(r.failed_tasks.size(), listed_failures); ++i) {
+    const FailedTask& f = r.failed_tasks[i];
+    failed.push_back({{"id", f.id}, {"attempts", f.attempts}, {"task", f.task}, {"error", f.error}});
+  }
   return {{"job", r.job},
           {"parameters", r.parameters},
           {"status", r.status},
@@ -61,7 +68,8 @@ nlohmann::json to_json(const RunReport& r) {
           {"master_bytes_sent", r.master_bytes_sent},
           {"master_messages", r.master_messages},
           {"master_peak_rss_bytes", r.master_peak_rss_bytes},
-          {"per_worker", workers}};
+          {"per_worker", workers},
+          {"failed_tasks", failed}};
 }
 
 namespace {
@@ -99,15 +107,27 @@ std::string summary_line(const RunReport& r) {
          (r.workers > 0 ? "tasks per worker: " : "") + tasks_per_worker(r);
 }
 
-void write_report_file(const RunReport& report, const std::string& path) {
+namespace {
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+void write_file_whole(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp";
   {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << to_json(report).dump(2) << '\n';
-    if (!out.flush()) throw std::runtime_error("cannot write report " + tmp);
+    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
+    out << content;
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename report to " + path);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
+}
+}  // namespace
+
+void write_report_file(const RunReport& report, const std::string& path) {
+  write_file_whole(path, to_json(report).dump(2) + "\n");
+}
+
+void write_failed_file(const RunReport& report, const std::string& path) {
+  std::string lines;
+  for (const auto& f : report.failed_tasks) lines += f.task + "\n";
+  write_file_whole(path, lines);
 }
 
 }  // namespace taskfarm

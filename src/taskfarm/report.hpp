@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "taskfarm/pipeline.hpp"
+
 namespace taskfarm {
 
 struct WorkerReport {
@@ -35,6 +37,7 @@ struct RunReport {
   std::uint64_t master_messages = 0;
   std::uint64_t master_peak_rss_bytes = 0;
   std::vector<WorkerReport> per_worker;
+  std::vector<FailedTask> failed_tasks;  // every task that failed all its attempts
 
   double tasks_per_s() const;
   double total_task_s() const;
@@ -45,6 +48,9 @@ struct RunReport {
 
 nlohmann::json to_json(const RunReport& report);
 std::string summary_line(const RunReport& report);
+/// One failed task per line (the job's description of it, as a tasks file would hold
+/// it), through a temporary file and rename.
+void write_failed_file(const RunReport& report, const std::string& path);
 /// Writes the JSON to `path` through a temporary file and rename, so a reader never
 /// sees half a report.
 void write_report_file(const RunReport& report, const std::string& path);

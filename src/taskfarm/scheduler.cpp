@@ -45,6 +45,14 @@ std::optional<int> Scheduler::next_ready_worker() {
   return std::nullopt;
 }
 
+std::size_t Scheduler::defer_front() {
+  if (!ready_.empty()) {
+    ready_.push_back(ready_.front());
+    ready_.pop_front();
+  }
+  return ready_.size();
+}
+
 void Scheduler::make_ready_if_room(int worker) {
   const auto i = static_cast<std::size_t>(worker);
   if (!queued_[i] && load_[i].batches_in_flight < batch_limit()) {

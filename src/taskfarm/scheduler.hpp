@@ -47,6 +47,9 @@ class Scheduler {
   int workers() const { return static_cast<int>(load_.size()); }
   /// The next worker that may take another batch, round-robin.
   std::optional<int> next_ready_worker();
+  /// Moves the worker at the front of the ready queue to its back (it had nothing to
+  /// take this time). Returns how many workers are ready.
+  std::size_t defer_front();
   /// Batches a worker may hold right now (between 2 and the window).
   std::uint32_t batch_limit() const;
   /// How many tasks the next batch should hold. `undispatched` is the number of tasks not

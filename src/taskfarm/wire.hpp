@@ -14,6 +14,7 @@ namespace taskfarm {
 /// A task as the master hands it out: a stable 0-based ID and an opaque payload.
 struct TaskView {
   std::uint64_t id;
+  std::uint32_t attempt;  // 0 for the first run, 1 for the first retry, ...
   std::string_view payload;
 };
 
@@ -79,16 +80,21 @@ T value_payload(std::string_view payload) {
   return value;
 }
 
-/// Task batch layout: u32 count, then per task: u64 id, u32 length, payload bytes.
+/// Task batch layout: u32 count, then per task: u64 id, u32 attempt, u32 length, payload.
 class TaskBatchWriter {
  public:
   explicit TaskBatchWriter(std::string& buf) : buf_(buf) {
     buf_.clear();
     wire::put<std::uint32_t>(buf_, 0);
   }
-  void add(std::uint64_t id, std::string_view payload) {
-    wire::put(buf_, id);
-    wire::put(buf_, static_cast<std::uint32_t>(payload.size()));
+  void add(std::uint64_t id, std::string_view payload, std::uint32_t attempt = 0) {
+    // One append for the record header: this runs ten million times a second.
+    char header[sizeof id + 2 * sizeof(std::uint32_t)];
+    const auto length = static_cast<std::uint32_t>(payload.size());
+    std::memcpy(header, &id, sizeof id);
+    std::memcpy(header + sizeof id, &attempt, sizeof attempt);
+    std::memcpy(header + sizeof id + sizeof attempt, &length, sizeof length);
+    buf_.append(header, sizeof header);
     buf_.append(payload);
     ++count_;
     std::memcpy(buf_.data(), &count_, sizeof count_);
@@ -110,6 +116,7 @@ class TaskBatchReader {
     if (remaining_ == 0) return false;
     --remaining_;
     task.id = wire::get<std::uint64_t>(rest_);
+    task.attempt = wire::get<std::uint32_t>(rest_);
     task.payload = wire::get_bytes(rest_, wire::get<std::uint32_t>(rest_));
     return true;
   }

@@ -110,14 +110,37 @@ check "--overwrite replaces them" test "$(cat "$OUT"/part-* | wc -l)" -eq 5 -a !
 check "one rank writes part-00000 itself" test "$(wc -l <"$TMP/alone/part-00000")" -eq 9 -a -f "$TMP/alone/_SUCCESS"
 "${MPIRUN[@]}" -n 3 "$TF" sleep --tasks 20 --mean-us 10 --fail-every 5 --output "$TMP/failed" >/dev/null 2>"$TMP/f.err"
 check "a run with failed tasks exits 1" test $? -eq 1
-check "each failure is logged with its task and message" test "$(grep -c 'task [0-9]* failed on rank [12]: injected failure' "$TMP/f.err")" -eq 4
+check "each failed attempt is logged with its task and message (4 tasks x 3 attempts)" \
+  test "$(grep -c 'task [0-9]* failed on rank [12]: injected failure' "$TMP/f.err")" -eq 12
 check "a failed run leaves no part file and no _SUCCESS" \
   bash -c "! ls '$TMP/failed' | grep -qE '^(part-|_SUCCESS)'"
 check "a failed run still reports" python3 -c "
 import json; r = json.load(open('$TMP/failed/_report.json'))
 assert r['status'] == 'failed' and r['tasks_failed'] == 4 and r['tasks_done'] == 16"
 
-# 9. --help and --version.
+# 9. Retries, _failed and --halt-on-error.
+"${MPIRUN[@]}" -n 3 "$TF" sleep --tasks 20 --mean-us 10 --fail-every 5 --fail-attempts 2 --retries 2 >"$TMP/r.out" 2>"$TMP/r.err"
+check "tasks that fail twice succeed on the third attempt: exit 0" test $? -eq 0
+check "... and every task is done once" test "$(cut -f1 "$TMP/r.out" | sort -n | uniq | wc -l)" -eq 20 -a "$(wc -l <"$TMP/r.out")" -eq 20
+check "... each retry on the other worker" bash -c "
+  grep -o 'task [0-9]* failed on rank [0-9]' '$TMP/r.err' | sort | uniq -c | awk '\$1 != 1 { bad = 1 } END { exit bad }'"
+"${MPIRUN[@]}" -n 3 "$TF" sleep --tasks 20 --mean-us 10 --fail-every 5 --retries 2 --output "$TMP/always" >/dev/null 2>&1
+check "a task that always fails: exit 1" test $? -eq 1
+check "... it is in _failed, one line per task" test "$(wc -l <"$TMP/always/_failed")" -eq 4
+check "... after 3 attempts, and every other task is done" python3 -c "
+import json; r = json.load(open('$TMP/always/_report.json'))
+assert r['tasks_done'] == 16 and r['tasks_failed'] == 4
+assert sorted(f['id'] for f in r['failed_tasks']) == [4, 9, 14, 19]
+assert all(f['attempts'] == 3 for f in r['failed_tasks'])"
+"${MPIRUN[@]}" -n 2 "$TF" --batch 1 sleep --tasks 200 --mean-us 1000 --fail-every 3 --retries 0 --halt-on-error \
+  --report "$TMP/halt.json" >/dev/null 2>"$TMP/halt.err"
+check "--halt-on-error: exit 1" test $? -eq 1
+check "--halt-on-error: stops handing out tasks" python3 -c "
+import json; r = json.load(open('$TMP/halt.json'))
+assert r['tasks_failed'] >= 1 and r['tasks_done'] + r['tasks_failed'] < 200, r"
+check "--halt-on-error says so" grep -q "halting on error" "$TMP/halt.err"
+
+# 10. --help and --version.
 check "--help exits 0 and lists the jobs" bash -c "'$TF' --help | grep -q square"
 check "--version" bash -c "'$TF' --version | grep -q '^taskfarm '"
 

@@ -184,6 +184,19 @@ class FailingJob final : public Job {
   std::uint64_t tasks_;
 };
 
+TEST(Farm, TasksThatFailTwiceSucceedOnTheThirdAttempt) {
+  const FarmRun run = run_command({"--retries", "2", "sleep", "--tasks", "60", "--mean-us", "20", "--fail-every", "4",
+                                   "--fail-attempts", "2"});
+  if (!run.is_master) return;
+  EXPECT_EQ(run.report.tasks_done, 60u);
+  EXPECT_EQ(run.report.tasks_failed, 0u);
+  EXPECT_EQ(run.report.status, "complete");
+  EXPECT_EQ(testing::sorted_lines(run.output).size(), 60u);
+  std::uint64_t failed_attempts = 0;
+  for (const auto& w : run.report.per_worker) failed_attempts += w.failed;
+  EXPECT_EQ(failed_attempts, 30u);  // 15 tasks, 2 failed attempts each
+}
+
 TEST(Farm, FailedTasksAreCountedAndTheRestDone) {
   constexpr std::uint64_t tasks = 103;
   FailingJob job(tasks);
@@ -193,6 +206,11 @@ TEST(Farm, FailedTasksAreCountedAndTheRestDone) {
   if (!run.is_master) return;
   const std::uint64_t failures = (tasks + 4) / 5;
   EXPECT_EQ(run.report.tasks_failed, failures);
+  ASSERT_EQ(run.report.failed_tasks.size(), failures);
+  for (const auto& f : run.report.failed_tasks) {
+    EXPECT_EQ(f.attempts, 3u);  // the first run and the default 2 retries
+    EXPECT_EQ(f.error, "task " + std::to_string(f.id) + " refused");
+  }
   EXPECT_EQ(run.report.tasks_done, tasks - failures);
   EXPECT_EQ(run.report.status, "failed");
   EXPECT_EQ(exit_code_for(run.report), ExitCode::tasks_failed);
