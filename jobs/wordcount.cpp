@@ -35,6 +35,7 @@ class WordCountJob final : public Job {
   void add_options(CLI::App& command) override { input_.add_to(command); }
   void check_options() override { input_.check(); }
   bool needs_output_dir() const override { return true; }
+  bool resumable() const override { return false; }  // the map's counts live in memory
   std::unique_ptr<TaskSource> open_source() override {
     return open_block_source(list_input_files(input_.paths), input_.block_size);
   }

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
+#include <set>
 
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
@@ -18,24 +20,81 @@ namespace {
 
 int code(ExitCode c) { return static_cast<int>(c); }
 
+// Broadcast from rank 0 after preparing: a run number, or one of these.
+constexpr int prepare_failed = -1;
+constexpr int already_complete = -2;
+
+struct Prepared {
+  std::unique_ptr<TaskSource> source;
+  RunPlan plan;
+  bool already_complete = false;
+};
+
+/// --resume: reads the journal, checks it is this job's, and cuts every part file back to
+/// what the journal vouches for (a killed run may have written more). Files it does not
+/// know are from a run killed before its first journal flush: removed.
+void plan_resume(const Config& config, RunPlan& plan, bool& complete) {
+  namespace fs = std::filesystem;
+  const std::string& dir = *config.output_dir;
+  std::optional<JournalState> state;
+  try {
+    state = read_journal(journal_path(dir));
+  } catch (const JournalError& e) {
+    throw UsageError(std::string("--resume: ") + e.what() + "; use --overwrite to start again");
+  }
+  if (!state) {  // killed before the journal existed: start from scratch
+    prepare_output_dir(dir, true);
+    return;
+  }
+  if (state->identity != plan.identity)
+    throw UsageError("--resume: " + dir + " holds a run of other arguments (" + state->identity +
+                     "); this run is " + plan.identity);
+  if (fs::exists(fs::path(dir) / "_SUCCESS")) {
+    complete = true;
+    return;
+  }
+  fs::create_directories(fs::path(dir) / "_temporary");
+  std::set<std::string> known;
+  for (const auto& [key, bytes] : state->part_bytes) {
+    const std::string path = temporary_part_path(dir, key.rank, key.run);
+    if (!fs::exists(path))
+      throw UsageError("--resume: " + path + " is missing; use --overwrite to start again");
+    truncate_part(path, bytes);
+    known.insert(path);
+  }
+  for (const auto& entry : fs::directory_iterator(fs::path(dir) / "_temporary"))
+    if (!known.count(entry.path().string())) fs::remove(entry.path());
+  plan.run = state->runs;
+  plan.resumed = std::move(state);
+}
+
 /// Checks that need the file system or the task source; done on rank 0 only, before any
 /// rank starts work, so a bad path is a usage error and not a failure half-way.
-std::unique_ptr<TaskSource> prepare_on_master(const CommandLine& cl) {
-  auto source = cl.job->open_source();
-  if (cl.config.output_dir) prepare_output_dir(*cl.config.output_dir, cl.config.overwrite);
-  return source;
+Prepared prepare_on_master(const CommandLine& cl) {
+  Prepared p;
+  p.source = cl.job->open_source();
+  p.plan.identity = cl.config.job + " " + cl.job->parameters().dump();
+  if (cl.config.output_dir && cl.config.resume) plan_resume(cl.config, p.plan, p.already_complete);
+  else if (cl.config.output_dir) prepare_output_dir(*cl.config.output_dir, cl.config.overwrite);
+  return p;
+}
+
+/// The part files of every run, earlier ones (resumed) first, empty ones left out.
+std::vector<std::string> parts_to_publish(const RunReport& report, const Config& config, const RunPlan& plan) {
+  std::vector<std::string> paths;
+  if (plan.resumed)
+    for (const auto& [key, bytes] : plan.resumed->part_bytes)
+      if (bytes > 0) paths.push_back(temporary_part_path(*config.output_dir, key.rank, key.run));
+  for (const auto& w : report.per_worker) paths.push_back(temporary_part_path(*config.output_dir, w.rank, plan.run));
+  return paths;
 }
 
 /// Publishes the part files of a run in which every task succeeded; writes the reports;
 /// marks success last, so _SUCCESS never stands beside missing results.
-int finish_run(const RunReport& report, const Config& config) {
+int finish_run(const RunReport& report, const Config& config, const RunPlan& plan) {
   log::line(summary_line(report));
   const bool commit = config.output_dir && report.status == "complete";
-  if (commit) {
-    std::vector<int> ranks;
-    for (const auto& w : report.per_worker) ranks.push_back(w.rank);
-    publish_parts(*config.output_dir, ranks);
-  }
+  if (commit) publish_parts(*config.output_dir, parts_to_publish(report, config, plan));
   if (config.output_dir && !report.failed_tasks.empty()) write_failed_file(report, *config.output_dir + "/_failed");
   if (config.output_dir) write_report_file(report, *config.output_dir + "/_report.json");
   if (config.report_path) write_report_file(report, *config.report_path);
@@ -63,23 +122,30 @@ int run_program(int argc, char** argv) {
   }
 
   Channel channel(world);
-  std::unique_ptr<TaskSource> source;
-  int prepared = 1;
+  Prepared prepared;
+  int run = 0;
   if (rank == master_rank) {
     try {
-      source = prepare_on_master(cl);
+      prepared = prepare_on_master(cl);
+      run = prepared.already_complete ? already_complete : static_cast<int>(prepared.plan.run);
     } catch (const UsageError& e) {
       log::error(e.what());
-      prepared = 0;
+      run = prepare_failed;
     }
   }
-  if (channel.broadcast_from_master(prepared) == 0) return code(ExitCode::usage);
+  run = channel.broadcast_from_master(run);
+  if (run == prepare_failed) return code(ExitCode::usage);
+  if (run == already_complete) {
+    if (rank == master_rank) log::line("the job in " + *cl.config.output_dir + " is already complete; nothing to do");
+    return code(ExitCode::success);
+  }
+  prepared.plan.run = static_cast<std::uint32_t>(run);
 
   try {
     FdSink out(STDOUT_FILENO);
-    const auto report = run_this_rank(channel, *cl.job, std::move(source), cl.config, out);
+    const auto report = run_this_rank(channel, *cl.job, std::move(prepared.source), cl.config, prepared.plan, out);
     if (!report) return code(ExitCode::success);  // a worker
-    const int exit_code = finish_run(*report, cl.config);
+    const int exit_code = finish_run(*report, cl.config, prepared.plan);
     // A rank that never answered cannot be joined in MPI_Finalize: end the job instead.
     if (report->status == "incomplete" && world.size() > 1) channel.abort(exit_code);
     return exit_code;

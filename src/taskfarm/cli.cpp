@@ -82,6 +82,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
                  "Write results to part files in this directory (workers write them; committed only "
                  "when every task succeeded) instead of stdout");
   app.add_flag("--overwrite", cfg.overwrite, "Replace the results already in the --output directory");
+  app.add_flag("--resume", cfg.resume,
+               "Continue the run journaled in the --output directory: skip the tasks it completed, keep "
+               "their results (same arguments required)");
   app.add_option("--report", cfg.report_path, "Write the run report as JSON to this file");
   app.add_flag("-v,--verbose", cfg.verbose, "Narrate every task on stderr (master and workers)");
   app.add_option("--window", cfg.window, "Most task batches a worker holds (prefetch); fewer when batches are long, so that about 4 ms of work is held")
@@ -136,6 +139,11 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     }
   }
   cl.job->check_options();
+  if (cfg.resume && !cfg.output_dir) throw UsageError("--resume needs --output DIR (the journal lives there)");
+  if (cfg.resume && !cl.job->resumable())
+    throw UsageError("--resume: job " + cfg.job + " cannot resume yet (its partial results live in memory); "
+                     "rerun it with --overwrite");
+  if (cfg.resume && cfg.overwrite) throw UsageError("--resume and --overwrite contradict each other: pick one");
   if (cl.job->needs_output_dir() && !cfg.output_dir)
     throw UsageError("job " + cfg.job + " writes its results to part files: give --output DIR");
   return cl;

@@ -23,6 +23,7 @@ struct Config {
   std::optional<std::string> report_path;
   std::optional<std::string> output_dir;  // results go to part files here, not stdout
   bool overwrite = false;
+  bool resume = false;                    // continue the run journaled in output_dir
   bool verbose = false;
   int window = 1024;              // most task batches a worker holds
   BatchPolicy batch;              // --batch auto|N

@@ -7,25 +7,33 @@
 
 #include "taskfarm/config.hpp"
 #include "taskfarm/job.hpp"
+#include "taskfarm/journal.hpp"
 #include "taskfarm/protocol.hpp"
 #include "taskfarm/report.hpp"
 #include "taskfarm/sink.hpp"
 
 namespace taskfarm {
 
+/// What rank 0 prepared for this run. Workers only use `run`.
+struct RunPlan {
+  std::uint32_t run = 0;                // numbers this run's part files (a resume adds a run)
+  std::optional<JournalState> resumed;  // master: what earlier runs did (--resume)
+  std::string identity;                 // master: the job and its parameters, for the journal
+};
+
 /// Rank 0 with no other ranks: runs every task in-process.
-RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& config,
+RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& config, const RunPlan& plan,
                     ResultSink& sink);
 /// Rank 0 with workers: dispatches, gathers, stops the workers.
-RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> source,
-                     const Config& config, ResultSink& sink);
+RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> source, const Config& config,
+                     const RunPlan& plan, ResultSink& sink);
 /// Every other rank: receive, compute, reply, until told to stop.
-void run_worker(Channel& channel, Job& job, const Config& config);
+void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t run);
 
 /// This rank's part of a run: run_alone, run_master or run_worker, by rank and size.
 /// `source` is used on rank 0 only (workers may pass null). Rank 0 gets the report.
 std::optional<RunReport> run_this_rank(Channel& channel, Job& job, std::unique_ptr<TaskSource> source,
-                                       const Config& config, ResultSink& sink);
+                                       const Config& config, const RunPlan& plan, ResultSink& sink);
 
 /// The exit code a finished run deserves.
 ExitCode exit_code_for(const RunReport& report);

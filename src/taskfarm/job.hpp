@@ -75,6 +75,9 @@ class Job {
   virtual void finish(WorkerContext&) {}
   /// Jobs whose results only exist after finish() write them to part files.
   virtual bool needs_output_dir() const { return false; }
+  /// Whether a finished task's results are all in the part files, so that --resume may
+  /// skip it. Jobs that keep state in memory across tasks (wordcount's map) are not.
+  virtual bool resumable() const { return true; }
   /// Input bytes this rank has read, for the report.
   virtual std::uint64_t bytes_read() const { return 0; }
   /// The job's parameters, recorded in the report.

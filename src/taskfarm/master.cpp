@@ -59,8 +59,18 @@ std::uint64_t peak_rss_bytes() {
   return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
+/// With --output, every run keeps a journal, so that any run can be resumed; a resumed run
+/// skips what the journal says is done.
+std::unique_ptr<JournalWriter> open_journal(const Config& config, const RunPlan& plan, TaskFeeder& feeder) {
+  if (!config.output_dir) return nullptr;
+  if (plan.resumed) feeder.skip(&plan.resumed->done);
+  return std::make_unique<JournalWriter>(journal_path(*config.output_dir), plan.identity, plan.run,
+                                         !plan.resumed.has_value());
+}
+
 void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultCollector& results,
                    const FailureHandler& failures, bool complete) {
+  report.tasks_resumed = feeder.skipped();
   report.master_peak_rss_bytes = peak_rss_bytes();
   report.tasks_total = feeder.undispatched() ? feeder.produced() + *feeder.undispatched()
                                              : feeder.produced();
@@ -79,16 +89,16 @@ ExitCode exit_code_for(const RunReport& report) {
 }
 
 std::optional<RunReport> run_this_rank(Channel& channel, Job& job, std::unique_ptr<TaskSource> source,
-                                       const Config& config, ResultSink& sink) {
+                                       const Config& config, const RunPlan& plan, ResultSink& sink) {
   if (channel.rank() != master_rank) {
-    run_worker(channel, job, config);
+    run_worker(channel, job, config, plan.run);
     return std::nullopt;
   }
-  if (channel.size() == 1) return run_alone(job, std::move(source), config, sink);
-  return run_master(channel, job, std::move(source), config, sink);
+  if (channel.size() == 1) return run_alone(job, std::move(source), config, plan, sink);
+  return run_master(channel, job, std::move(source), config, plan, sink);
 }
 
-RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& config,
+RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& config, const RunPlan& plan,
                     ResultSink& sink) {
   const auto start = clock::now();
   job.set_narrator(narrator_if(config.verbose));
@@ -98,7 +108,9 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   FailureHandler failures(feeder, job, config.retries, config.halt_on_error);
   std::vector<FailedAttempt> failed_attempts;
   std::optional<PartFile> part;
-  if (config.output_dir) part.emplace(temporary_part_path(*config.output_dir, master_rank));
+  if (config.output_dir) part.emplace(temporary_part_path(*config.output_dir, master_rank, plan.run));
+  auto journal = open_journal(config, plan, feeder);
+  std::vector<std::uint64_t> done_ids;
   BatchRunner runner(job, part ? &part->buffer() : nullptr);
   std::string batch_buf, reply_buf;
   ResultBatchWriter reply(reply_buf);
@@ -108,11 +120,14 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
     scheduler.on_sent(0, batch.count());
     reply.reset();
     runner.run(batch_buf, reply);
-    if (part) part->flush_if_full();
-    results.consume(0, reply_buf, master_rank, failed_attempts);
+    if (part) reply.set_part_bytes(part->flush());
+    results.consume(0, reply_buf, master_rank, failed_attempts, done_ids);
+    if (journal) journal->record(master_rank, ResultBatchReader(reply_buf).header().part_bytes, done_ids);
+    done_ids.clear();
     for (const auto& f : failed_attempts) failures.on_failure(f, {batch_buf}, 0);
     failed_attempts.clear();
   }
+  if (journal) journal->flush();
   std::string finish_output;
   AloneContext context(part ? part->buffer() : finish_output);
   job.finish(context);
@@ -131,8 +146,8 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   return report;
 }
 
-RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> source,
-                     const Config& config, ResultSink& sink) {
+RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> source, const Config& config,
+                     const RunPlan& plan, ResultSink& sink) {
   const auto start = clock::now();
   const int workers = channel.size() - 1;
   Scheduler scheduler(workers, config.window, config.batch);
@@ -143,6 +158,8 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   // A copy of every batch a worker holds: a failed task is retried from it.
   std::vector<std::deque<std::string>> held(static_cast<std::size_t>(workers));
   std::vector<std::string> spare_copies;  // recycled: fresh 300 KB strings cost page faults
+  auto journal = open_journal(config, plan, feeder);
+  std::vector<std::uint64_t> done_ids;
   Backoff backoff;
   std::string inbox;
   auto last_reply = clock::now();
@@ -179,8 +196,11 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
                                  " from rank " + std::to_string(envelope->source));
       const int worker = worker_of(envelope->source);
       auto& batches = held[static_cast<std::size_t>(worker)];
-      const auto acknowledged = std::min<std::size_t>(ResultBatchReader(inbox).header().batches_completed, batches.size());
-      results.consume(worker, inbox, envelope->source, failed_attempts);
+      const ResultBatchHeader header = ResultBatchReader(inbox).header();
+      const auto acknowledged = std::min<std::size_t>(header.batches_completed, batches.size());
+      results.consume(worker, inbox, envelope->source, failed_attempts, done_ids);
+      if (journal) journal->record(envelope->source, header.part_bytes, done_ids);
+      done_ids.clear();
       if (!failed_attempts.empty()) {
         const std::vector<std::string_view> views(batches.begin(), batches.begin() + static_cast<long>(acknowledged));
         for (const auto& f : failed_attempts) failures.on_failure(f, views, worker);
@@ -203,6 +223,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     else backoff.pause();
   }
   sink.flush();
+  if (journal) journal->flush();
 
   // Workers still holding tasks after a result timeout are stuck inside a kernel and will
   // never answer; everyone else is told to stop and says goodbye.

@@ -18,7 +18,8 @@ namespace {
 constexpr std::size_t flush_bytes = 1 << 20;
 
 bool is_result_file(const std::string& name) {
-  return name.rfind("part-", 0) == 0 || name == "_SUCCESS" || name == "_report.json" || name == "_temporary";
+  return name.rfind("part-", 0) == 0 || name == "_SUCCESS" || name == "_report.json" || name == "_temporary" ||
+         name == "_failed" || name == "_journal";
 }
 
 std::string part_name(std::size_t index) {
@@ -40,6 +41,9 @@ void prepare_output_dir(const std::string& dir, bool overwrite) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     if (!is_result_file(name)) continue;
+    if (name == "_journal" && !overwrite)
+      throw UsageError("--output: '" + dir + "' holds an unfinished run (_journal); use --resume to continue it, "
+                       "or --overwrite to start again");
     if (name != "_temporary" && !overwrite)
       throw UsageError("--output: '" + dir + "' already holds results (" + name +
                        "); use --overwrite to replace them, or another directory");
@@ -49,15 +53,21 @@ void prepare_output_dir(const std::string& dir, bool overwrite) {
   if (ec) throw UsageError("--output: cannot create '" + dir + "/_temporary': " + ec.message());
 }
 
-std::string temporary_part_path(const std::string& dir, int rank) {
-  char name[32];
-  std::snprintf(name, sizeof name, "rank-%05d", rank);
+std::string temporary_part_path(const std::string& dir, int rank, std::uint32_t run) {
+  char name[48];
+  std::snprintf(name, sizeof name, "rank-%05d.run-%03u", rank, run);
   return (fs::path(dir) / "_temporary" / name).string();
 }
 
-void publish_parts(const std::string& dir, const std::vector<int>& ranks) {
-  for (std::size_t i = 0; i < ranks.size(); ++i)
-    fs::rename(temporary_part_path(dir, ranks[i]), fs::path(dir) / part_name(i));
+std::string journal_path(const std::string& dir) { return (fs::path(dir) / "_journal").string(); }
+
+void truncate_part(const std::string& path, std::uint64_t bytes) {
+  if (::truncate(path.c_str(), static_cast<off_t>(bytes)) != 0) fail("cannot truncate", path);
+}
+
+void publish_parts(const std::string& dir, const std::vector<std::string>& temporary_paths) {
+  for (std::size_t i = 0; i < temporary_paths.size(); ++i)
+    fs::rename(temporary_paths[i], fs::path(dir) / part_name(i));
   fs::remove_all(fs::path(dir) / "_temporary");
 }
 
@@ -88,6 +98,11 @@ void PartFile::write_buffer() {
   }
   bytes_ += buffer_.size();
   buffer_.clear();
+}
+
+std::uint64_t PartFile::flush() {
+  write_buffer();
+  return bytes_;
 }
 
 void PartFile::flush_if_full() {

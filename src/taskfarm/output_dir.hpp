@@ -11,15 +11,19 @@
 namespace taskfarm {
 
 /// Creates DIR and DIR/_temporary. Throws UsageError if DIR already holds results
-/// (part files or _SUCCESS), unless `overwrite`, which removes them first.
+/// (part files, _SUCCESS) or an unfinished run (_journal), unless `overwrite`, which
+/// removes them first.
 void prepare_output_dir(const std::string& dir, bool overwrite);
 
-/// Where `rank` writes its results while the job runs.
-std::string temporary_part_path(const std::string& dir, int rank);
+/// Where `rank` writes its results during run `run` of the job (resumes add runs).
+std::string temporary_part_path(const std::string& dir, int rank, std::uint32_t run = 0);
+std::string journal_path(const std::string& dir);
 
-/// Renames the temporary files of `ranks`, in that order, to part-00000, ..., and
-/// removes _temporary.
-void publish_parts(const std::string& dir, const std::vector<int>& ranks);
+/// Cuts `path` to `bytes` (what the journal vouches for).
+void truncate_part(const std::string& path, std::uint64_t bytes);
+
+/// Renames `temporary_paths`, in that order, to part-00000, ..., and removes _temporary.
+void publish_parts(const std::string& dir, const std::vector<std::string>& temporary_paths);
 /// Writes DIR/_SUCCESS: the last step of a successful run.
 void mark_success(const std::string& dir);
 
@@ -33,6 +37,8 @@ class PartFile {
   /// Kernels append here; call flush_if_full() after each batch.
   std::string& buffer() { return buffer_; }
   void flush_if_full();
+  /// Writes what is buffered; returns the file's length.
+  std::uint64_t flush();
   /// Writes the rest, fsyncs and closes. Returns the bytes written in all.
   std::uint64_t close();
 

@@ -28,6 +28,11 @@ std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, 
       source_done_ = true;
       break;
     }
+    if (skip_ && skip_->contains(next_id_)) {
+      ++next_id_;
+      ++skipped_;
+      continue;
+    }
     if (narrate_) log::line("Put task " + job_.describe(payload_) + "...");
     batch.add(next_id_++, payload_);
     ++added;
@@ -82,7 +87,7 @@ void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
 }
 
 void ResultCollector::consume(int worker, std::string_view reply, int worker_rank,
-                              std::vector<FailedAttempt>& failures) {
+                              std::vector<FailedAttempt>& failures, std::vector<std::uint64_t>& done) {
   ResultBatchReader results(reply);
   ReplySummary summary;
   summary.batches = results.header().batches_completed;
@@ -93,6 +98,7 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
     if (r.status == TaskStatus::ok) {
       sink_.write(r.data);
       ++summary.done;
+      done.push_back(r.id);
     } else {
       ++summary.failed;
       log::line("task " + std::to_string(r.id) + " failed on rank " + std::to_string(worker_rank) +

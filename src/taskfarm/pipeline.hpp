@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "taskfarm/job.hpp"
+#include "taskfarm/journal.hpp"
 #include "taskfarm/scheduler.hpp"
 #include "taskfarm/sink.hpp"
 #include "taskfarm/wire.hpp"
@@ -46,6 +47,9 @@ class TaskFeeder {
   void retry(const TaskView& task, int failed_on);
   /// Stops handing out tasks (--halt-on-error): nothing new, no retries.
   void halt();
+  /// Tasks of an earlier run (--resume): taken from the source but not handed out.
+  void skip(const IdRanges* done) { skip_ = done; }
+  std::uint64_t skipped() const { return skipped_; }
   /// No task left to hand out, new or retried.
   bool exhausted() const { return (source_done_ || halted_) && retries_.empty(); }
   /// Tasks produced so far.
@@ -67,6 +71,8 @@ class TaskFeeder {
   std::uint64_t next_id_ = 0;
   bool source_done_ = false;
   bool halted_ = false;
+  const IdRanges* skip_ = nullptr;
+  std::uint64_t skipped_ = 0;
   std::deque<Retry> retries_;
   std::string payload_;
 };
@@ -90,9 +96,11 @@ class BatchRunner {
 class ResultCollector {
  public:
   ResultCollector(ResultSink& sink, Scheduler& scheduler) : sink_(sink), scheduler_(scheduler) {}
-  /// Takes one reply from `worker` (scheduler numbering); failed attempts are appended
-  /// to `failures` for the retry logic.
-  void consume(int worker, std::string_view reply, int worker_rank, std::vector<FailedAttempt>& failures);
+  /// Takes one reply from `worker` (scheduler numbering): failed attempts are appended
+  /// to `failures` (for the retry logic), the IDs of completed tasks to `done` (for the
+  /// journal).
+  void consume(int worker, std::string_view reply, int worker_rank, std::vector<FailedAttempt>& failures,
+               std::vector<std::uint64_t>& done);
   std::uint64_t done() const { return done_; }
 
  private:

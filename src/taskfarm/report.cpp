@@ -60,6 +60,7 @@ nlohmann::json to_json(const RunReport& r) {
           {"tasks_total", r.tasks_total},
           {"tasks_done", r.tasks_done},
           {"tasks_failed", r.tasks_failed},
+          {"tasks_resumed", r.tasks_resumed},
           {"elapsed_s", r.elapsed_s},
           {"tasks_per_s", r.tasks_per_s()},
           {"total_task_s", r.total_task_s()},
@@ -100,7 +101,8 @@ std::string tasks_per_worker(const RunReport& r) {
 }  // namespace
 
 std::string summary_line(const RunReport& r) {
-  return r.job + " " + r.status + ": " + std::to_string(r.tasks_done) + " done, " +
+  const std::string resumed = r.tasks_resumed ? " (+" + std::to_string(r.tasks_resumed) + " done by earlier runs)" : "";
+  return r.job + " " + r.status + ": " + std::to_string(r.tasks_done) + " done" + resumed + ", " +
          std::to_string(r.tasks_failed) + " failed of " + std::to_string(r.tasks_total) +
          " in " + format("%.3f", r.elapsed_s) + " s (" + format("%.0f", r.tasks_per_s()) +
          " tasks/s), " + std::to_string(r.workers) + " workers; " +

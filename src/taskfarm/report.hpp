@@ -32,6 +32,7 @@ struct RunReport {
   std::uint64_t tasks_total = 0;   // tasks the source produced
   std::uint64_t tasks_done = 0;
   std::uint64_t tasks_failed = 0;
+  std::uint64_t tasks_resumed = 0;  // done by earlier runs (--resume), not run again
   double elapsed_s = 0;
   std::uint64_t master_bytes_sent = 0;
   std::uint64_t master_messages = 0;

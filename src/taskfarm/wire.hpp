@@ -34,6 +34,7 @@ struct ResultBatchHeader {
   std::uint32_t batches_completed;  // task batches this reply acknowledges
   std::uint32_t results;
   double busy_s;                    // time spent in kernels for these results
+  std::uint64_t part_bytes;         // the worker's part file length, these results included
 };
 
 class WireError : public std::runtime_error {
@@ -135,7 +136,7 @@ class ResultBatchWriter {
 
   void reset() {
     buf_.clear();
-    wire::put(buf_, ResultBatchHeader{0, 0, 0.0});
+    wire::put(buf_, ResultBatchHeader{0, 0, 0.0, 0});
   }
   bool empty() const { return header().results == 0 && header().batches_completed == 0; }
   std::size_t bytes() const { return buf_.size(); }
@@ -167,6 +168,11 @@ class ResultBatchWriter {
     begin(id);
     buf_.append(data);
     end(status, run_s);
+  }
+  void set_part_bytes(std::uint64_t bytes) {
+    ResultBatchHeader h = header();
+    h.part_bytes = bytes;
+    set_header(h);
   }
   void complete_batch() {
     ResultBatchHeader h = header();

@@ -36,10 +36,10 @@ constexpr std::size_t max_reply_bytes = 1 << 20;
 constexpr auto empty_queue_notice = std::chrono::seconds(1);
 }  // namespace
 
-void run_worker(Channel& channel, Job& job, const Config& config) {
+void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t run) {
   if (config.verbose) job.set_narrator([](std::string_view text) { log::line(text); });
   std::optional<PartFile> part;
-  if (config.output_dir) part.emplace(temporary_part_path(*config.output_dir, channel.rank()));
+  if (config.output_dir) part.emplace(temporary_part_path(*config.output_dir, channel.rank(), run));
   BatchRunner runner(job, part ? &part->buffer() : nullptr);
   std::deque<std::string> queue;
   std::string inbox;
@@ -58,6 +58,9 @@ void run_worker(Channel& channel, Job& job, const Config& config) {
   std::size_t finished_since_reply = 0;
 
   auto send_reply = [&] {
+    // The results go to the file before the master hears of them: the journal never
+    // vouches for output that is not in the file.
+    if (part) reply.set_part_bytes(part->flush());
     channel.send(master_rank, Tag::results, std::move(reply_buf));
     reply_buf = channel.take_buffer();
     reply.reset();

@@ -32,7 +32,7 @@ FarmRun run_on_all_ranks(Job& job, const Config& config) {
   boost::mpi::communicator comm(boost::mpi::communicator(), boost::mpi::comm_duplicate);
   Channel channel(comm);
   StringSink sink;
-  const auto report = run_this_rank(channel, job, job.open_source(), config, sink);
+  const auto report = run_this_rank(channel, job, job.open_source(), config, RunPlan{}, sink);
   return FarmRun{report.has_value(), report.value_or(RunReport{}), sink.text};
 }
 

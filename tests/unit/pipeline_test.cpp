@@ -12,7 +12,7 @@ namespace {
 TEST(Pipeline, SquareAloneMatchesSerialComputation) {
   CommandLine cl = testing::parse({"square", "--tasks", "12345", "--seed", "42"});
   StringSink sink;
-  const RunReport report = run_alone(*cl.job, cl.job->open_source(), cl.config, sink);
+  const RunReport report = run_alone(*cl.job, cl.job->open_source(), cl.config, RunPlan{}, sink);
   EXPECT_EQ(testing::sorted_lines(sink.text), testing::expected_square_lines(12345, 42));
   EXPECT_EQ(report.tasks_done, 12345u);
   EXPECT_EQ(report.workers, 0);
@@ -44,7 +44,7 @@ TEST(Pipeline, SameSeedSameTasksDifferentSeedDifferentTasks) {
   StringSink a, b, c;
   for (auto [sink, seed] : {std::pair{&a, "1"}, {&b, "1"}, {&c, "2"}}) {
     CommandLine cl = testing::parse({"square", "--tasks", "50", "--seed", seed});
-    run_alone(*cl.job, cl.job->open_source(), cl.config, *sink);
+    run_alone(*cl.job, cl.job->open_source(), cl.config, RunPlan{}, *sink);
   }
   EXPECT_EQ(a.text, b.text);
   EXPECT_NE(a.text, c.text);
