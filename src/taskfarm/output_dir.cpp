@@ -38,17 +38,22 @@ void prepare_output_dir(const std::string& dir, bool overwrite) {
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir))
     throw UsageError("--output: cannot create directory '" + dir + "'" + (ec ? ": " + ec.message() : ""));
+  std::vector<fs::path> ours;
+  std::string finished, unfinished;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     if (!is_result_file(name)) continue;
-    if (name == "_journal" && !overwrite)
-      throw UsageError("--output: '" + dir + "' holds an unfinished run (_journal); use --resume to continue it, "
-                       "or --overwrite to start again");
-    if (name != "_temporary" && !overwrite)
-      throw UsageError("--output: '" + dir + "' already holds results (" + name +
-                       "); use --overwrite to replace them, or another directory");
-    fs::remove_all(entry.path());
+    ours.push_back(entry.path());
+    if (name == "_SUCCESS" || name.rfind("part-", 0) == 0) finished = name;
+    if (name == "_journal") unfinished = name;
   }
+  if (!overwrite && !finished.empty())
+    throw UsageError("--output: '" + dir + "' already holds results (" + finished +
+                     "); use --overwrite to replace them, or another directory");
+  if (!overwrite && !unfinished.empty())
+    throw UsageError("--output: '" + dir + "' holds an unfinished run (_journal); use --resume to continue it, "
+                     "or --overwrite to start again");
+  for (const auto& path : ours) fs::remove_all(path);
   fs::create_directory(fs::path(dir) / "_temporary", ec);
   if (ec) throw UsageError("--output: cannot create '" + dir + "/_temporary': " + ec.message());
 }
