@@ -59,11 +59,9 @@ std::uint64_t peak_rss_bytes() {
   return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-/// With --output, every run keeps a journal, so that any run can be resumed; a resumed run
-/// skips what the journal says is done.
-std::unique_ptr<JournalWriter> open_journal(const Config& config, const RunPlan& plan, TaskFeeder& feeder) {
+/// With --output, every run keeps a journal, so that any run can be resumed.
+std::unique_ptr<JournalWriter> open_journal(const Config& config, const RunPlan& plan) {
   if (!config.output_dir) return nullptr;
-  if (plan.resumed) feeder.skip(&plan.resumed->done);
   return std::make_unique<JournalWriter>(journal_path(*config.output_dir), plan.identity, plan.run,
                                          !plan.resumed.has_value());
 }
@@ -109,7 +107,8 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   std::vector<FailedAttempt> failed_attempts;
   std::optional<PartFile> part;
   if (config.output_dir) part.emplace(temporary_part_path(*config.output_dir, master_rank, plan.run));
-  auto journal = open_journal(config, plan, feeder);
+  auto journal = open_journal(config, plan);
+  if (plan.resumed) feeder.skip(&plan.resumed->done);  // done by earlier runs
   std::vector<std::uint64_t> done_ids;
   BatchRunner runner(job, part ? &part->buffer() : nullptr);
   std::string batch_buf, reply_buf;
@@ -158,7 +157,8 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   // A copy of every batch a worker holds: a failed task is retried from it.
   std::vector<std::deque<std::string>> held(static_cast<std::size_t>(workers));
   std::vector<std::string> spare_copies;  // recycled: fresh 300 KB strings cost page faults
-  auto journal = open_journal(config, plan, feeder);
+  auto journal = open_journal(config, plan);
+  if (plan.resumed) feeder.skip(&plan.resumed->done);  // done by earlier runs
   std::vector<std::uint64_t> done_ids;
   Backoff backoff;
   std::string inbox;

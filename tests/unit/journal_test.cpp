@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "taskfarm/journal.hpp"
+
+namespace taskfarm {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(IdRanges, MergesOverlappingAndAdjacentRanges) {
+  IdRanges r;
+  r.add(10, 20);
+  r.add(30, 40);
+  r.add(20, 25);  // adjacent to the first
+  r.add(5, 12);   // overlaps it
+  r.add(24, 31);  // bridges the gap
+  EXPECT_EQ(r.ranges().size(), 1u);
+  EXPECT_EQ(r.count(), 35u);  // [5, 40)
+  EXPECT_TRUE(r.contains(5));
+  EXPECT_TRUE(r.contains(39));
+  EXPECT_FALSE(r.contains(40));
+  EXPECT_FALSE(r.contains(4));
+  r.add(50, 50);  // empty
+  EXPECT_EQ(r.count(), 35u);
+}
+
+class JournalFile : public ::testing::Test {
+ protected:
+  void SetUp() override { path_ = ::testing::TempDir() + "taskfarm_journal_" + std::to_string(::getpid()); }
+  void TearDown() override { fs::remove(path_); }
+  std::string bytes() const {
+    std::ifstream in(path_, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  void write_bytes(const std::string& b) const { std::ofstream(path_, std::ios::binary | std::ios::trunc) << b; }
+  std::string path_;
+};
+
+TEST_F(JournalFile, RoundTripsRunsTasksAndPartLengths) {
+  {
+    JournalWriter w(path_, "square {\"seed\":1}", 0, true);
+    w.record(1, 100, {0, 1, 2, 7});
+    w.record(2, 40, {3});
+    w.record(1, 180, {8, 9});
+  }
+  {
+    JournalWriter w(path_, "ignored: the identity is written once", 1, false);
+    w.record(1, 25, {4, 5, 6});
+  }
+  const auto state = read_journal(path_);
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->identity, "square {\"seed\":1}");
+  EXPECT_EQ(state->runs, 2u);
+  EXPECT_EQ(state->done.count(), 10u);
+  EXPECT_EQ(state->done.ranges().size(), 1u);
+  EXPECT_EQ((state->part_bytes.at(PartKey{0, 1})), 180u);
+  EXPECT_EQ((state->part_bytes.at(PartKey{0, 2})), 40u);
+  EXPECT_EQ((state->part_bytes.at(PartKey{1, 1})), 25u);
+}
+
+TEST_F(JournalFile, MissingIsNoJournal) { EXPECT_FALSE(read_journal(path_)); }
+
+TEST_F(JournalFile, ATornLastRecordIsDropped) {
+  {
+    JournalWriter w(path_, "job", 0, true);
+    w.record(1, 10, {0});
+    w.record(1, 20, {1});
+  }
+  const std::string whole = bytes();
+  for (std::size_t cut = 1; cut < 30; ++cut) {
+    write_bytes(whole.substr(0, whole.size() - cut));
+    const auto state = read_journal(path_);
+    ASSERT_TRUE(state) << cut;
+    EXPECT_EQ(state->done.count(), 1u) << cut;  // the first record survives, the torn one is dropped
+    EXPECT_EQ((state->part_bytes.at(PartKey{0, 1})), 10u);
+  }
+}
+
+TEST_F(JournalFile, DamageBeforeTheLastRecordIsAnError) {
+  {
+    JournalWriter w(path_, "job", 0, true);
+    w.record(1, 10, {0});
+    w.record(1, 20, {1});
+  }
+  std::string b = bytes();
+  b[b.size() / 2] ^= 0x5a;
+  write_bytes(b);
+  EXPECT_THROW(read_journal(path_), JournalError);
+  write_bytes("this is not a journal at all, but it is long enough to look like one");
+  EXPECT_THROW(read_journal(path_), JournalError);
+  write_bytes("");
+  EXPECT_THROW(read_journal(path_), JournalError);
+}
+
+}  // namespace
+}  // namespace taskfarm
