@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <sstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -232,7 +233,9 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   for (int w = 0; w < workers; ++w) {
     const WorkerLoad& load = scheduler.load(w);
     if (load.tasks_in_flight > 0) {
-      log::line("no result for " + std::to_string(config.result_timeout_s) + " s: rank " +
+      std::ostringstream timeout;
+      timeout << config.result_timeout_s;
+      log::line("no result for " + timeout.str() + " s (--result-timeout): rank " +
                 std::to_string(rank_of(w)) + " is stuck with " + std::to_string(load.tasks_in_flight) +
                 " tasks in flight");
       continue;

@@ -140,7 +140,19 @@ import json; r = json.load(open('$TMP/halt.json'))
 assert r['tasks_failed'] >= 1 and r['tasks_done'] + r['tasks_failed'] < 200, r"
 check "--halt-on-error says so" grep -q "halting on error" "$TMP/halt.err"
 
-# 10. --help and --version.
+# 10. --result-timeout: the master stops waiting on stuck ranks, keeps what is done, exits 3.
+start=$(date +%s)
+timeout 60 "${MPIRUN[@]}" -n 3 "$TF" --result-timeout 1 sleep --tasks 3 --mean-us 30000000 --output "$TMP/rt" \
+  >/dev/null 2>"$TMP/rt.err"
+rc=$?
+check "--result-timeout: exit 3" test "$rc" -eq 3
+check "--result-timeout: well before the 30 s tasks end" test $(($(date +%s) - start)) -lt 20
+check "--result-timeout: names the stuck ranks" \
+  test "$(grep -c 'no result for 1 s (--result-timeout): rank [12] is stuck' "$TMP/rt.err")" -eq 2
+check "--result-timeout: report and journal kept, nothing published" \
+  bash -c "[ -f '$TMP/rt/_report.json' -a -f '$TMP/rt/_journal' ] && ! ls '$TMP/rt' | grep -qE '^(part-|_SUCCESS)'"
+
+# 11. --help and --version.
 check "--help exits 0 and lists the jobs" bash -c "'$TF' --help | grep -q square"
 check "--version" bash -c "'$TF' --version | grep -q '^taskfarm '"
 
