@@ -23,7 +23,7 @@ class GrepJob final : public Job {
     command.add_option("--pattern,-e", pattern_, "Extended regular expression (as grep -E)")->required();
     input_.add_to(command);
   }
-  void check_options() override {
+  void check_options(const Config&) override {
     input_.check();
     const int rc = regcomp(&regex_, pattern_.c_str(), REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {

@@ -95,7 +95,7 @@ class SleepJob final : public Job {
         ->check(non_negative_integer())
         ->capture_default_str();
   }
-  void check_options() override {
+  void check_options(const Config&) override {
     const auto name = std::find(std::begin(distribution_names), std::end(distribution_names), dist_name_);
     dist_ = static_cast<Distribution>(name - std::begin(distribution_names));
   }

@@ -42,7 +42,7 @@ class SquareJob final : public Job {
         ->capture_default_str();
     command.add_option("--seed", seed_, "Random seed (default: a fresh one, shown in the report)");
   }
-  void check_options() override {
+  void check_options(const Config&) override {
     if (!seed_) seed_ = fresh_seed();
   }
   std::unique_ptr<TaskSource> open_source() override {

@@ -21,19 +21,12 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
 
-/// Stable across builds and runs (std::hash is not), so partitions are reproducible.
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-  return h;
-}
-
 using Counts = std::unordered_map<std::string, std::uint64_t>;
 
 class WordCountJob final : public Job {
  public:
   void add_options(CLI::App& command) override { input_.add_to(command); }
-  void check_options() override { input_.check(); }
+  void check_options(const Config&) override { input_.check(); }
   bool needs_output_dir() const override { return true; }
   bool resumable() const override { return false; }  // the map's counts live in memory
   std::unique_ptr<TaskSource> open_source() override {

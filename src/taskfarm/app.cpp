@@ -57,6 +57,7 @@ void plan_resume(const Config& config, RunPlan& plan, bool& complete) {
   std::set<std::string> known;
   for (const auto& [key, bytes] : state->part_bytes) {
     const std::string path = temporary_part_path(dir, key.rank, key.run);
+    if (bytes == 0 && !fs::exists(path)) continue;  // jobs without part files (cmd)
     if (!fs::exists(path))
       throw UsageError("--resume: " + path + " is missing; use --overwrite to start again");
     truncate_part(path, bytes);
@@ -76,6 +77,10 @@ Prepared prepare_on_master(const CommandLine& cl) {
   p.plan.identity = cl.config.job + " " + cl.job->parameters().dump();
   if (cl.config.output_dir && cl.config.resume) plan_resume(cl.config, p.plan, p.already_complete);
   else if (cl.config.output_dir) prepare_output_dir(*cl.config.output_dir, cl.config.overwrite);
+  else if (cl.config.resume && cl.job->done_in_own_log()) {  // cmd --joblog without --output
+    p.plan.resumed.emplace();
+    p.plan.resumed->done = *cl.job->done_in_own_log();
+  }
   return p;
 }
 
@@ -91,10 +96,10 @@ std::vector<std::string> parts_to_publish(const RunReport& report, const Config&
 
 /// Publishes the part files of a run in which every task succeeded; writes the reports;
 /// marks success last, so _SUCCESS never stands beside missing results.
-int finish_run(const RunReport& report, const Config& config, const RunPlan& plan) {
+int finish_run(const RunReport& report, const Config& config, const RunPlan& plan, bool part_files) {
   log::line(summary_line(report));
   const bool commit = config.output_dir && report.status == "complete";
-  if (commit) publish_parts(*config.output_dir, parts_to_publish(report, config, plan));
+  if (commit) publish_parts(*config.output_dir, part_files ? parts_to_publish(report, config, plan) : std::vector<std::string>{});
   if (config.output_dir && !report.failed_tasks.empty()) write_failed_file(report, *config.output_dir + "/_failed");
   if (config.output_dir) write_report_file(report, *config.output_dir + "/_report.json");
   if (config.report_path) write_report_file(report, *config.report_path);
@@ -105,6 +110,7 @@ int finish_run(const RunReport& report, const Config& config, const RunPlan& pla
 }  // namespace
 
 int run_program(int argc, char** argv) {
+  prefer_fast_single_node_startup();
   boost::mpi::environment env(argc, argv);
   boost::mpi::communicator world;
   const int rank = world.rank();
@@ -145,7 +151,7 @@ int run_program(int argc, char** argv) {
     FdSink out(STDOUT_FILENO);
     const auto report = run_this_rank(channel, *cl.job, std::move(prepared.source), cl.config, prepared.plan, out);
     if (!report) return code(ExitCode::success);  // a worker
-    const int exit_code = finish_run(*report, cl.config, prepared.plan);
+    const int exit_code = finish_run(*report, cl.config, prepared.plan, cl.job->uses_part_files());
     // A rank that never answered cannot be joined in MPI_Finalize: end the job instead.
     if (report->status == "incomplete" && world.size() > 1) channel.abort(exit_code);
     return exit_code;

@@ -21,6 +21,13 @@ class Backoff {
     std::chrono::microseconds max_sleep{1000};
   };
 
+  /// For loops that wait on processes (milliseconds each): sleep at once, as spinning
+  /// only takes the cores those processes need.
+  static constexpr Limits patient() {
+    return Limits{std::chrono::microseconds{0}, std::chrono::microseconds{0}, std::chrono::microseconds{20},
+                  std::chrono::microseconds{1000}};
+  }
+
   Backoff() : Backoff(Limits{}) {}
   explicit Backoff(Limits limits) : limits_(limits) {}
 

@@ -98,6 +98,11 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       ->check(non_negative_number())
       ->capture_default_str();
 
+  app.add_option("--task-timeout", cfg.task_timeout_s,
+                 "A task running longer than this many seconds is given to another worker as a backup "
+                 "attempt (cmd: its process group is killed); 0: no limit")
+      ->check(non_negative_number())
+      ->capture_default_str();
   app.add_option("--retries", cfg.retries, "Run a failed task again up to N times, on another worker where possible")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
@@ -138,8 +143,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       cl.job = std::move(job);
     }
   }
-  cl.job->check_options();
-  if (cfg.resume && !cfg.output_dir) throw UsageError("--resume needs --output DIR (the journal lives there)");
+  cl.job->check_options(cfg);
+  if (cfg.resume && !cfg.output_dir && !cl.job->keeps_own_log())
+    throw UsageError("--resume needs --output DIR (the journal lives there)");
   if (cfg.resume && !cl.job->resumable())
     throw UsageError("--resume: job " + cfg.job + " cannot resume yet (its partial results live in memory); "
                      "rerun it with --overwrite");

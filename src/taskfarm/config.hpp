@@ -28,6 +28,7 @@ struct Config {
   int window = 1024;              // most task batches a worker holds
   BatchPolicy batch;              // --batch auto|N
   double result_timeout_s = 0;    // 0: wait as long as tasks run
+  double task_timeout_s = 0;      // 0: tasks may run as long as they like
   std::uint32_t retries = 2;      // more attempts for a failed task
   bool halt_on_error = false;     // stop handing out tasks at the first failed task
 };

@@ -14,6 +14,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "taskfarm/config.hpp"
+#include "taskfarm/journal.hpp"
+#include "taskfarm/sink.hpp"
 #include "taskfarm/wire.hpp"
 
 namespace CLI {
@@ -55,15 +58,23 @@ class WorkerContext {
   virtual std::string& output() = 0;
 };
 
+/// What an asynchronous job reports for a task it started (see Job::start).
+struct FinishedTask {
+  std::uint64_t ticket;
+  TaskStatus status;
+  double run_s;
+  std::string data;  // the result's data, or the failure message
+};
+
 class Job {
  public:
   virtual ~Job() = default;
 
   /// Adds the job's own options to its subcommand. Called on every rank.
   virtual void add_options(CLI::App& command) = 0;
-  /// Checks and completes option values after parsing (on every rank); throws UsageError
-  /// naming the bad option.
-  virtual void check_options() {}
+  /// Checks and completes option values after parsing (on every rank), given the engine's
+  /// options; throws UsageError naming the bad option.
+  virtual void check_options(const Config&) {}
   /// Opens the task source. Called on the master only; may throw UsageError.
   virtual std::unique_ptr<TaskSource> open_source() = 0;
   /// Short human text for a task, used in "Put task ..." narration.
@@ -73,8 +84,36 @@ class Job {
   virtual void run(const TaskView& task, std::string& out) = 0;
   /// Runs once on every worker after its last task (wordcount's shuffle and reduce).
   virtual void finish(WorkerContext&) {}
+  /// Called on a rank that runs tasks, before its first task.
+  virtual void start_worker(int /*rank*/, int /*workers*/) {}
   /// Jobs whose results only exist after finish() write them to part files.
   virtual bool needs_output_dir() const { return false; }
+  /// Whether kernels write their results to the worker's part file under --output. Jobs
+  /// that write files of their own (cmd) send their results to the master instead.
+  virtual bool uses_part_files() const { return true; }
+
+  // Asynchronous jobs, whose tasks are processes (cmd), run up to slots() tasks at once on
+  // one worker. For them the engine calls start() and reap() instead of run().
+  /// 0 for ordinary jobs, which run one task at a time through run().
+  virtual std::size_t slots() const { return 0; }
+  /// Starts a task without waiting for it; `ticket` names it in reap().
+  virtual void start(std::uint64_t /*ticket*/, const TaskView&) { throw std::logic_error("start: not asynchronous"); }
+  /// Waits up to `wait_s` seconds for started tasks to end; appends each one that ended.
+  virtual void reap(std::vector<FinishedTask>&, double /*wait_s*/) { throw std::logic_error("reap: not asynchronous"); }
+  /// Whether the job enforces --task-timeout itself (by killing the task).
+  virtual bool enforces_task_timeout() const { return false; }
+
+  /// Master: what to do with one result. The default writes a success's data to `out`.
+  virtual void deliver(const ResultView& result, ResultSink& out) {
+    if (result.status == TaskStatus::ok) out.write(result.data);
+  }
+  /// Master: the message of a failed attempt, from its result data.
+  virtual std::string failure_message(std::string_view data) const { return std::string(data); }
+  /// Whether the job keeps a log of its own (cmd's --joblog) that --resume can use
+  /// without an output directory's journal.
+  virtual bool keeps_own_log() const { return false; }
+  /// Master, with --resume, after open_source(): the tasks its own log says are done.
+  virtual const IdRanges* done_in_own_log() const { return nullptr; }
   /// Whether a finished task's results are all in the part files, so that --resume may
   /// skip it. Jobs that keep state in memory across tasks (wordcount's map) are not.
   virtual bool resumable() const { return true; }

@@ -9,6 +9,8 @@
 #include <iterator>
 #include <system_error>
 
+#include "taskfarm/text.hpp"
+
 #include "taskfarm/wire.hpp"
 
 namespace taskfarm {
@@ -23,11 +25,7 @@ constexpr std::size_t flush_bytes = 64 << 10;
 constexpr auto flush_interval = std::chrono::milliseconds(50);
 
 std::uint64_t checksum(char type, std::string_view payload) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
-  auto mix = [&](unsigned char c) { h = (h ^ c) * 0x100000001b3ULL; };
-  mix(static_cast<unsigned char>(type));
-  for (unsigned char c : payload) mix(c);
-  return h;
+  return fnv1a(payload, fnv1a(std::string_view(&type, 1)));
 }
 }  // namespace
 

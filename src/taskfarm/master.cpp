@@ -103,23 +103,34 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   job.set_narrator(narrator_if(config.verbose));
   Scheduler scheduler(1, 1, config.batch);
   TaskFeeder feeder(std::move(source), job, config.verbose);
-  ResultCollector results(sink, scheduler);
+  ResultCollector results(sink, scheduler, job);
   FailureHandler failures(feeder, job, config.retries, config.halt_on_error);
   std::vector<FailedAttempt> failed_attempts;
   std::optional<PartFile> part;
-  if (config.output_dir) part.emplace(temporary_part_path(*config.output_dir, master_rank, plan.run));
+  if (config.output_dir && job.uses_part_files()) part.emplace(temporary_part_path(*config.output_dir, master_rank, plan.run));
   auto journal = open_journal(config, plan);
   if (plan.resumed) feeder.skip(&plan.resumed->done);  // done by earlier runs
   std::vector<std::uint64_t> done_ids;
+  job.start_worker(master_rank, 1);
   BatchRunner runner(job, part ? &part->buffer() : nullptr);
+  std::optional<SlotRunner> slots;
+  if (job.slots() > 0) slots.emplace(job);
   std::string batch_buf, reply_buf;
   ResultBatchWriter reply(reply_buf);
   while (!feeder.exhausted()) {
     TaskBatchWriter batch(batch_buf);
-    if (feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched())) == 0) break;
+    // Asynchronous jobs get a batch that fills their slots.
+    const auto size = scheduler.next_batch_size(feeder.undispatched());
+    if (feeder.fill(batch, slots ? std::max<std::uint32_t>(size, static_cast<std::uint32_t>(job.slots())) : size) == 0)
+      break;
     scheduler.on_sent(0, batch.count());
     reply.reset();
-    runner.run(batch_buf, reply);
+    if (slots) {
+      slots->add(batch_buf);
+      while (!slots->empty()) slots->step(reply, 0.05);
+    } else {
+      runner.run(batch_buf, reply);
+    }
     if (part) reply.set_part_bytes(part->flush());
     results.consume(0, reply_buf, master_rank, failed_attempts, done_ids);
     if (journal) journal->record(master_rank, ResultBatchReader(reply_buf).header().part_bytes, done_ids);
@@ -150,9 +161,11 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
                      const RunPlan& plan, ResultSink& sink) {
   const auto start = clock::now();
   const int workers = channel.size() - 1;
-  Scheduler scheduler(workers, config.window, config.batch);
+  BatchPolicy policy = config.batch;
+  policy.slots = static_cast<std::uint32_t>(std::max<std::size_t>(job.slots(), 1));
+  Scheduler scheduler(workers, config.window, policy);
   TaskFeeder feeder(std::move(source), job, config.verbose);
-  ResultCollector results(sink, scheduler);
+  ResultCollector results(sink, scheduler, job);
   FailureHandler failures(feeder, job, config.retries, config.halt_on_error);
   std::vector<FailedAttempt> failed_attempts;
   // A copy of every batch a worker holds: a failed task is retried from it.
@@ -161,7 +174,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   auto journal = open_journal(config, plan);
   if (plan.resumed) feeder.skip(&plan.resumed->done);  // done by earlier runs
   std::vector<std::uint64_t> done_ids;
-  Backoff backoff;
+  Backoff backoff(job.slots() > 0 ? Backoff::patient() : Backoff::Limits{});
   std::string inbox;
   auto last_reply = clock::now();
   bool complete = true;

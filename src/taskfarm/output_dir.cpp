@@ -19,7 +19,7 @@ constexpr std::size_t flush_bytes = 1 << 20;
 
 bool is_result_file(const std::string& name) {
   return name.rfind("part-", 0) == 0 || name == "_SUCCESS" || name == "_report.json" || name == "_temporary" ||
-         name == "_failed" || name == "_journal";
+         name == "_failed" || name == "_journal" || name == "tasks";
 }
 
 std::string part_name(std::size_t index) {

@@ -86,6 +86,52 @@ void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
   reply.complete_batch();
 }
 
+void SlotRunner::add(std::string batch) {
+  Held& held = batches_.emplace_back();
+  held.tasks = std::move(batch);
+  held.unstarted.emplace(held.tasks);
+  held.unfinished = held.unstarted->size();
+  held.results.resize(held.unfinished);
+  held.ids.resize(held.unfinished);
+}
+
+std::size_t SlotRunner::step(ResultBatchWriter& reply, double wait_s) {
+  // Tickets: the batch's serial number in the high 32 bits, the task's index in the low.
+  for (std::size_t b = 0; b < batches_.size() && running_ < job_.slots(); ++b) {
+    Held& held = batches_[b];
+    TaskView task{};
+    while (running_ < job_.slots() && held.unstarted->size() > 0 && held.unstarted->next(task)) {
+      const auto index = static_cast<std::uint32_t>(held.ids.size() - held.unstarted->size() - 1);
+      held.ids[index] = task.id;
+      ++running_;
+      job_.start(((front_serial_ + b) << 32) | index, task);
+    }
+  }
+  if (running_ > 0) {
+    finished_.clear();
+    job_.reap(finished_, wait_s);
+    for (auto& f : finished_) {
+      Held& held = batches_[static_cast<std::size_t>((f.ticket >> 32) - front_serial_)];
+      const auto index = static_cast<std::size_t>(f.ticket & 0xffffffffu);
+      busy_s_ += f.run_s;
+      held.results[index] = std::move(f);
+      --held.unfinished;
+      --running_;
+    }
+  }
+  std::size_t moved = 0;
+  while (!batches_.empty() && batches_.front().unfinished == 0) {
+    Held& held = batches_.front();
+    for (std::size_t i = 0; i < held.results.size(); ++i)
+      reply.add(held.ids[i], held.results[i].status, held.results[i].run_s, held.results[i].data);
+    reply.complete_batch();
+    batches_.pop_front();
+    ++front_serial_;
+    ++moved;
+  }
+  return moved;
+}
+
 void ResultCollector::consume(int worker, std::string_view reply, int worker_rank,
                               std::vector<FailedAttempt>& failures, std::vector<std::uint64_t>& done) {
   ResultBatchReader results(reply);
@@ -95,15 +141,15 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
   ResultView r{};
   while (results.next(r)) {
     summary.max_task_s = std::max(summary.max_task_s, r.run_s);
+    job_.deliver(r, sink_);
     if (r.status == TaskStatus::ok) {
-      sink_.write(r.data);
       ++summary.done;
       done.push_back(r.id);
     } else {
       ++summary.failed;
-      log::line("task " + std::to_string(r.id) + " failed on rank " + std::to_string(worker_rank) +
-                ": " + std::string(r.data));
-      failures.push_back(FailedAttempt{r.id, std::string(r.data)});
+      std::string message = job_.failure_message(r.data);
+      log::line("task " + std::to_string(r.id) + " failed on rank " + std::to_string(worker_rank) + ": " + message);
+      failures.push_back(FailedAttempt{r.id, std::move(message)});
     }
   }
   done_ += summary.done;

@@ -93,9 +93,40 @@ class BatchRunner {
   double busy_s_ = 0;
 };
 
+/// A worker's runner for asynchronous jobs (Job::slots() > 1): keeps up to slots() tasks
+/// running, taken in order from the batches it holds. A batch's results go into the reply
+/// once all its tasks and all earlier batches are finished, so the master sees batches
+/// acknowledged in the order it sent them.
+class SlotRunner {
+ public:
+  explicit SlotRunner(Job& job) : job_(job) {}
+  void add(std::string batch);
+  bool empty() const { return batches_.empty(); }
+  std::size_t batches() const { return batches_.size(); }
+  /// Starts tasks while slots are free, waits up to `wait_s` for tasks to end, and moves
+  /// every finished batch at the front into `reply`. Returns how many batches it moved.
+  std::size_t step(ResultBatchWriter& reply, double wait_s);
+  double busy_s() const { return busy_s_; }
+
+ private:
+  struct Held {
+    std::string tasks;
+    std::optional<TaskBatchReader> unstarted;  // reads `tasks` (deque elements stay put)
+    std::uint32_t unfinished = 0;
+    std::vector<FinishedTask> results;
+    std::vector<std::uint64_t> ids;  // task ID by index in the batch
+  };
+  Job& job_;
+  std::deque<Held> batches_;
+  std::uint64_t front_serial_ = 0;  // serial number of batches_.front()
+  std::size_t running_ = 0;
+  std::vector<FinishedTask> finished_;
+  double busy_s_ = 0;
+};
+
 class ResultCollector {
  public:
-  ResultCollector(ResultSink& sink, Scheduler& scheduler) : sink_(sink), scheduler_(scheduler) {}
+  ResultCollector(ResultSink& sink, Scheduler& scheduler, Job& job) : sink_(sink), scheduler_(scheduler), job_(job) {}
   /// Takes one reply from `worker` (scheduler numbering): failed attempts are appended
   /// to `failures` (for the retry logic), the IDs of completed tasks to `done` (for the
   /// journal).
@@ -106,6 +137,7 @@ class ResultCollector {
  private:
   ResultSink& sink_;
   Scheduler& scheduler_;
+  Job& job_;
   std::uint64_t done_ = 0;
 };
 

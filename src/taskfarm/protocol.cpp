@@ -11,6 +11,13 @@
 
 namespace taskfarm {
 
+void prefer_fast_single_node_startup() {
+  const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
+  const char* local_size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  if (size && local_size && std::string_view(size) == local_size && !std::getenv("OMPI_MCA_pml"))
+    ::setenv("OMPI_MCA_pml", "ob1", 0);
+}
+
 namespace {
 // Enough to cover a burst of sends; more would only pin memory (batches can be 300 KB).
 constexpr std::size_t max_spare_buffers = 8;

@@ -7,7 +7,6 @@
 namespace taskfarm {
 
 namespace {
-constexpr std::uint32_t min_batches_held = 2;  // one running, one at hand
 // Exponential averages follow drifting task costs without jumping on one outlier.
 void average_into(std::optional<double>& mean, double sample) {
   mean = mean ? 0.75 * *mean + 0.25 * sample : sample;
@@ -23,14 +22,15 @@ Scheduler::Scheduler(int workers, int window, BatchPolicy policy)
 }
 
 std::uint32_t Scheduler::batch_limit() const {
-  const std::uint32_t floor = std::min(min_batches_held, window_);
+  // At least one batch per slot running and one at hand.
+  const std::uint32_t floor = std::min(policy_.slots + 1, window_);
   if (!mean_task_s_) return floor;  // nothing measured yet: be conservative
   // From the batches about to be sent, not from past ones: when auto batches grow from
   // 1 task to thousands, a limit based on the old tiny batches would queue hundreds of
   // the new large ones.
   const double next_batch_s = next_batch_size(std::nullopt) * *mean_task_s_;
   if (next_batch_s <= 0) return window_;
-  const double wanted = std::ceil(policy_.prefetch_s / next_batch_s);
+  const double wanted = std::ceil(policy_.prefetch_s * policy_.slots / next_batch_s);
   return static_cast<std::uint32_t>(std::clamp(wanted, static_cast<double>(floor), static_cast<double>(window_)));
 }
 

@@ -19,6 +19,7 @@ struct BatchPolicy {
   double target_batch_s = 1e-3;       // auto: aim for batches of about this much work
   std::uint32_t max_batch = 16384;    // auto: upper bound (keeps messages and memory small)
   double prefetch_s = 4e-3;           // work each worker should hold to hide the master's latency
+  std::uint32_t slots = 1;            // tasks a worker runs at once (cmd --slots-per-worker)
 };
 
 struct WorkerLoad {

@@ -39,13 +39,18 @@ constexpr auto empty_queue_notice = std::chrono::seconds(1);
 void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t run) {
   if (config.verbose) job.set_narrator([](std::string_view text) { log::line(text); });
   std::optional<PartFile> part;
-  if (config.output_dir) part.emplace(temporary_part_path(*config.output_dir, channel.rank(), run));
+  if (config.output_dir && job.uses_part_files()) part.emplace(temporary_part_path(*config.output_dir, channel.rank(), run));
+  job.start_worker(channel.rank(), channel.size() - 1);
   BatchRunner runner(job, part ? &part->buffer() : nullptr);
   std::deque<std::string> queue;
+  // Asynchronous jobs hold all their batches in the slot runner instead of the queue.
+  std::optional<SlotRunner> slots;
+  if (job.slots() > 0) slots.emplace(job);
+  auto batches_held = [&] { return slots ? slots->batches() : queue.size(); };
   std::string inbox;
   std::string reply_buf;
   ResultBatchWriter reply(reply_buf);
-  Backoff backoff;
+  Backoff backoff(job.slots() > 0 ? Backoff::patient() : Backoff::Limits{});
   bool stopping = false;
   StopKind stop_kind = StopKind::abandoned;
   double idle_s = 0;
@@ -70,7 +75,8 @@ void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t 
   while (true) {
     while (auto envelope = channel.poll(inbox, master_rank)) {
       if (envelope->tag == Tag::tasks) {
-        queue.push_back(std::move(inbox));
+        if (slots) slots->add(std::move(inbox));
+        else queue.push_back(std::move(inbox));
         inbox = channel.take_buffer();
       } else if (envelope->tag == Tag::stop) {
         stopping = true;
@@ -79,7 +85,7 @@ void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t 
     }
     channel.progress_sends();
     if (stopping) break;  // the master has every result it wants
-    if (queue.empty()) {
+    if (batches_held() == 0) {
       if (!reply.empty()) send_reply();
       if (!idle) {
         idle = true;
@@ -97,11 +103,17 @@ void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t 
       idle = false;
     }
     backoff.reset();
-    runner.run(queue.front(), reply);
-    if (part) part->flush_if_full();
-    queue.pop_front();
-    ++finished_since_reply;
-    if (finished_since_reply >= queue.size() || reply.bytes() > max_reply_bytes) send_reply();
+    if (slots) {
+      // Short waits: the master's messages are read between them.
+      finished_since_reply += slots->step(reply, 2e-3);
+      if (finished_since_reply == 0) continue;
+    } else {
+      runner.run(queue.front(), reply);
+      if (part) part->flush_if_full();
+      queue.pop_front();
+      ++finished_since_reply;
+    }
+    if (finished_since_reply >= batches_held() || reply.bytes() > max_reply_bytes) send_reply();
   }
   if (idle) idle_s += std::chrono::duration<double>(clock::now() - idle_since).count();
   if (stop_kind == StopKind::finished) {

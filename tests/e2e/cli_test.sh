@@ -2,22 +2,8 @@
 # End-to-end tests of the taskfarm program as users run it, under mpirun and alone.
 # Oracles are independent of the program: awk recomputes every square, coreutils compare.
 # Usage: cli_test.sh path/to/taskfarm
-set -u
 TF=${1:?usage: cli_test.sh path/to/taskfarm}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN=(mpirun --oversubscribe)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-not_ok() { failed=$((failed + 1)); echo "FAILED: $1"; }
-check() {  # check DESCRIPTION COMMAND...
-  local desc=$1
-  shift
-  if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+source "$(dirname "$0")/lib.sh"
 
 # Every line is "n * n = r" with 0 <= n <= 10000 and r = n*n, recomputed by awk.
 squares_correct() {  # squares_correct FILE EXPECTED_LINES
@@ -156,5 +142,4 @@ check "--result-timeout: report and journal kept, nothing published" \
 check "--help exits 0 and lists the jobs" bash -c "'$TF' --help | grep -q square"
 check "--version" bash -c "'$TF' --version | grep -q '^taskfarm '"
 
-echo "$passed passed, $failed failed"
-test "$failed" -eq 0
+finish

@@ -3,19 +3,8 @@
 # for block sizes 1, 7, 4096 and 1M, on generated text: several files, some without a
 # final newline, a line longer than 1 MiB, CR characters and non-ASCII bytes.
 # Usage: input_test.sh path/to/taskfarm
-set -u
 TF=${1:?usage: input_test.sh path/to/taskfarm}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 LC_ALL=C
-MPIRUN=(mpirun --oversubscribe)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-check() {
-  local desc=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); echo "ok: $desc"; else failed=$((failed + 1)); echo "FAILED: $desc"; fi
-}
+source "$(dirname "$0")/lib.sh"
 
 # The data, from a fixed seed: 5 files in a tree, plus names the walk must skip.
 IN="$TMP/in"
@@ -106,5 +95,4 @@ usage_case "invalid regular expression" grep --pattern 'a(' --input "$IN"
 usage_case "give --output DIR" wordcount --input "$IN"
 usage_case "--block-size" wordcount --input "$IN" --output "$TMP/o" --block-size 0
 
-echo "$passed passed, $failed failed"
-test "$failed" -eq 0
+finish

@@ -3,25 +3,8 @@
 # and the final output must be exactly that of an uninterrupted run. Then a damaged
 # journal: a torn last record is recovered from, damage elsewhere is a clear error.
 # Usage: resume_test.sh path/to/taskfarm
-set -u
 TF=${1:?usage: resume_test.sh path/to/taskfarm}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 LC_ALL=C
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-# Open MPI puts every rank in its own process group, so killing mpirun's group would leave
-# the ranks running. Like a batch system, kill the whole session and wait until it is gone.
-kill_job() {  # kill_job SESSION_LEADER_PID
-  pkill -KILL -s "$1" 2>/dev/null
-  wait "$1" 2>/dev/null
-  while pgrep -s "$1" >/dev/null; do sleep 0.05; done
-}
-check() {
-  local desc=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); echo "ok: $desc"; else failed=$((failed + 1)); echo "FAILED: $desc"; fi
-}
+source "$(dirname "$0")/lib.sh"
 
 TASKS=8000000
 ARGS=(--batch 1 square --tasks "$TASKS" --seed 21)
@@ -81,5 +64,4 @@ timeout 60 mpirun --oversubscribe -q -n 3 "$TF" wordcount --input "$TMP/referenc
   >/dev/null 2>"$TMP/w.err"
 check "wordcount refuses --resume, saying why" bash -c "[ $? -eq 2 ] && grep -q 'cannot resume yet' '$TMP/w.err'"
 
-echo "$passed passed, $failed failed"
-test "$failed" -eq 0
+finish

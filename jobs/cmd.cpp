@@ -1,0 +1,360 @@
+// cmd: a file of shell commands, one task per line, as the TACC launcher, disBatch and
+// GNU parallel run them. Workers run each line as /bin/sh -c LINE in a process group of
+// its own; the master prints each task's output in one piece (never interleaved with
+// another task's) or, with --output, the workers write it to DIR/tasks/. --joblog writes
+// GNU parallel's joblog, and --resume reads it back.
+
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "taskfarm/joblog.hpp"
+#include "taskfarm/job.hpp"
+#include "taskfarm/log.hpp"
+#include "taskfarm/process.hpp"
+#include "taskfarm/text.hpp"
+
+namespace taskfarm {
+namespace {
+
+/// A line is a task unless it is blank or its first non-blank character is '#'.
+bool is_task_line(std::string_view line) {
+  const auto first = line.find_first_not_of(" \t\r\f\v");
+  return first != std::string_view::npos && line[first] != '#';
+}
+
+/// Calls `fn(id, line)` for every task line of `in`, IDs counting from 0.
+template <typename Fn>
+void for_each_task(std::istream& in, Fn&& fn) {
+  std::string line;
+  std::uint64_t id = 0;
+  while (std::getline(in, line))
+    if (is_task_line(line)) fn(id++, line);
+}
+
+// Payload: the task count (for TASKFARM_NTASKS), then the command.
+std::uint64_t task_count_of(std::string_view payload) { return wire::get<std::uint64_t>(payload); }
+std::string_view command_of(std::string_view payload) { return payload.substr(sizeof(std::uint64_t)); }
+
+class CommandSource final : public TaskSource {
+ public:
+  CommandSource(std::unique_ptr<std::istream> in, std::uint64_t count) : in_(std::move(in)), count_(count) {}
+  std::optional<std::uint64_t> size() const override { return count_; }
+  bool next(std::string& payload) override {
+    while (std::getline(*in_, line_)) {
+      if (!is_task_line(line_)) continue;
+      payload.clear();
+      wire::put(payload, count_);
+      payload.append(line_);
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  std::unique_ptr<std::istream> in_;
+  std::uint64_t count_;
+  std::string line_;
+};
+
+/// What a worker sends back for each attempt: everything the master's joblog line and
+/// pass-through output need.
+struct AttemptRecord {
+  double start_epoch_s;
+  double run_s;
+  std::int32_t exit_value;
+  std::int32_t signal;
+  std::uint64_t stdout_bytes;
+  std::uint8_t timed_out;
+};
+
+void put_text(std::string& out, std::string_view text) {
+  wire::put(out, static_cast<std::uint32_t>(text.size()));
+  out.append(text);
+}
+
+std::string_view get_text(std::string_view& in) { return wire::get_bytes(in, wire::get<std::uint32_t>(in)); }
+
+struct DecodedAttempt {
+  AttemptRecord record;
+  std::string_view host, command, out, err;
+};
+
+DecodedAttempt decode(std::string_view data) {
+  DecodedAttempt d{};
+  d.record = wire::get<AttemptRecord>(data);
+  d.host = get_text(data);
+  d.command = get_text(data);
+  d.out = get_text(data);
+  d.err = data;
+  return d;
+}
+
+std::string seconds_text(double s) {
+  std::ostringstream text;
+  text << s;
+  return text.str();
+}
+
+void write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stderr gone: nothing sensible left to do
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+class CmdJob final : public Job {
+ public:
+  void add_options(CLI::App& command) override {
+    command.add_option("--tasks-file", tasks_file_, "File of commands, one per line ('-': standard input); "
+                                                    "blank lines and lines starting with # are skipped")
+        ->required();
+    command.add_option("--joblog", joblog_path_,
+                       "Log every finished attempt in GNU parallel's --joblog format; with --resume, the "
+                       "tasks it shows succeeded are skipped");
+    command.add_option("--slots-per-worker", slots_, "Commands one worker runs at once")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+  }
+
+  void check_options(const Config& engine) override {
+    output_dir_ = engine.output_dir;
+    task_timeout_s_ = engine.task_timeout_s;
+    resume_ = engine.resume;
+  }
+
+  std::unique_ptr<TaskSource> open_source() override {
+    std::unique_ptr<std::istream> in;
+    if (tasks_file_ == "-") {
+      // Read once and keep: standard input cannot be read twice.
+      auto text = std::make_unique<std::stringstream>();
+      *text << std::cin.rdbuf();
+      in = std::move(text);
+    } else {
+      auto file = std::make_unique<std::ifstream>(tasks_file_, std::ios::binary);
+      if (!*file)
+        throw UsageError("--tasks-file: cannot open '" + tasks_file_ + "': " + std::strerror(errno));
+      in = std::move(file);
+    }
+    std::optional<JoblogState> earlier;
+    if (joblog_path_ && resume_) {
+      try {
+        earlier = read_joblog(*joblog_path_);
+      } catch (const std::runtime_error& e) {
+        throw UsageError(std::string("--joblog: ") + e.what());
+      }
+    }
+    // First pass: count the tasks (for TASKFARM_NTASKS), hash them (a resume must see the
+    // same tasks), and check that the joblog describes these tasks.
+    tasks_hash_ = fnv1a_basis;
+    for_each_task(*in, [&](std::uint64_t id, const std::string& line) {
+      tasks_hash_ = fnv1a(line + "\n", tasks_hash_);
+      tasks_ = id + 1;
+      if (!earlier) return;
+      const auto logged = earlier->commands.find(id + 1);
+      if (logged != earlier->commands.end() && logged->second != line)
+        throw UsageError("--joblog: " + *joblog_path_ + " belongs to another tasks file: its task " +
+                         std::to_string(id + 1) + " is '" + logged->second + "', here it is '" + line + "'");
+    });
+    if (earlier && !earlier->commands.empty() && earlier->commands.rbegin()->first > tasks_)
+      throw UsageError("--joblog: " + *joblog_path_ + " belongs to another tasks file: it has task " +
+                       std::to_string(earlier->commands.rbegin()->first) + ", " + tasks_file_ + " has only " +
+                       std::to_string(tasks_));
+    if (tasks_ == 0) log::line("--tasks-file " + tasks_file_ + " holds no tasks (only blank or # lines)");
+    in->clear();
+    in->seekg(0);
+    if (earlier) done_ = std::move(earlier->succeeded);
+    if (joblog_path_) open_joblog(earlier.has_value());
+    return std::make_unique<CommandSource>(std::move(in), tasks_);
+  }
+
+  std::string describe(std::string_view payload) const override { return std::string(command_of(payload)); }
+  void run(const TaskView&, std::string&) override { throw std::logic_error("cmd runs asynchronously"); }
+
+  void start_worker(int rank, int workers) override {
+    rank_ = rank;
+    workers_ = workers;
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    host_ = name;
+    processes_ = std::make_unique<ProcessSlots>(task_timeout_s_);
+    widen_cpu_binding();
+  }
+  std::size_t slots() const override { return static_cast<std::size_t>(slots_); }
+  bool enforces_task_timeout() const override { return true; }
+  bool uses_part_files() const override { return false; }
+  bool keeps_own_log() const override { return joblog_path_.has_value(); }
+  const IdRanges* done_in_own_log() const override { return &done_; }
+
+  void start(std::uint64_t ticket, const TaskView& task) override {
+    ProcessSpec spec;
+    spec.command = command_of(task.payload);
+    spec.env = {{"TASKFARM_TASK_ID", std::to_string(task.id)},
+                {"TASKFARM_RANK", std::to_string(rank_)},
+                {"TASKFARM_NTASKS", std::to_string(task_count_of(task.payload))},
+                {"TASKFARM_WORKERS", std::to_string(workers_)}};
+    Started started{task.id, std::string(spec.command), {}};
+    if (output_dir_) {
+      // Written under temporary names, renamed when the attempt ends: a file with the
+      // final name is always a finished attempt's whole output.
+      const std::string base = task_output_base(task.id);
+      started.output_base = base;
+      spec.stdout_path = base + ".out" + temporary_suffix();
+      spec.stderr_path = base + ".err" + temporary_suffix();
+    }
+    if (narrating()) narrate("run task " + std::to_string(task.id) + ": " + spec.command);
+    processes_->start(ticket, spec);
+    started_.emplace(ticket, std::move(started));
+  }
+
+  void reap(std::vector<FinishedTask>& finished, double wait_s) override {
+    ended_.clear();
+    processes_->reap(ended_, wait_s);
+    for (ProcessOutcome& outcome : ended_) {
+      auto it = started_.find(outcome.ticket);
+      const Started& started = it->second;
+      if (output_dir_) {
+        for (const char* stream : {".out", ".err"}) {
+          const std::string final_path = started.output_base + stream;
+          if (std::rename((final_path + temporary_suffix()).c_str(), final_path.c_str()) != 0)
+            throw std::system_error(errno, std::generic_category(), "cannot rename to " + final_path);
+        }
+      }
+      FinishedTask task{outcome.ticket, outcome.ok() ? TaskStatus::ok : TaskStatus::failed, outcome.run_s, {}};
+      wire::put(task.data, AttemptRecord{outcome.start_epoch_s, outcome.run_s, outcome.exit_value, outcome.signal,
+                                         outcome.stdout_bytes, static_cast<std::uint8_t>(outcome.timed_out)});
+      put_text(task.data, host_);
+      put_text(task.data, started.command);
+      put_text(task.data, outcome.stdout_text);
+      task.data.append(outcome.stderr_text);
+      finished.push_back(std::move(task));
+      started_.erase(it);
+    }
+  }
+
+  void deliver(const ResultView& result, ResultSink& out) override {
+    const DecodedAttempt attempt = decode(result.data);
+    out.write(attempt.out);
+    if (!attempt.err.empty()) {
+      out.flush();  // what the task printed before, first
+      write_all(STDERR_FILENO, attempt.err);
+    }
+    if (!joblog_) return;
+    line_.clear();
+    append_joblog_line(line_, JoblogEntry{result.id + 1, std::string(attempt.host), attempt.record.start_epoch_s,
+                                          attempt.record.run_s, 0, attempt.record.stdout_bytes,
+                                          attempt.record.exit_value, attempt.record.signal,
+                                          std::string(attempt.command)});
+    if (std::fwrite(line_.data(), 1, line_.size(), joblog_.get()) != line_.size() || std::fflush(joblog_.get()) != 0)
+      throw std::system_error(errno, std::generic_category(), "cannot write joblog " + *joblog_path_);
+  }
+
+  std::string failure_message(std::string_view data) const override {
+    const AttemptRecord r = decode(data).record;
+    if (r.timed_out)
+      return "timed out after " + seconds_text(task_timeout_s_) + " s (--task-timeout); process group killed by signal " +
+             std::to_string(r.signal);
+    if (r.signal != 0) return "killed by signal " + std::to_string(r.signal);
+    return "exit value " + std::to_string(r.exit_value);
+  }
+
+  nlohmann::json parameters() const override {
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016" PRIx64, tasks_hash_);
+    return {{"tasks_file", tasks_file_}, {"tasks", tasks_}, {"tasks_fnv1a", hash}};
+  }
+
+ private:
+  struct Started {
+    std::uint64_t id;
+    std::string command;
+    std::string output_base;  // DIR/tasks/BUCKET/ID, with --output
+  };
+
+  /// DIR/tasks/<id / 1000, 5 digits>/<id>: at most 1000 tasks' files per directory, and
+  /// a task's files are found from its ID alone.
+  std::string task_output_base(std::uint64_t id) {
+    char bucket[32];
+    std::snprintf(bucket, sizeof bucket, "%05" PRIu64, id / 1000);
+    const std::string tasks_dir = *output_dir_ + "/tasks";
+    const std::string dir = tasks_dir + "/" + bucket;
+    if (made_dirs_.insert(id / 1000).second) {
+      for (const std::string& d : {tasks_dir, dir})
+        if (::mkdir(d.c_str(), 0755) != 0 && errno != EEXIST)
+          throw std::system_error(errno, std::generic_category(), "cannot create " + d);
+    }
+    return dir + "/" + std::to_string(id);
+  }
+  /// mpirun and srun may bind a rank to one core, and its commands inherit that: N slots
+  /// would then share one core. With more slots than bound cores, this rank and its
+  /// commands may use every core (the kernel keeps them inside the job's cpuset).
+  void widen_cpu_binding() const {
+    cpu_set_t bound;
+    if (slots_ <= 1 || sched_getaffinity(0, sizeof bound, &bound) != 0 || CPU_COUNT(&bound) >= slots_) return;
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    const long cpus = sysconf(_SC_NPROCESSORS_CONF);
+    for (long cpu = 0; cpu < cpus && cpu < CPU_SETSIZE; ++cpu) CPU_SET(static_cast<int>(cpu), &all);
+    if (sched_setaffinity(0, sizeof all, &all) == 0 && narrating())
+      narrate("bound to " + std::to_string(CPU_COUNT(&bound)) + " cores, fewer than --slots-per-worker " +
+              std::to_string(slots_) + ": commands may use every core");
+  }
+  std::string temporary_suffix() const { return ".tmp-rank" + std::to_string(rank_); }
+
+  void open_joblog(bool append) {
+    const bool fresh = !append || ::access(joblog_path_->c_str(), F_OK) != 0;
+    joblog_.reset(std::fopen(joblog_path_->c_str(), fresh ? "w" : "a"));
+    if (!joblog_) throw UsageError("--joblog: cannot write '" + *joblog_path_ + "': " + std::strerror(errno));
+    struct stat st {};
+    if (fresh || (::stat(joblog_path_->c_str(), &st) == 0 && st.st_size == 0))
+      std::fputs(joblog_header().c_str(), joblog_.get());
+    std::fflush(joblog_.get());
+  }
+
+  struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+
+  // Options.
+  std::string tasks_file_;
+  std::optional<std::string> joblog_path_;
+  int slots_ = 1;
+  std::optional<std::string> output_dir_;
+  double task_timeout_s_ = 0;
+  bool resume_ = false;
+  // Master.
+  std::uint64_t tasks_ = 0;
+  std::uint64_t tasks_hash_ = fnv1a_basis;
+  IdRanges done_;
+  std::unique_ptr<std::FILE, FileCloser> joblog_;
+  std::string line_;
+  // Worker.
+  int rank_ = 0;
+  int workers_ = 1;
+  std::string host_;
+  std::unique_ptr<ProcessSlots> processes_;
+  std::unordered_map<std::uint64_t, Started> started_;
+  std::unordered_set<std::uint64_t> made_dirs_;
+  std::vector<ProcessOutcome> ended_;
+};
+
+}  // namespace
+
+TASKFARM_REGISTER_JOB(CmdJob, "cmd", "Run a file of shell commands, one task per line (like GNU parallel)");
+
+}  // namespace taskfarm

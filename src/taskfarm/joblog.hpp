@@ -1,0 +1,41 @@
+#pragma once
+// GNU parallel's --joblog format, written by the cmd job's master and read back by
+// --resume. MPI-free.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "taskfarm/journal.hpp"
+
+namespace taskfarm {
+
+struct JoblogEntry {
+  std::uint64_t seq;  // 1-based task number
+  std::string host;
+  double start_epoch_s;
+  double runtime_s;
+  std::uint64_t send;
+  std::uint64_t receive;
+  int exit_value;
+  int signal;
+  std::string command;
+};
+
+/// The header line, byte for byte GNU parallel's.
+const std::string& joblog_header();
+/// Appends one line as GNU parallel formats it (Starttime %.3f, JobRuntime %10.3f).
+void append_joblog_line(std::string& out, const JoblogEntry& entry);
+
+/// What an existing joblog says: the command of every task it names, and which succeeded.
+struct JoblogState {
+  std::map<std::uint64_t, std::string> commands;  // by seq
+  IdRanges succeeded;                             // task IDs (seq - 1)
+};
+
+/// Reads a joblog; nullopt when the file does not exist. Throws std::runtime_error with
+/// the line number when it is not a joblog.
+std::optional<JoblogState> read_joblog(const std::string& path);
+
+}  // namespace taskfarm

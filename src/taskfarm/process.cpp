@@ -1,0 +1,272 @@
+#include "taskfarm/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <system_error>
+
+extern char** environ;
+
+namespace taskfarm {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+[[noreturn]] void fail(int error, const std::string& what) { throw std::system_error(error, std::generic_category(), what); }
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+/// A file descriptor that becomes readable when the process ends (Linux 5.3 and later);
+/// -1 elsewhere, and the reaper then polls with short waits.
+int open_pidfd(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+#else
+  (void)pid;
+  return -1;
+#endif
+}
+
+double epoch_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// posix_spawn's setup, released on every path.
+struct SpawnSetup {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  SpawnSetup() {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+};
+
+}  // namespace
+
+ProcessSlots::ProcessSlots(double timeout_s, double grace_s) : timeout_s_(timeout_s), grace_s_(grace_s) {
+  for (char** e = environ; e && *e; ++e) base_env_.emplace_back(*e);
+  // Caught signals revert to their defaults at exec anyway; ignored ones (MPI libraries
+  // may ignore SIGPIPE, say) stay ignored unless reset.
+  sigemptyset(&ignored_signals_);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction action {};
+    if (sig != SIGKILL && sig != SIGSTOP && ::sigaction(sig, nullptr, &action) == 0 && action.sa_handler == SIG_IGN)
+      sigaddset(&ignored_signals_, sig);
+  }
+}
+
+ProcessSlots::~ProcessSlots() {
+  for (Child& child : children_) {
+    ::kill(-child.pid, SIGKILL);
+    ::waitpid(child.pid, nullptr, 0);
+    close_fd(child.pidfd);
+    for (int& fd : child.pipes) close_fd(fd);
+    for (int& fd : child.files) close_fd(fd);
+  }
+}
+
+void ProcessSlots::start(std::uint64_t ticket, const ProcessSpec& spec) {
+  // The environment: ours, with the task's variables replacing any of the same name.
+  std::vector<std::string> names;
+  for (const auto& var : spec.env) names.push_back(var.first);
+  if (names != filtered_names_ || filtered_env_.empty()) {
+    filtered_names_ = names;
+    filtered_env_.clear();
+    for (std::string& entry : base_env_) {
+      const bool replaced = std::any_of(names.begin(), names.end(), [&](const std::string& name) {
+        return entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 && entry[name.size()] == '=';
+      });
+      if (!replaced) filtered_env_.push_back(entry.data());
+    }
+  }
+  std::vector<std::string> task_vars;
+  for (const auto& [name, value] : spec.env) task_vars.push_back(name + "=" + value);
+  std::vector<char*> envp(filtered_env_);
+  for (std::string& entry : task_vars) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+
+  Child child;
+  child.outcome.ticket = ticket;
+  SpawnSetup setup;
+  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  int child_ends[2] = {-1, -1};
+  const std::optional<std::string>* paths[2] = {&spec.stdout_path, &spec.stderr_path};
+  auto release = [&] {
+    for (int& fd : child_ends) close_fd(fd);
+    for (int& fd : child.pipes) close_fd(fd);
+    for (int& fd : child.files) close_fd(fd);
+  };
+  for (int stream = 0; stream < 2; ++stream) {
+    if (*paths[stream]) {
+      child.files[stream] = ::open((*paths[stream])->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (child.files[stream] < 0) {
+        const int error = errno;
+        release();
+        fail(error, "cannot create " + **paths[stream]);
+      }
+      posix_spawn_file_actions_adddup2(&setup.actions, child.files[stream], stream + 1);
+    } else {
+      int fds[2];
+      if (::pipe2(fds, O_CLOEXEC) != 0) {
+        const int error = errno;
+        release();
+        fail(error, "pipe");
+      }
+      child.pipes[stream] = fds[0];
+      child_ends[stream] = fds[1];
+      ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+      posix_spawn_file_actions_adddup2(&setup.actions, fds[1], stream + 1);
+    }
+  }
+  // Its own process group, so that a timeout kills its children too; default signal
+  // handling and an empty mask, whatever this process (or MPI) set up.
+  sigset_t empty;
+  sigemptyset(&empty);
+  posix_spawnattr_setpgroup(&setup.attr, 0);
+  posix_spawnattr_setsigdefault(&setup.attr, &ignored_signals_);
+  posix_spawnattr_setsigmask(&setup.attr, &empty);
+  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  const char* argv[] = {"sh", "-c", spec.command.c_str(), nullptr};
+  child.outcome.start_epoch_s = epoch_now();
+  child.started = clock::now();
+  const int error = ::posix_spawn(&child.pid, "/bin/sh", &setup.actions, &setup.attr, const_cast<char**>(argv),
+                                  envp.data());
+  for (int& fd : child_ends) close_fd(fd);
+  if (error != 0) {
+    release();
+    fail(error, "cannot start /bin/sh");
+  }
+  child.pidfd = open_pidfd(child.pid);
+  children_.push_back(std::move(child));
+}
+
+void ProcessSlots::read_available(Child& child, int stream) {
+  int& fd = child.pipes[stream];
+  std::string& text = stream == 0 ? child.outcome.stdout_text : child.outcome.stderr_text;
+  char buf[65536];
+  while (fd >= 0) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      text.append(buf, static_cast<std::size_t>(n));
+      if (stream == 0) child.outcome.stdout_bytes += static_cast<std::uint64_t>(n);
+    } else if (n == 0) {
+      close_fd(fd);
+    } else if (errno != EINTR) {
+      if (errno != EAGAIN) close_fd(fd);
+      return;
+    }
+  }
+}
+
+void ProcessSlots::enforce_timeout(Child& child, clock::time_point now) {
+  if (timeout_s_ <= 0) return;
+  if (child.signals_sent == 0 && now - child.started >= std::chrono::duration<double>(timeout_s_)) {
+    ::kill(-child.pid, SIGTERM);
+    child.outcome.timed_out = true;
+    child.signals_sent = 1;
+    child.next_signal_at = now + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(grace_s_));
+  } else if (child.signals_sent == 1 && now >= child.next_signal_at) {
+    ::kill(-child.pid, SIGKILL);
+    child.signals_sent = 2;
+  }
+}
+
+bool ProcessSlots::try_finish(Child& child, std::vector<ProcessOutcome>& ended) {
+  int status = 0;
+  const pid_t r = ::waitpid(child.pid, &status, WNOHANG);
+  if (r == 0 || (r < 0 && errno == EINTR)) return false;
+  ProcessOutcome& outcome = child.outcome;
+  outcome.run_s = std::chrono::duration<double>(clock::now() - child.started).count();
+  if (r > 0 && WIFEXITED(status)) {
+    outcome.exit_value = WEXITSTATUS(status);
+  } else if (r > 0 && WIFSIGNALED(status)) {
+    outcome.signal = WTERMSIG(status);
+  }
+  if (outcome.timed_out) {
+    ::kill(-child.pid, SIGKILL);  // children that outlived the shell
+    outcome.exit_value = -1;
+    if (outcome.signal == 0) outcome.signal = child.signals_sent == 2 ? SIGKILL : SIGTERM;
+  }
+  // What is in the pipes now belongs to the task; background children that still hold
+  // them open are not waited for.
+  for (int stream = 0; stream < 2; ++stream) {
+    read_available(child, stream);
+    close_fd(child.pipes[stream]);
+    struct stat st {};
+    if (stream == 0 && child.files[stream] >= 0 && ::fstat(child.files[stream], &st) == 0)
+      outcome.stdout_bytes = static_cast<std::uint64_t>(st.st_size);
+    close_fd(child.files[stream]);
+  }
+  close_fd(child.pidfd);
+  ended.push_back(std::move(outcome));
+  return true;
+}
+
+void ProcessSlots::reap(std::vector<ProcessOutcome>& ended, double wait_s) {
+  const std::size_t before = ended.size();
+  const auto deadline = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(wait_s));
+  std::vector<pollfd> fds;
+  std::vector<std::pair<std::size_t, int>> owner;  // per entry of fds: child index, stream (-1: pidfd)
+  while (true) {
+    auto now = clock::now();
+    for (Child& child : children_) enforce_timeout(child, now);
+    for (std::size_t i = 0; i < children_.size();) {
+      if (try_finish(children_[i], ended)) {
+        children_.erase(children_.begin() + static_cast<long>(i));
+      } else {
+        ++i;
+      }
+    }
+    if (ended.size() > before || now >= deadline || children_.empty()) return;
+
+    // Sleep until a process ends, output arrives, a signal is due or the wait is over.
+    auto wake = deadline;
+    bool without_pidfd = false;
+    fds.clear();
+    owner.clear();
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+      Child& child = children_[i];
+      if (child.pidfd >= 0) {
+        fds.push_back(pollfd{child.pidfd, POLLIN, 0});
+        owner.emplace_back(i, -1);
+      } else {
+        without_pidfd = true;
+      }
+      for (int stream = 0; stream < 2; ++stream) {
+        if (child.pipes[stream] < 0) continue;
+        fds.push_back(pollfd{child.pipes[stream], POLLIN, 0});
+        owner.emplace_back(i, stream);
+      }
+      if (timeout_s_ > 0 && child.signals_sent == 0)
+        wake = std::min(wake, child.started + std::chrono::duration_cast<clock::duration>(
+                                                  std::chrono::duration<double>(timeout_s_)));
+      else if (child.signals_sent == 1)
+        wake = std::min(wake, child.next_signal_at);
+    }
+    double wait_ms = std::chrono::duration<double, std::milli>(wake - now).count();
+    if (without_pidfd) wait_ms = std::min(wait_ms, 5.0);
+    ::poll(fds.data(), fds.size(), static_cast<int>(std::ceil(std::max(wait_ms, 0.0))));
+    for (std::size_t k = 0; k < fds.size(); ++k)
+      if (fds[k].revents != 0 && owner[k].second >= 0) read_available(children_[owner[k].first], owner[k].second);
+  }
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,79 @@
+#pragma once
+// Running shell commands as tasks: /bin/sh -c LINE in a process group of its own, with
+// its output captured in memory or sent to files, a timeout that kills the whole group
+// (TERM, then KILL after a grace period), and several commands at once. MPI-free.
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace taskfarm {
+
+/// How one command ended.
+struct ProcessOutcome {
+  std::uint64_t ticket = 0;
+  double start_epoch_s = 0;  // wall clock, for GNU parallel's joblog
+  double run_s = 0;
+  int exit_value = 0;        // as GNU parallel's joblog: -1 after a timeout
+  int signal = 0;            // the signal that ended it, 0 if none
+  bool timed_out = false;
+  std::string stdout_text;   // captured output (empty when it went to files)
+  std::string stderr_text;
+  std::uint64_t stdout_bytes = 0;  // wherever it went (the joblog's Receive column)
+  bool ok() const { return exit_value == 0 && signal == 0 && !timed_out; }
+};
+
+struct ProcessSpec {
+  std::string command;                                     // run as /bin/sh -c command
+  std::vector<std::pair<std::string, std::string>> env;    // added to (or replacing in) the environment
+  std::optional<std::string> stdout_path, stderr_path;     // files; otherwise captured
+};
+
+class ProcessSlots {
+ public:
+  /// `timeout_s` 0 means no limit; `grace_s` is the wait between TERM and KILL.
+  explicit ProcessSlots(double timeout_s = 0, double grace_s = 1.0);
+  ProcessSlots(const ProcessSlots&) = delete;
+  ProcessSlots& operator=(const ProcessSlots&) = delete;
+  /// Kills whatever still runs.
+  ~ProcessSlots();
+
+  /// Starts a command; throws std::system_error if it cannot be started.
+  void start(std::uint64_t ticket, const ProcessSpec& spec);
+  /// Waits up to `wait_s` for commands to end (returns as soon as one has); appends them.
+  void reap(std::vector<ProcessOutcome>& ended, double wait_s);
+  std::size_t running() const { return children_.size(); }
+
+ private:
+  struct Child {
+    ProcessOutcome outcome;
+    pid_t pid = -1;
+    int pidfd = -1;
+    int pipes[2] = {-1, -1};  // read ends for stdout and stderr, when captured
+    int files[2] = {-1, -1};  // output files, when not captured (for their sizes)
+    std::chrono::steady_clock::time_point started;
+    int signals_sent = 0;     // 0, 1 after TERM, 2 after KILL
+    std::chrono::steady_clock::time_point next_signal_at;
+  };
+  void read_available(Child& child, int stream);
+  void enforce_timeout(Child& child, std::chrono::steady_clock::time_point now);
+  bool try_finish(Child& child, std::vector<ProcessOutcome>& ended);
+
+  double timeout_s_;
+  double grace_s_;
+  std::vector<Child> children_;
+  std::vector<std::string> base_env_;  // this process's environment at construction
+  // base_env_ without the variables a task sets, for the names of the last spec: every
+  // task of a job sets the same names, so this is built once.
+  std::vector<std::string> filtered_names_;
+  std::vector<char*> filtered_env_;
+  sigset_t ignored_signals_;  // exec keeps these ignored: the child gets them back
+};
+
+}  // namespace taskfarm

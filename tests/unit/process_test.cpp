@@ -1,0 +1,138 @@
+// ProcessSlots (real /bin/sh processes) and the joblog format.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "taskfarm/joblog.hpp"
+#include "taskfarm/process.hpp"
+
+namespace taskfarm {
+namespace {
+
+std::vector<ProcessOutcome> run_all(ProcessSlots& slots) {
+  std::vector<ProcessOutcome> ended;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (slots.running() > 0 && std::chrono::steady_clock::now() < deadline) slots.reap(ended, 0.5);
+  return ended;
+}
+
+TEST(ProcessSlots, CapturesOutputExitValueAndEnvironment) {
+  ProcessSlots slots;
+  slots.start(7, ProcessSpec{"echo \"$GREETING\" | tr a-z A-Z; echo oops >&2; exit 3", {{"GREETING", "hi there"}}, {}, {}});
+  const auto ended = run_all(slots);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].ticket, 7u);
+  EXPECT_EQ(ended[0].stdout_text, "HI THERE\n");
+  EXPECT_EQ(ended[0].stderr_text, "oops\n");
+  EXPECT_EQ(ended[0].stdout_bytes, 9u);
+  EXPECT_EQ(ended[0].exit_value, 3);
+  EXPECT_EQ(ended[0].signal, 0);
+  EXPECT_FALSE(ended[0].ok());
+}
+
+TEST(ProcessSlots, ReportsTheSignalThatEndedIt) {
+  ProcessSlots slots;
+  slots.start(1, ProcessSpec{"kill -KILL $$", {}, {}, {}});
+  const auto ended = run_all(slots);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].signal, 9);
+  EXPECT_EQ(ended[0].exit_value, 0);
+}
+
+TEST(ProcessSlots, RunsSeveralAtOnce) {
+  ProcessSlots slots;
+  // Each waits for the other two to have started: only concurrent runs all succeed.
+  const std::string dir = ::testing::TempDir();
+  for (int i = 0; i < 3; ++i)
+    slots.start(static_cast<std::uint64_t>(i),
+                ProcessSpec{"cd " + dir + " && touch slot." + std::to_string(getpid()) + "." + std::to_string(i) +
+                                " && for t in $(seq 100); do [ $(ls slot." + std::to_string(getpid()) +
+                                ".* | wc -l) -eq 3 ] && exit 0; sleep 0.05; done; exit 1",
+                            {}, {}, {}});
+  EXPECT_EQ(slots.running(), 3u);
+  const auto ended = run_all(slots);
+  ASSERT_EQ(ended.size(), 3u);
+  std::set<std::uint64_t> tickets;
+  for (const auto& e : ended) {
+    EXPECT_TRUE(e.ok()) << e.ticket;
+    tickets.insert(e.ticket);
+  }
+  EXPECT_EQ(tickets, (std::set<std::uint64_t>{0, 1, 2}));
+}
+
+TEST(ProcessSlots, TimeoutKillsTheWholeProcessGroup) {
+  ProcessSlots slots(0.3, 0.5);
+  const std::string marker = ::testing::TempDir() + "/survivor." + std::to_string(getpid());
+  std::remove(marker.c_str());
+  // The background child would create the marker after 2 s if it survived.
+  slots.start(1, ProcessSpec{"(sleep 2; touch " + marker + ") & sleep 30", {}, {}, {}});
+  const auto start = std::chrono::steady_clock::now();
+  const auto ended = run_all(slots);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_TRUE(ended[0].timed_out);
+  EXPECT_EQ(ended[0].exit_value, -1);
+  EXPECT_EQ(ended[0].signal, 15);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));  // a hang guard, not a timing
+  ::sleep(3);
+  EXPECT_NE(::access(marker.c_str(), F_OK), 0) << "a child of the timed-out task survived";
+}
+
+TEST(ProcessSlots, WritesToFilesWhenAsked) {
+  const std::string out = ::testing::TempDir() + "/out." + std::to_string(getpid());
+  const std::string err = out + ".err";
+  ProcessSlots slots;
+  slots.start(1, ProcessSpec{"printf abc; printf e >&2", {}, out, err});
+  const auto ended = run_all(slots);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].stdout_bytes, 3u);
+  EXPECT_TRUE(ended[0].stdout_text.empty());
+  std::ifstream o(out), e(err);
+  std::string o_text, e_text;
+  std::getline(o, o_text);
+  std::getline(e, e_text);
+  EXPECT_EQ(o_text, "abc");
+  EXPECT_EQ(e_text, "e");
+}
+
+TEST(Joblog, FormatsLinesAsGnuParallel) {
+  std::string line;
+  append_joblog_line(line, JoblogEntry{5, ":", 1795717031.0674, 1.9271, 0, 3, -1, 15, "sleep 5"});
+  EXPECT_EQ(line, "5\t:\t1795717031.067\t     1.927\t0\t3\t-1\t15\tsleep 5\n");
+  EXPECT_EQ(joblog_header(), "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n");
+}
+
+TEST(Joblog, ReadsBackWhatSucceededAndIgnoresATornLastLine) {
+  const std::string path = ::testing::TempDir() + "/joblog." + std::to_string(getpid());
+  std::string text = joblog_header();
+  append_joblog_line(text, JoblogEntry{1, "a", 1, 1, 0, 0, 0, 0, "echo\tone"});
+  append_joblog_line(text, JoblogEntry{2, "a", 1, 1, 0, 0, 1, 0, "false"});
+  append_joblog_line(text, JoblogEntry{3, "a", 1, 1, 0, 0, 0, 9, "kill"});
+  append_joblog_line(text, JoblogEntry{2, "a", 1, 1, 0, 0, 0, 0, "false"});
+  text += "4\ta\t1.000";  // torn by a kill
+  std::ofstream(path) << text;
+  const auto state = read_joblog(path);
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->commands.at(1), "echo\tone");
+  EXPECT_TRUE(state->succeeded.contains(0));
+  EXPECT_TRUE(state->succeeded.contains(1));  // its second attempt succeeded
+  EXPECT_FALSE(state->succeeded.contains(2));
+  EXPECT_EQ(state->commands.count(4), 0u);
+  EXPECT_FALSE(read_joblog(path + ".missing"));
+}
+
+TEST(Joblog, RefusesWhatIsNotAJoblog) {
+  const std::string path = ::testing::TempDir() + "/notjoblog." + std::to_string(getpid());
+  std::ofstream(path) << "hello\n";
+  EXPECT_THROW(read_joblog(path), std::runtime_error);
+  std::ofstream(path) << joblog_header() << "x\t:\t1\t1\t0\t0\t0\t0\tcmd\n";
+  EXPECT_THROW(read_joblog(path), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace taskfarm
