@@ -90,6 +90,14 @@ class SleepJob final : public Job {
     command.add_option("--fail-every", fail_every_, "Fail every K-th task (IDs K-1, 2K-1, ...), for testing; 0: none")
         ->check(non_negative_integer())
         ->capture_default_str();
+    command.add_option("--hang-every", hang_every_,
+                       "Hang (sleep for an hour) in every K-th task (IDs K-1, 2K-1, ...), for testing "
+                       "--task-timeout; 0: none")
+        ->check(non_negative_integer())
+        ->capture_default_str();
+    command.add_option("--hang-attempts", hang_attempts_, "With --hang-every: hang only in the first A attempts; 0: every attempt")
+        ->check(non_negative_integer())
+        ->capture_default_str();
     command.add_option("--fail-attempts", fail_attempts_,
                        "With --fail-every: fail only the first A attempts of those tasks; 0: every attempt")
         ->check(non_negative_integer())
@@ -114,10 +122,12 @@ class SleepJob final : public Job {
     (void)precise_timers;
     const std::uint64_t us = value_payload<std::uint64_t>(task.payload);
     if (narrating()) narrate("run task " + std::to_string(task.id) + ": sleep " + std::to_string(us) + " us...");
+    if (chosen(task, hang_every_, hang_attempts_)) {
+      if (narrating()) narrate("task " + std::to_string(task.id) + " hangs (--hang-every)");
+      std::this_thread::sleep_for(std::chrono::hours(1));
+    }
     std::this_thread::sleep_for(std::chrono::microseconds(us));
-    const bool chosen = fail_every_ > 0 && task.id % static_cast<std::uint64_t>(fail_every_) ==
-                                               static_cast<std::uint64_t>(fail_every_ - 1);
-    if (chosen && (fail_attempts_ == 0 || task.attempt < static_cast<std::uint64_t>(fail_attempts_)))
+    if (chosen(task, fail_every_, fail_attempts_))
       throw std::runtime_error("injected failure (--fail-every " + std::to_string(fail_every_) + ", attempt " +
                                std::to_string(task.attempt + 1) + ")");
     append_decimal(out, task.id);
@@ -126,10 +136,18 @@ class SleepJob final : public Job {
     out.push_back('\n');
   }
   nlohmann::json parameters() const override {
-    return {{"tasks", tasks_}, {"mean_us", mean_us_}, {"dist", dist_name_}, {"seed", seed_}, {"fail_every", fail_every_}, {"fail_attempts", fail_attempts_}};
+    return {{"tasks", tasks_},           {"mean_us", mean_us_},           {"dist", dist_name_},
+            {"seed", seed_},             {"fail_every", fail_every_},     {"fail_attempts", fail_attempts_},
+            {"hang_every", hang_every_}, {"hang_attempts", hang_attempts_}};
   }
 
  private:
+  /// Task IDs K-1, 2K-1, ... in their first `attempts` attempts (0: all).
+  static bool chosen(const TaskView& task, std::int64_t every, std::int64_t attempts) {
+    return every > 0 && task.id % static_cast<std::uint64_t>(every) == static_cast<std::uint64_t>(every - 1) &&
+           (attempts == 0 || task.attempt < static_cast<std::uint64_t>(attempts));
+  }
+
   std::int64_t tasks_ = 100;
   double mean_us_ = 1000;
   std::string dist_name_ = "fixed";
@@ -137,6 +155,8 @@ class SleepJob final : public Job {
   std::uint64_t seed_ = 1;
   std::int64_t fail_every_ = 0;
   std::int64_t fail_attempts_ = 0;
+  std::int64_t hang_every_ = 0;
+  std::int64_t hang_attempts_ = 1;
 };
 
 }  // namespace

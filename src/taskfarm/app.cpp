@@ -12,6 +12,7 @@
 #include "taskfarm/cli.hpp"
 #include "taskfarm/farm.hpp"
 #include "taskfarm/log.hpp"
+#include "taskfarm/monitor.hpp"
 #include "taskfarm/output_dir.hpp"
 
 namespace taskfarm {
@@ -84,14 +85,19 @@ Prepared prepare_on_master(const CommandLine& cl) {
   return p;
 }
 
-/// The part files of every run, earlier ones (resumed) first, empty ones left out.
-std::vector<std::string> parts_to_publish(const RunReport& report, const Config& config, const RunPlan& plan) {
-  std::vector<std::string> paths;
+/// The part files of every run, earlier ones (resumed) first, empty ones left out. A retired
+/// worker's part is copied up to what its last accepted reply vouched for.
+std::vector<PartToPublish> parts_to_publish(const RunReport& report, const Config& config, const RunPlan& plan) {
+  std::vector<PartToPublish> parts;
   if (plan.resumed)
     for (const auto& [key, bytes] : plan.resumed->part_bytes)
-      if (bytes > 0) paths.push_back(temporary_part_path(*config.output_dir, key.rank, key.run));
-  for (const auto& w : report.per_worker) paths.push_back(temporary_part_path(*config.output_dir, w.rank, plan.run));
-  return paths;
+      if (bytes > 0) parts.push_back({temporary_part_path(*config.output_dir, key.rank, key.run), std::nullopt});
+  for (const auto& w : report.per_worker) {
+    PartToPublish part{temporary_part_path(*config.output_dir, w.rank, plan.run), std::nullopt};
+    if (w.retired) part.copy_bytes = w.part_bytes;
+    parts.push_back(part);
+  }
+  return parts;
 }
 
 /// Publishes the part files of a run in which every task succeeded; writes the reports;
@@ -99,7 +105,7 @@ std::vector<std::string> parts_to_publish(const RunReport& report, const Config&
 int finish_run(const RunReport& report, const Config& config, const RunPlan& plan, bool part_files) {
   log::line(summary_line(report));
   const bool commit = config.output_dir && report.status == "complete";
-  if (commit) publish_parts(*config.output_dir, part_files ? parts_to_publish(report, config, plan) : std::vector<std::string>{});
+  if (commit) publish_parts(*config.output_dir, part_files ? parts_to_publish(report, config, plan) : std::vector<PartToPublish>{});
   if (config.output_dir && !report.failed_tasks.empty()) write_failed_file(report, *config.output_dir + "/_failed");
   if (config.output_dir) write_report_file(report, *config.output_dir + "/_report.json");
   if (config.report_path) write_report_file(report, *config.report_path);
@@ -112,6 +118,7 @@ int finish_run(const RunReport& report, const Config& config, const RunPlan& pla
 int run_program(int argc, char** argv) {
   prefer_fast_single_node_startup();
   boost::mpi::environment env(argc, argv);
+  install_stop_signals();  // every rank: a worker keeps working until the master stops it
   boost::mpi::communicator world;
   const int rank = world.rank();
   log::set_rank(rank);
@@ -152,8 +159,9 @@ int run_program(int argc, char** argv) {
     const auto report = run_this_rank(channel, *cl.job, std::move(prepared.source), cl.config, prepared.plan, out);
     if (!report) return code(ExitCode::success);  // a worker
     const int exit_code = finish_run(*report, cl.config, prepared.plan, cl.job->uses_part_files());
-    // A rank that never answered cannot be joined in MPI_Finalize: end the job instead.
-    if (report->status == "incomplete" && world.size() > 1) channel.abort(exit_code);
+    // A rank that never answered cannot be joined in MPI_Finalize: end the job instead,
+    // now that everything is committed.
+    if (!report->stuck_ranks().empty()) channel.abort(exit_code);
     return exit_code;
   } catch (const std::exception& e) {
     log::error(e.what());

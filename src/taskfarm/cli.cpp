@@ -73,7 +73,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   app.allow_extras();  // unknown words are explained below, not by CLI11
   app.set_version_flag("--version", std::string("taskfarm ") + version);
   app.footer("Run under mpirun or srun. Exit codes: 0 all tasks done, 1 some tasks failed, "
-             "2 usage error, 3 incomplete (result timeout), 4 runtime error.");
+             "2 usage error, 3 incomplete and resumable (signal, result timeout), 4 runtime error, "
+             "5 done but a stuck rank was aborted.");
 
   CommandLine cl;
   Config& cfg = cl.config;
@@ -109,6 +110,20 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--halt-on-error", cfg.halt_on_error,
                "Stop handing out tasks at the first task that failed every attempt (like GNU parallel "
                "--halt now,fail=1); running tasks finish");
+
+  app.add_option("--grace", cfg.grace_s,
+                 "On SIGTERM or SIGUSR1 (a walltime warning), stop handing out tasks and wait this many "
+                 "seconds for the running ones before committing (exit 3, resumable)")
+      ->check(non_negative_number())
+      ->capture_default_str();
+  app.add_option("--progress", cfg.progress,
+                 "Progress on stderr: bar (a live line), log (a timestamped line every --progress-interval), "
+                 "none, or auto (bar on a terminal, log otherwise)")
+      ->check(CLI::IsMember({"none", "bar", "log", "auto"}))
+      ->capture_default_str();
+  app.add_option("--progress-interval", cfg.progress_interval_s, "Seconds between progress lines in log mode")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 
   std::vector<std::pair<CLI::App*, std::unique_ptr<Job>>> jobs;
   for (const auto& entry : registered_jobs()) {
@@ -150,6 +165,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     throw UsageError("--resume: job " + cfg.job + " cannot resume yet (its partial results live in memory); "
                      "rerun it with --overwrite");
   if (cfg.resume && cfg.overwrite) throw UsageError("--resume and --overwrite contradict each other: pick one");
+  if (cfg.task_timeout_s > 0 && cl.job->needs_output_dir())
+    throw UsageError("--task-timeout: job " + cfg.job + " cannot hand a stuck worker's tasks to another "
+                     "(the results it already has live in its memory until the reduce)");
   if (cl.job->needs_output_dir() && !cfg.output_dir)
     throw UsageError("job " + cfg.job + " writes its results to part files: give --output DIR");
   return cl;

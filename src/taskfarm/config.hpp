@@ -14,8 +14,9 @@ enum class ExitCode : int {
   success = 0,        // every task done
   tasks_failed = 1,   // the job ran to the end, some tasks failed
   usage = 2,          // bad command line or input; nothing ran
-  incomplete = 3,     // stopped early (result timeout); what is done is kept
+  incomplete = 3,     // stopped early (signal, result timeout); resumable with --resume
   runtime_error = 4,  // an I/O or internal error ended the job
+  rank_stuck = 5,     // every task done and committed, but a rank never answered (MPI_Abort)
 };
 
 struct Config {
@@ -31,6 +32,9 @@ struct Config {
   double task_timeout_s = 0;      // 0: tasks may run as long as they like
   std::uint32_t retries = 2;      // more attempts for a failed task
   bool halt_on_error = false;     // stop handing out tasks at the first failed task
+  double grace_s = 20;            // after SIGTERM/SIGUSR1: wait this long for running tasks
+  std::string progress = "auto";  // none, bar, log or auto
+  double progress_interval_s = 30;
 };
 
 }  // namespace taskfarm

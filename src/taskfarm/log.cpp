@@ -41,6 +41,8 @@ void line(std::string_view text) {
   write_all(out);
 }
 
+void raw(std::string_view text) { write_all(std::string(text)); }
+
 void error(std::string_view text) {
   std::string out = "taskfarm: error: ";
   out.append(text).push_back('\n');

@@ -1,4 +1,5 @@
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -22,6 +23,12 @@ using clock = std::chrono::steady_clock;
 
 double seconds_since(clock::time_point t) {
   return std::chrono::duration<double>(clock::now() - t).count();
+}
+
+std::string seconds_text(double s) {
+  std::ostringstream text;
+  text << s;
+  return text.str();
 }
 
 int rank_of(int worker) { return worker + 1; }
@@ -51,6 +58,7 @@ RunReport base_report(const Config& config, const Job& job, int ranks, int worke
   report.parameters = job.parameters();
   report.ranks = ranks;
   report.workers = workers;
+  report.slurm = slurm_environment();
   return report;
 }
 
@@ -65,6 +73,46 @@ std::unique_ptr<JournalWriter> open_journal(const Config& config, const RunPlan&
   if (!config.output_dir) return nullptr;
   return std::make_unique<JournalWriter>(journal_path(*config.output_dir), plan.identity, plan.run,
                                          !plan.resumed.has_value());
+}
+
+/// Progress on stderr, the report's timeline, and stop signals: what both master modes
+/// check between batches.
+class Watch {
+ public:
+  Watch(const Config& config, clock::time_point start)
+      : start_(start),
+        progress_(parse_progress_mode(config.progress, ::isatty(STDERR_FILENO) != 0), config.progress_interval_s,
+                  [](std::string_view text) {
+                    if (!text.empty() && (text[0] == '\r' || text == "\n")) log::raw(text);
+                    else log::line(text);
+                  }) {}
+  double now_s() const { return seconds_since(start_); }
+  /// Draws progress when due and records the completed count.
+  void update(const ProgressState& state) {
+    progress_.update(state);
+    timeline.completed(state.elapsed_s, state.done + state.failed);
+  }
+  void finish(const RunReport& report) {
+    timeline.completed(report.elapsed_s, report.tasks_done + report.tasks_failed, true);
+    progress_.finish();
+  }
+  Timeline timeline;
+
+ private:
+  clock::time_point start_;
+  Progress progress_;
+};
+
+ProgressState progress_state(double elapsed_s, const TaskFeeder& feeder, const ResultCollector& results,
+                             const FailureHandler& failures, const Scheduler& scheduler) {
+  ProgressState state;
+  state.elapsed_s = elapsed_s;
+  state.done = results.done() + feeder.skipped();
+  state.failed = failures.failed().size();
+  if (feeder.undispatched()) state.total = feeder.produced() + *feeder.undispatched();
+  state.workers = scheduler.workers();
+  for (int w = 0; w < scheduler.workers(); ++w) state.busy_workers += scheduler.load(w).tasks_in_flight > 0;
+  return state;
 }
 
 void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultCollector& results,
@@ -84,6 +132,7 @@ void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultColl
 ExitCode exit_code_for(const RunReport& report) {
   if (report.status == "incomplete") return ExitCode::incomplete;
   if (report.tasks_failed > 0) return ExitCode::tasks_failed;
+  if (!report.stuck_ranks().empty()) return ExitCode::rank_stuck;
   return ExitCode::success;
 }
 
@@ -100,6 +149,7 @@ std::optional<RunReport> run_this_rank(Channel& channel, Job& job, std::unique_p
 RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& config, const RunPlan& plan,
                     ResultSink& sink) {
   const auto start = clock::now();
+  Watch watch(config, start);
   job.set_narrator(narrator_if(config.verbose));
   Scheduler scheduler(1, 1, config.batch);
   TaskFeeder feeder(std::move(source), job, config.verbose);
@@ -117,7 +167,15 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   if (job.slots() > 0) slots.emplace(job);
   std::string batch_buf, reply_buf;
   ResultBatchWriter reply(reply_buf);
+  bool complete = true;
+  std::string stop_reason;
   while (!feeder.exhausted()) {
+    if (stop_signal()) {  // between batches: the one running has finished
+      complete = false;
+      stop_reason = signal_name(stop_signal()) + " received";
+      log::line(stop_reason + ": stopping; the tasks done are kept (--resume continues)");
+      break;
+    }
     TaskBatchWriter batch(batch_buf);
     // Asynchronous jobs get a batch that fills their slots.
     const auto size = scheduler.next_batch_size(feeder.undispatched());
@@ -132,16 +190,17 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
       runner.run(batch_buf, reply);
     }
     if (part) reply.set_part_bytes(part->flush());
-    results.consume(0, reply_buf, master_rank, failed_attempts, done_ids);
+    results.consume(0, reply_buf, master_rank, failed_attempts, done_ids, &watch.timeline, watch.now_s());
     if (journal) journal->record(master_rank, ResultBatchReader(reply_buf).header().part_bytes, done_ids);
     done_ids.clear();
     for (const auto& f : failed_attempts) failures.on_failure(f, {batch_buf}, 0);
     failed_attempts.clear();
+    watch.update(progress_state(watch.now_s(), feeder, results, failures, scheduler));
   }
   if (journal) journal->flush();
   std::string finish_output;
   AloneContext context(part ? part->buffer() : finish_output);
-  job.finish(context);
+  if (complete) job.finish(context);
   sink.write(finish_output);
   sink.flush();
   const std::uint64_t bytes_written = part ? part->close() : 0;
@@ -149,17 +208,27 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   RunReport report = base_report(config, job, 1, 0);
   report.elapsed_s = seconds_since(start);
   const WorkerLoad& load = scheduler.load(0);
-  report.per_worker.push_back(WorkerReport{master_rank, load.tasks_done + load.tasks_failed,
-                                           load.tasks_failed, load.busy_s,
-                                           report.elapsed_s - load.busy_s, 0, load.max_task_s,
-                                           bytes_written, job.bytes_read()});
-  finish_report(report, feeder, results, failures, true);
+  WorkerReport& self = report.per_worker.emplace_back();
+  self.rank = master_rank;
+  self.tasks = load.tasks_done + load.tasks_failed;
+  self.failed = load.tasks_failed;
+  self.busy_s = load.busy_s;
+  self.idle_s = report.elapsed_s - load.busy_s;
+  self.max_task_s = load.max_task_s;
+  self.bytes_written = self.part_bytes = bytes_written;
+  self.bytes_read = job.bytes_read();
+  report.stop_reason = stop_reason;
+  finish_report(report, feeder, results, failures, complete);
+  watch.finish(report);
+  report.timeline = watch.timeline.samples();
+  report.completions = watch.timeline.completions();
   return report;
 }
 
 RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> source, const Config& config,
                      const RunPlan& plan, ResultSink& sink) {
   const auto start = clock::now();
+  Watch watch(config, start);
   const int workers = channel.size() - 1;
   BatchPolicy policy = config.batch;
   policy.slots = static_cast<std::uint32_t>(std::max<std::size_t>(job.slots(), 1));
@@ -168,9 +237,15 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   ResultCollector results(sink, scheduler, job);
   FailureHandler failures(feeder, job, config.retries, config.halt_on_error);
   std::vector<FailedAttempt> failed_attempts;
-  // A copy of every batch a worker holds: a failed task is retried from it.
+  // A copy of every batch a worker holds: a failed task is retried from it, and a stuck
+  // worker's tasks are handed out again from it.
   std::vector<std::deque<std::string>> held(static_cast<std::size_t>(workers));
   std::vector<std::string> spare_copies;  // recycled: fresh 300 KB strings cost page faults
+  // --task-timeout: since when each worker with tasks has been silent.
+  std::vector<clock::time_point> silent_since(static_cast<std::size_t>(workers), start);
+  const bool backups = config.task_timeout_s > 0 && !job.enforces_task_timeout();
+  int active_workers = workers;
+  std::vector<std::uint64_t> accepted_part_bytes(static_cast<std::size_t>(workers), 0);
   auto journal = open_journal(config, plan);
   if (plan.resumed) feeder.skip(&plan.resumed->done);  // done by earlier runs
   std::vector<std::uint64_t> done_ids;
@@ -178,6 +253,28 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   std::string inbox;
   auto last_reply = clock::now();
   bool complete = true;
+  std::string stop_reason;
+  int stopping_on = 0;          // the stop signal being honoured
+  bool work_left_at_stop = false;
+  clock::time_point grace_end;
+  std::uint32_t iterations = 0;
+
+  // A worker silent for longer than --task-timeout gets no more work; its tasks go to the
+  // others as backup attempts. Whatever it sends later is dropped, so the first result
+  // (the backup's) wins and nothing is counted twice.
+  auto retire = [&](int w) {
+    log::line("rank " + std::to_string(rank_of(w)) + " sent nothing for " + seconds_text(config.task_timeout_s) +
+              " s with " + std::to_string(scheduler.load(w).tasks_in_flight) +
+              " tasks in flight (--task-timeout): no more work for it; its tasks go to other workers");
+    scheduler.retire(w);
+    --active_workers;
+    for (const std::string& batch : held[static_cast<std::size_t>(w)]) {
+      TaskBatchReader tasks(batch);
+      TaskView task{};
+      while (tasks.next(task)) feeder.retry(task, w);
+    }
+    held[static_cast<std::size_t>(w)].clear();
+  };
 
   while (true) {
     bool progressed = false;
@@ -193,8 +290,9 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
         if (++passed_over >= scheduler.defer_front()) break;
         continue;
       }
-      scheduler.on_sent(*worker, batch.count());
       auto& copies = held[static_cast<std::size_t>(*worker)];
+      if (backups && copies.empty()) silent_since[static_cast<std::size_t>(*worker)] = clock::now();
+      scheduler.on_sent(*worker, batch.count());
       copies.emplace_back();
       if (!spare_copies.empty()) {
         copies.back().swap(spare_copies.back());
@@ -204,15 +302,19 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
       channel.send(rank_of(*worker), Tag::tasks, std::move(buf));
       progressed = true;
     }
+    const double arrival_s = watch.now_s();
     while (auto envelope = channel.poll(inbox)) {
       if (envelope->tag != Tag::results)
         throw std::runtime_error("unexpected message tag " + std::to_string(static_cast<int>(envelope->tag)) +
                                  " from rank " + std::to_string(envelope->source));
+      progressed = true;
       const int worker = worker_of(envelope->source);
+      if (scheduler.retired(worker)) continue;  // its tasks were handed out again
       auto& batches = held[static_cast<std::size_t>(worker)];
       const ResultBatchHeader header = ResultBatchReader(inbox).header();
       const auto acknowledged = std::min<std::size_t>(header.batches_completed, batches.size());
-      results.consume(worker, inbox, envelope->source, failed_attempts, done_ids);
+      results.consume(worker, inbox, envelope->source, failed_attempts, done_ids, &watch.timeline, arrival_s);
+      accepted_part_bytes[static_cast<std::size_t>(worker)] = header.part_bytes;
       if (journal) journal->record(envelope->source, header.part_bytes, done_ids);
       done_ids.clear();
       if (!failed_attempts.empty()) {
@@ -225,50 +327,86 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
         batches.pop_front();
       }
       if (config.result_timeout_s > 0) last_reply = clock::now();
-      progressed = true;
+      if (backups) silent_since[static_cast<std::size_t>(worker)] = clock::now();
     }
     channel.progress_sends();
-    if (feeder.exhausted() && scheduler.idle()) break;
+
+    // A stop signal: no new tasks; the running ones get the grace period.
+    if (!stopping_on && stop_signal()) {
+      stopping_on = stop_signal();
+      work_left_at_stop = !feeder.exhausted();
+      grace_end = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(config.grace_s));
+      log::line(signal_name(stopping_on) + " received: no new tasks; waiting up to " + seconds_text(config.grace_s) +
+                " s (--grace) for the " + std::to_string(scheduler.tasks_in_flight()) + " tasks in flight");
+      feeder.halt();
+    }
+    if (feeder.exhausted() && scheduler.idle()) {
+      if (stopping_on && work_left_at_stop) {
+        complete = false;
+        stop_reason = signal_name(stopping_on) + " received";
+      }
+      break;
+    }
+    if (stopping_on && clock::now() > grace_end) {
+      complete = false;
+      stop_reason = signal_name(stopping_on) + " received; tasks still running after --grace " + seconds_text(config.grace_s) + " s";
+      break;
+    }
     if (config.result_timeout_s > 0 && seconds_since(last_reply) > config.result_timeout_s) {
       complete = false;
+      stop_reason = "no result for " + seconds_text(config.result_timeout_s) + " s (--result-timeout)";
       break;
+    }
+    // Now and then (and whenever idle): progress, and workers silent for too long.
+    if (!progressed || (++iterations & 255) == 0) {
+      watch.update(progress_state(watch.now_s(), feeder, results, failures, scheduler));
+      if (backups) {
+        const auto now = clock::now();
+        for (int w = 0; w < workers; ++w)
+          if (!scheduler.retired(w) && scheduler.load(w).tasks_in_flight > 0 &&
+              std::chrono::duration<double>(now - silent_since[static_cast<std::size_t>(w)]).count() >
+                  config.task_timeout_s)
+            retire(w);
+        if (active_workers == 0) {
+          complete = false;
+          stop_reason = "every worker is stuck (--task-timeout)";
+          break;
+        }
+      }
     }
     if (progressed) backoff.reset();
     else backoff.pause();
   }
   sink.flush();
   if (journal) journal->flush();
+  if (!stop_reason.empty()) log::line("stopping: " + stop_reason);
 
-  // Workers still holding tasks after a result timeout are stuck inside a kernel and will
-  // never answer; everyone else is told to stop and says goodbye.
-  std::vector<bool> waiting(static_cast<std::size_t>(workers), false);
-  int goodbyes_due = 0;
+  // Everyone is told to stop and says goodbye. Workers still holding tasks (or retired)
+  // may be stuck inside a kernel and never answer: they get a short wait, the others as
+  // long as their job's finish() (a reduce phase) takes.
+  RunReport report = base_report(config, job, channel.size(), workers);
+  std::vector<clock::time_point> answer_by(static_cast<std::size_t>(workers));
+  int goodbyes_due = workers;
+  const auto now = clock::now();
   for (int w = 0; w < workers; ++w) {
     const WorkerLoad& load = scheduler.load(w);
-    if (load.tasks_in_flight > 0) {
-      std::ostringstream timeout;
-      timeout << config.result_timeout_s;
-      log::line("no result for " + timeout.str() + " s (--result-timeout): rank " +
-                std::to_string(rank_of(w)) + " is stuck with " + std::to_string(load.tasks_in_flight) +
-                " tasks in flight");
-      continue;
-    }
+    const bool suspect = load.tasks_in_flight > 0 || scheduler.retired(w);
+    answer_by[static_cast<std::size_t>(w)] = now + (suspect ? std::chrono::seconds(2) : std::chrono::seconds(600));
     channel.send(rank_of(w), Tag::stop,
                  std::string(1, static_cast<char>(complete ? StopKind::finished : StopKind::abandoned)));
-    waiting[static_cast<std::size_t>(w)] = true;
-    ++goodbyes_due;
+    WorkerReport& r = report.per_worker.emplace_back();
+    r.rank = rank_of(w);
+    r.tasks = load.tasks_done + load.tasks_failed;
+    r.failed = load.tasks_failed;
+    r.busy_s = load.busy_s;
+    r.max_task_s = load.max_task_s;
+    r.part_bytes = accepted_part_bytes[static_cast<std::size_t>(w)];
+    r.retired = scheduler.retired(w);
+    r.answered = false;
   }
-
-  RunReport report = base_report(config, job, channel.size(), workers);
-  for (int w = 0; w < workers; ++w) {
-    const WorkerLoad& load = scheduler.load(w);
-    report.per_worker.push_back(WorkerReport{rank_of(w), load.tasks_done + load.tasks_failed,
-                                             load.tasks_failed, load.busy_s, 0, 0, load.max_task_s});
-  }
-  // Workers answer once their job's finish() (a reduce phase) is done; the deadline only
-  // guards against a rank that died.
-  const auto goodbye_deadline = clock::now() + std::chrono::seconds(600);
-  while (goodbyes_due > 0 && clock::now() < goodbye_deadline) {
+  while (goodbyes_due > 0) {
+    const auto t = clock::now();
+    if (std::none_of(answer_by.begin(), answer_by.end(), [&](clock::time_point d) { return d > t; })) break;
     const auto envelope = channel.poll(inbox);
     channel.progress_sends();
     if (!envelope) {
@@ -276,7 +414,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
       continue;
     }
     backoff.reset();
-    if (envelope->tag != Tag::goodbye) continue;  // a late reply after a timeout
+    if (envelope->tag != Tag::goodbye) continue;  // a late reply
     std::string_view body = inbox;
     const auto goodbye = wire::get<WorkerGoodbye>(body);
     auto& w = report.per_worker[static_cast<std::size_t>(worker_of(envelope->source))];
@@ -284,20 +422,21 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     w.messages = goodbye.messages_received + goodbye.messages_sent;
     w.bytes_written = goodbye.bytes_written;
     w.bytes_read = goodbye.bytes_read;
-    waiting[static_cast<std::size_t>(worker_of(envelope->source))] = false;
+    w.answered = true;
+    answer_by[static_cast<std::size_t>(worker_of(envelope->source))] = clock::time_point::min();
     --goodbyes_due;
   }
-  for (int w = 0; w < workers; ++w) {
-    if (waiting[static_cast<std::size_t>(w)]) {
-      log::line("rank " + std::to_string(rank_of(w)) + " did not answer the stop message");
-      complete = false;
-    }
-  }
+  for (const auto& w : report.per_worker)
+    if (!w.answered) log::line("rank " + std::to_string(w.rank) + " did not answer the stop message: it is stuck");
 
   report.elapsed_s = seconds_since(start);
   report.master_bytes_sent = channel.bytes_sent();
   report.master_messages = channel.messages_sent() + channel.messages_received();
+  report.stop_reason = stop_reason;
   finish_report(report, feeder, results, failures, complete);
+  watch.finish(report);
+  report.timeline = watch.timeline.samples();
+  report.completions = watch.timeline.completions();
   return report;
 }
 

@@ -70,9 +70,37 @@ void truncate_part(const std::string& path, std::uint64_t bytes) {
   if (::truncate(path.c_str(), static_cast<off_t>(bytes)) != 0) fail("cannot truncate", path);
 }
 
-void publish_parts(const std::string& dir, const std::vector<std::string>& temporary_paths) {
-  for (std::size_t i = 0; i < temporary_paths.size(); ++i)
-    fs::rename(temporary_paths[i], fs::path(dir) / part_name(i));
+namespace {
+/// Copies the first `bytes` of `from` to a new file `to` (through a temporary name).
+void copy_prefix(const std::string& from, const std::string& to, std::uint64_t bytes) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) fail("cannot open", from);
+  const std::string tmp = to + ".tmp";
+  const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) {
+    ::close(in);
+    fail("cannot create", tmp);
+  }
+  std::uint64_t left = bytes;
+  while (left > 0) {
+    const ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, left, 0);
+    if (n <= 0) break;
+    left -= static_cast<std::uint64_t>(n);
+  }
+  const bool ok = left == 0 && ::fsync(out) == 0;
+  ::close(in);
+  ::close(out);
+  if (!ok) fail("cannot copy", from);
+  fs::rename(tmp, to);
+}
+}  // namespace
+
+void publish_parts(const std::string& dir, const std::vector<PartToPublish>& parts) {
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const fs::path final_path = fs::path(dir) / part_name(i);
+    if (parts[i].copy_bytes) copy_prefix(parts[i].path, final_path.string(), *parts[i].copy_bytes);
+    else fs::rename(parts[i].path, final_path);
+  }
   fs::remove_all(fs::path(dir) / "_temporary");
 }
 

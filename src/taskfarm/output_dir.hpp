@@ -5,6 +5,7 @@
 // DIR/_SUCCESS last. A failed or killed run leaves no part file that looks final.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,15 @@ std::string journal_path(const std::string& dir);
 /// Cuts `path` to `bytes` (what the journal vouches for).
 void truncate_part(const std::string& path, std::uint64_t bytes);
 
-/// Renames `temporary_paths`, in that order, to part-00000, ..., and removes _temporary.
-void publish_parts(const std::string& dir, const std::vector<std::string>& temporary_paths);
+/// A part file to publish. With `copy_bytes`, only that many bytes are copied to a new
+/// file: the part of a worker that stopped answering, which may still be writing.
+struct PartToPublish {
+  std::string path;
+  std::optional<std::uint64_t> copy_bytes;
+};
+
+/// Publishes `parts`, in that order, as part-00000, ..., and removes _temporary.
+void publish_parts(const std::string& dir, const std::vector<PartToPublish>& parts);
 /// Writes DIR/_SUCCESS: the last step of a successful run.
 void mark_success(const std::string& dir);
 

@@ -133,14 +133,23 @@ std::size_t SlotRunner::step(ResultBatchWriter& reply, double wait_s) {
 }
 
 void ResultCollector::consume(int worker, std::string_view reply, int worker_rank,
-                              std::vector<FailedAttempt>& failures, std::vector<std::uint64_t>& done) {
+                              std::vector<FailedAttempt>& failures, std::vector<std::uint64_t>& done,
+                              Timeline* timeline, double now_s) {
   ResultBatchReader results(reply);
   ReplySummary summary;
   summary.batches = results.header().batches_completed;
   summary.busy_s = results.header().busy_s;
+  // The reply's tasks ran one after another and the last ended about when it was sent:
+  // each task's end is found by walking back from the reply's arrival.
+  double later_s = summary.busy_s;
   ResultView r{};
   while (results.next(r)) {
     summary.max_task_s = std::max(summary.max_task_s, r.run_s);
+    later_s -= r.run_s;
+    if (timeline && timeline->wants(r.id)) {
+      const double end = std::max(0.0, now_s - later_s);
+      timeline->add(TaskSample{r.id, worker_rank, std::max(0.0, end - r.run_s), end, r.status == TaskStatus::ok});
+    }
     job_.deliver(r, sink_);
     if (r.status == TaskStatus::ok) {
       ++summary.done;

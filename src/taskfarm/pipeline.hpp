@@ -16,6 +16,7 @@
 
 #include "taskfarm/job.hpp"
 #include "taskfarm/journal.hpp"
+#include "taskfarm/monitor.hpp"
 #include "taskfarm/scheduler.hpp"
 #include "taskfarm/sink.hpp"
 #include "taskfarm/wire.hpp"
@@ -130,8 +131,10 @@ class ResultCollector {
   /// Takes one reply from `worker` (scheduler numbering): failed attempts are appended
   /// to `failures` (for the retry logic), the IDs of completed tasks to `done` (for the
   /// journal).
+  /// With a timeline, sampled tasks are added to it, placed in time from the reply's
+  /// arrival at `now_s`.
   void consume(int worker, std::string_view reply, int worker_rank, std::vector<FailedAttempt>& failures,
-               std::vector<std::uint64_t>& done);
+               std::vector<std::uint64_t>& done, Timeline* timeline = nullptr, double now_s = 0);
   std::uint64_t done() const { return done_; }
 
  private:

@@ -1,7 +1,9 @@
 #include "taskfarm/report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <numeric>
@@ -32,6 +34,40 @@ double RunReport::imbalance() const {
   return mean > 0 ? max_busy / mean : 1.0;
 }
 
+std::vector<int> RunReport::stuck_ranks() const {
+  std::vector<int> stuck;
+  for (const auto& w : per_worker)
+    if (!w.answered) stuck.push_back(w.rank);
+  return stuck;
+}
+
+nlohmann::json slurm_environment() {
+  const char* job_id = std::getenv("SLURM_JOB_ID");
+  if (!job_id) return nullptr;
+  nlohmann::json slurm = nlohmann::json::object();
+  for (const char* name : {"SLURM_JOB_ID", "SLURM_JOB_NAME", "SLURM_JOB_NODELIST", "SLURM_NTASKS",
+                           "SLURM_JOB_NUM_NODES", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_RESTART_COUNT",
+                           "SLURM_CLUSTER_NAME", "SLURM_JOB_PARTITION", "SLURM_SUBMIT_DIR"}) {
+    if (const char* value = std::getenv(name)) {
+      std::string key = name + 6;  // without SLURM_
+      std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+      slurm[key] = value;
+    }
+  }
+  return slurm;
+}
+
+namespace {
+/// Sampled tasks as [id, rank, start_s, end_s, ok] rows and the completions as [t, done].
+nlohmann::json timeline_json(const RunReport& r) {
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const TaskSample& t : r.timeline) tasks.push_back({t.id, t.rank, t.start_s, t.end_s, t.ok});
+  nlohmann::json completed = nlohmann::json::array();
+  for (const auto& [t, done] : r.completions) completed.push_back({t, done});
+  return {{"task_columns", {"id", "rank", "start_s", "end_s", "ok"}}, {"tasks", tasks}, {"completed", completed}};
+}
+}  // namespace
+
 nlohmann::json to_json(const RunReport& r) {
   nlohmann::json workers = nlohmann::json::array();
   for (const auto& w : r.per_worker) {
@@ -43,7 +79,9 @@ nlohmann::json to_json(const RunReport& r) {
                        {"messages", w.messages},
                        {"max_task_s", w.max_task_s},
                        {"bytes_written", w.bytes_written},
-                       {"bytes_read", w.bytes_read}});
+                       {"bytes_read", w.bytes_read},
+                       {"retired", w.retired},
+                       {"answered", w.answered}});
   }
   // The report stays small with millions of failures; _failed has them all.
   constexpr std::size_t listed_failures = 1000;
@@ -70,7 +108,11 @@ nlohmann::json to_json(const RunReport& r) {
           {"master_messages", r.master_messages},
           {"master_peak_rss_bytes", r.master_peak_rss_bytes},
           {"per_worker", workers},
-          {"failed_tasks", failed}};
+          {"failed_tasks", failed},
+          {"stop_reason", r.stop_reason},
+          {"stuck_ranks", r.stuck_ranks()},
+          {"slurm", r.slurm},
+          {"timeline", timeline_json(r)}};
 }
 
 namespace {

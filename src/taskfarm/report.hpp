@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "taskfarm/monitor.hpp"
 #include "taskfarm/pipeline.hpp"
 
 namespace taskfarm {
@@ -21,6 +22,9 @@ struct WorkerReport {
   double max_task_s = 0;
   std::uint64_t bytes_written = 0;  // to its part file (--output)
   std::uint64_t bytes_read = 0;     // of input files
+  std::uint64_t part_bytes = 0;     // of its part file, as its last accepted reply vouched
+  bool retired = false;             // --task-timeout: silent too long, given no more work
+  bool answered = true;             // said goodbye; false: stuck, ended by MPI_Abort
 };
 
 struct RunReport {
@@ -39,13 +43,22 @@ struct RunReport {
   std::uint64_t master_peak_rss_bytes = 0;
   std::vector<WorkerReport> per_worker;
   std::vector<FailedTask> failed_tasks;  // every task that failed all its attempts
+  std::string stop_reason;               // why an incomplete run stopped
+  nlohmann::json slurm = nullptr;        // the Slurm job, when run under Slurm
+  std::vector<TaskSample> timeline;      // sampled tasks (scripts/plot-report)
+  std::vector<std::pair<double, std::uint64_t>> completions;  // completed count over time
 
   double tasks_per_s() const;
   double total_task_s() const;
   double max_task_s() const;
   /// max busy / mean busy over workers (1 = perfectly even).
   double imbalance() const;
+  /// Ranks that never said goodbye.
+  std::vector<int> stuck_ranks() const;
 };
+
+/// The Slurm job this run is part of (SLURM_JOB_ID and friends), or null.
+nlohmann::json slurm_environment();
 
 nlohmann::json to_json(const RunReport& report);
 std::string summary_line(const RunReport& report);

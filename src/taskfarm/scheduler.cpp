@@ -17,7 +17,8 @@ Scheduler::Scheduler(int workers, int window, BatchPolicy policy)
     : policy_(policy),
       load_(static_cast<std::size_t>(std::max(workers, 0))),
       window_(static_cast<std::uint32_t>(std::max(window, 1))),
-      queued_(load_.size(), 1) {
+      queued_(load_.size(), 1),
+      retired_(load_.size(), 0) {
   for (int w = 0; w < workers; ++w) ready_.push_back(w);
 }
 
@@ -38,7 +39,8 @@ std::optional<int> Scheduler::next_ready_worker() {
   const std::uint32_t limit = batch_limit();
   while (!ready_.empty()) {
     const int w = ready_.front();
-    if (load_[static_cast<std::size_t>(w)].batches_in_flight < limit) return w;
+    if (load_[static_cast<std::size_t>(w)].batches_in_flight < limit && !retired_[static_cast<std::size_t>(w)])
+      return w;
     ready_.pop_front();  // the limit shrank since it was queued
     queued_[static_cast<std::size_t>(w)] = 0;
   }
@@ -55,7 +57,7 @@ std::size_t Scheduler::defer_front() {
 
 void Scheduler::make_ready_if_room(int worker) {
   const auto i = static_cast<std::size_t>(worker);
-  if (!queued_[i] && load_[i].batches_in_flight < batch_limit()) {
+  if (!queued_[i] && !retired_[i] && load_[i].batches_in_flight < batch_limit()) {
     ready_.push_back(worker);
     queued_[i] = 1;
   }
@@ -100,4 +102,12 @@ void Scheduler::on_reply(int worker, const ReplySummary& reply) {
   if (tasks > 0) average_into(mean_task_s_, reply.busy_s / static_cast<double>(tasks));
   make_ready_if_room(worker);
 }
+void Scheduler::retire(int worker) {
+  auto& w = load_[static_cast<std::size_t>(worker)];
+  retired_[static_cast<std::size_t>(worker)] = 1;
+  tasks_in_flight_ -= w.tasks_in_flight;
+  w.tasks_in_flight = 0;
+  w.batches_in_flight = 0;
+}
+
 }  // namespace taskfarm

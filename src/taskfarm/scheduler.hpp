@@ -60,6 +60,10 @@ class Scheduler {
 
   void on_sent(int worker, std::uint32_t tasks);
   void on_reply(int worker, const ReplySummary& reply);
+  /// The worker gets no more work and its tasks no longer count as in flight (they are
+  /// handed out again as backup attempts).
+  void retire(int worker);
+  bool retired(int worker) const { return retired_[static_cast<std::size_t>(worker)] != 0; }
 
   bool idle() const { return tasks_in_flight_ == 0; }
   std::uint64_t tasks_in_flight() const { return tasks_in_flight_; }
@@ -75,6 +79,7 @@ class Scheduler {
   std::uint32_t window_;
   std::deque<int> ready_;     // workers with room for another batch, each at most once
   std::vector<char> queued_;  // worker is in ready_
+  std::vector<char> retired_;
   std::uint64_t tasks_in_flight_ = 0;
   std::optional<double> mean_task_s_;
 };

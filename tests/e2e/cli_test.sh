@@ -133,8 +133,11 @@ timeout 60 "${MPIRUN[@]}" -n 3 "$TF" --result-timeout 1 sleep --tasks 3 --mean-u
 rc=$?
 check "--result-timeout: exit 3" test "$rc" -eq 3
 check "--result-timeout: well before the 30 s tasks end" test $(($(date +%s) - start)) -lt 20
+check "--result-timeout: says why it stops" grep -q 'stopping: no result for 1 s (--result-timeout)' "$TMP/rt.err"
 check "--result-timeout: names the stuck ranks" \
-  test "$(grep -c 'no result for 1 s (--result-timeout): rank [12] is stuck' "$TMP/rt.err")" -eq 2
+  test "$(grep -c 'rank [12] did not answer the stop message: it is stuck' "$TMP/rt.err")" -eq 2
+check "--result-timeout: the report names them too" \
+  python3 -c "import json; assert json.load(open('$TMP/rt/_report.json'))['stuck_ranks'] == [1, 2]"
 check "--result-timeout: report and journal kept, nothing published" \
   bash -c "[ -f '$TMP/rt/_report.json' -a -f '$TMP/rt/_journal' ] && ! ls '$TMP/rt' | grep -qE '^(part-|_SUCCESS)'"
 

@@ -1,0 +1,121 @@
+#include "taskfarm/monitor.hpp"
+
+#include <signal.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace taskfarm {
+
+namespace {
+std::atomic<int> requested_stop{0};
+
+extern "C" void on_stop_signal(int signal) {
+  int expected = 0;
+  requested_stop.compare_exchange_strong(expected, signal);
+}
+
+std::string clock_text(double seconds) {
+  const auto s = static_cast<long long>(seconds);
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+  return text;
+}
+}  // namespace
+
+void install_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  for (int signal : {SIGTERM, SIGUSR1, SIGINT}) ::sigaction(signal, &action, nullptr);
+}
+
+int stop_signal() { return requested_stop.load(std::memory_order_relaxed); }
+
+std::string signal_name(int signal) {
+  switch (signal) {
+    case SIGTERM: return "SIGTERM";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGINT: return "SIGINT";
+    default: return "signal " + std::to_string(signal);
+  }
+}
+
+ProgressMode parse_progress_mode(const std::string& text, bool stderr_is_terminal) {
+  if (text == "none") return ProgressMode::none;
+  if (text == "bar") return ProgressMode::bar;
+  if (text == "log") return ProgressMode::log;
+  return stderr_is_terminal ? ProgressMode::bar : ProgressMode::log;
+}
+
+Progress::Progress(ProgressMode mode, double interval_s, std::function<void(std::string_view)> write)
+    : mode_(mode), interval_s_(mode == ProgressMode::bar ? 0.25 : interval_s), write_(std::move(write)) {
+  next_due_s_ = interval_s_;
+}
+
+std::string Progress::format(const ProgressState& s, double rate) {
+  char text[256];
+  std::string done = std::to_string(s.done + s.failed);
+  std::string eta = "ETA ?";
+  if (s.total) {
+    const double fraction = *s.total ? static_cast<double>(s.done + s.failed) / static_cast<double>(*s.total) : 1.0;
+    char percent[16];
+    std::snprintf(percent, sizeof percent, " %.1f%%", 100 * fraction);
+    done += "/" + std::to_string(*s.total) + percent;
+    if (rate > 0) eta = "ETA " + clock_text(static_cast<double>(*s.total - std::min(*s.total, s.done + s.failed)) / rate);
+  }
+  std::snprintf(text, sizeof text, "%s | %.1f tasks/s | %s | %d/%d workers busy | %llu failed", done.c_str(), rate,
+                eta.c_str(), s.busy_workers, s.workers, static_cast<unsigned long long>(s.failed));
+  return text;
+}
+
+void Progress::update(const ProgressState& state) {
+  if (mode_ == ProgressMode::none || state.elapsed_s < next_due_s_) return;
+  // The rate over the last interval, smoothed: the ETA follows changes without jumping.
+  const double window = state.elapsed_s - last_s_;
+  const double recent = window > 0 ? static_cast<double>(state.done + state.failed - last_done_) / window : 0;
+  rate_ = drawn_ ? 0.7 * rate_ + 0.3 * recent : recent;
+  last_s_ = state.elapsed_s;
+  last_done_ = state.done + state.failed;
+  next_due_s_ = state.elapsed_s + interval_s_;
+  const std::string line = format(state, rate_);
+  if (mode_ == ProgressMode::bar) write_("\r\033[K" + line);
+  else write_("progress: " + line);
+  drawn_ = true;
+}
+
+void Progress::finish() {
+  if (mode_ == ProgressMode::bar && drawn_) write_("\n");
+}
+
+Timeline::Timeline(std::size_t capacity, std::size_t points) : capacity_(capacity), points_(points) {
+  samples_.reserve(capacity);
+}
+
+void Timeline::add(const TaskSample& sample) {
+  if (!wants(sample.id)) return;
+  samples_.push_back(sample);
+  while (samples_.size() >= capacity_) {  // full: keep every other ID
+    stride_ *= 2;
+    std::vector<TaskSample> kept;
+    for (const TaskSample& s : samples_)
+      if (wants(s.id)) kept.push_back(s);
+    samples_ = std::move(kept);
+  }
+}
+
+void Timeline::completed(double now_s, std::uint64_t done, bool force) {
+  if (!force && !completions_.empty() && now_s - completions_.back().first < completion_step_s_) return;
+  completions_.emplace_back(now_s, done);
+  if (completions_.size() >= 2 * points_) {  // thin out: every other point, twice the step
+    std::vector<std::pair<double, std::uint64_t>> kept;
+    for (std::size_t i = 0; i < completions_.size(); i += 2) kept.push_back(completions_[i]);
+    completions_ = std::move(kept);
+    completion_step_s_ *= 2;
+  }
+}
+
+}  // namespace taskfarm
