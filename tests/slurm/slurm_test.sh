@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The sbatch templates on a real one-node Slurm cluster (scripts/slurm-local): square and
+# wordcount through `sbatch --wait` with srun --mpi=pmix and with mpirun, 3 ranks on the
+# machine's CPUs (--overcommit), and a requeue/resume cycle driven by the walltime
+# warning signal. Outputs are compared with a one-rank run and with coreutils.
+# Usage: slurm_test.sh path/to/taskfarm
+TF=${1:?usage: slurm_test.sh path/to/taskfarm}
+source "$(dirname "$0")/../e2e/lib.sh"
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+export TASKFARM=$TF TASKFARM_SBATCH=$REPO/slurm/taskfarm.sbatch
+"$REPO/scripts/slurm-local" start || { echo "FAILED: the Slurm cluster did not start"; exit 1; }
+trap '"$REPO/scripts/slurm-local" stop; rm -rf "$TMP"' EXIT
+eval "$("$REPO/scripts/slurm-local" env)"
+cd "$TMP" || exit 1
+
+job_state() { scontrol show job "$1" | grep -o 'JobState=[A-Z_]*' | cut -d= -f2; }
+
+# 1. square with srun --mpi=pmix and with mpirun.
+"$TF" square --tasks 5000 --seed 4 2>/dev/null | sort >square.ref
+for launcher in srun mpirun; do
+  timeout 300 sbatch --wait --quiet -n 3 --overcommit -o "square-$launcher.log" \
+    --export=ALL,TASKFARM_LAUNCHER=$launcher "$REPO/slurm/taskfarm.sbatch" square --tasks 5000 --seed 4 --output "sq-$launcher"
+  check "sbatch square ($launcher): the job exits 0" test $? -eq 0
+  check "sbatch square ($launcher): committed" test -f "sq-$launcher/_SUCCESS"
+  check "sbatch square ($launcher): output equals a one-rank run" cmp -s <(cat "sq-$launcher"/part-* | sort) square.ref
+  check "sbatch square ($launcher): 2 workers ran" \
+    python3 -c "import json; r = json.load(open('sq-$launcher/_report.json')); assert r['workers'] == 2, r['workers']"
+  check "sbatch square ($launcher): the report has the Slurm job ID" \
+    python3 -c "import json; r = json.load(open('sq-$launcher/_report.json')); assert r['slurm']['job_id'].isdigit(), r['slurm']"
+done
+
+# 2. wordcount over generated text, against tr | sort | uniq -c.
+mkdir in
+python3 - <<'PY'
+import random
+rng = random.Random(3)
+words = ["alpha", "beta", "gamma", "delta", "épsilon", "zeta", "eta", "theta"]
+for i in range(3):
+    with open(f"in/text{i}.txt", "w") as f:
+        for _ in range(3000):
+            f.write(" ".join(rng.choices(words, k=rng.randint(1, 12))) + "\n")
+PY
+cat in/*.txt | tr -s '[:space:]' '\n' | grep -a -v '^$' | sort | uniq -c | awk '{ print $2 "\t" $1 }' | sort >wc.ref
+timeout 300 sbatch --wait --quiet -n 3 --overcommit -o wc.log "$REPO/slurm/taskfarm.sbatch" \
+  wordcount --input in --block-size 16K --output wc
+check "sbatch wordcount: the job exits 0" test $? -eq 0
+check "sbatch wordcount: equals tr | sort | uniq -c" cmp -s <(cat wc/part-* | sort) wc.ref
+
+# 3. Requeue and resume: the warning signal mid-run, then the requeued job finishes.
+"$TF" sleep --tasks 1500 --mean-us 4000 --seed 9 2>/dev/null | sort >sleep.ref
+job=$(sbatch --parsable -n 3 --overcommit -o requeue.log "$REPO/slurm/requeue.sbatch" \
+  sleep --tasks 1500 --mean-us 4000 --seed 9 --output rq)
+for _ in $(seq 120); do [ "$(job_state "$job")" = RUNNING ] && grep -q "run 0" requeue.log 2>/dev/null && break; sleep 0.25; done
+sleep 2
+scancel --signal=USR1 --batch "$job"
+# Slurm holds a requeued job back for a while; let it start at once.
+for _ in $(seq 120); do
+  scontrol show job "$job" | grep -q 'Restarts=1' && [ "$(job_state "$job")" = PENDING ] && break
+  sleep 0.25
+done
+# ...once the node has cleaned up after the first run (the requeued run reuses its job
+# and step IDs; Slurm's own delay is there for this).
+for _ in $(seq 120); do [ "$(sinfo -h -N -o %t | head -1)" = idle ] && break; sleep 0.25; done
+sleep 5
+scontrol update JobId="$job" StartTime=now
+for _ in $(seq 240); do
+  case "$(job_state "$job")" in COMPLETED | FAILED | CANCELLED | TIMEOUT) break ;; esac
+  sleep 0.5
+done
+check "requeue: the job completes after one requeue" \
+  bash -c "[ '$(job_state "$job")' = COMPLETED ] && scontrol show job '$job' | grep -q 'Restarts=1'"
+check "requeue: the first run stopped on the signal, incomplete" grep -q "SIGUSR1 received" requeue.log
+grep -q "done by earlier runs" requeue.log || { echo "--- requeue.log:"; cat requeue.log; scontrol show job "$job"; }
+check "requeue: the second run resumed" grep -q "done by earlier runs" requeue.log
+check "requeue: the output equals an uninterrupted run" cmp -s <(cat rq/part-* | sort) sleep.ref
+check "requeue: the report records the restart" \
+  python3 -c "import json; r = json.load(open('rq/_report.json')); assert r['slurm']['restart_count'] == '1' and r['tasks_resumed'] > 0, r['slurm']"
+finish
