@@ -141,6 +141,44 @@ check "--result-timeout: the report names them too" \
 check "--result-timeout: report and journal kept, nothing published" \
   bash -c "[ -f '$TMP/rt/_report.json' -a -f '$TMP/rt/_journal' ] && ! ls '$TMP/rt' | grep -qE '^(part-|_SUCCESS)'"
 
+# 12. --task-timeout: a hanging task gets a backup attempt on another worker; the job
+# commits every result, then ends with MPI_Abort (exit 5) because the stuck rank never
+# answers.
+"$TF" sleep --tasks 30 --mean-us 1000 2>/dev/null | sort >"$TMP/hang.ref"
+timeout 120 "${MPIRUN[@]}" -q -n 4 "$TF" --task-timeout 1 sleep --tasks 30 --mean-us 1000 --hang-every 15 \
+  --output "$TMP/hang" >/dev/null 2>"$TMP/hang.err"
+check "--task-timeout with hanging tasks: exit 5 (done, a rank aborted)" test $? -eq 5
+check "--task-timeout: committed (_SUCCESS)" test -f "$TMP/hang/_SUCCESS"
+check "--task-timeout: every task's result is there, once" cmp -s <(cat "$TMP/hang"/part-* | sort) "$TMP/hang.ref"
+check "--task-timeout: the log names the retired rank" grep -q "no more work for it" "$TMP/hang.err"
+check "--task-timeout: the report names the stuck ranks" python3 -c "
+import json; r = json.load(open('$TMP/hang/_report.json'))
+assert r['stuck_ranks'] and all(w['retired'] for w in r['per_worker'] if w['rank'] in r['stuck_ranks']), r['stuck_ranks']"
+check "--task-timeout is refused for wordcount (its map lives in memory)" bash -c \
+  "'$TF' --task-timeout 1 wordcount --input /dev/null --output '$TMP/x' 2>&1 | grep -q 'task-timeout: job wordcount cannot'"
+
+# 13. SIGUSR1, as Slurm sends before the walltime: no new tasks, commit, exit 3; --resume
+# then finishes with exactly an uninterrupted run's output. Progress lines on the way.
+"$TF" sleep --tasks 1500 --mean-us 3000 --seed 5 2>/dev/null | sort >"$TMP/sig.ref"
+setsid "${MPIRUN[@]}" -n 3 "$TF" --progress log --progress-interval 0.2 sleep --tasks 1500 --mean-us 3000 --seed 5 \
+  --output "$TMP/sig" >/dev/null 2>"$TMP/sig.err" &
+job=$!
+for _ in $(seq 100); do grep -q "progress:" "$TMP/sig.err" 2>/dev/null && break; sleep 0.1; done
+kill -USR1 "$job"
+wait "$job"
+check "SIGUSR1: exit 3 (incomplete, resumable)" test $? -eq 3
+check "SIGUSR1: the log says so" grep -q "SIGUSR1 received: no new tasks" "$TMP/sig.err"
+check "SIGUSR1: progress lines carry counts, rate and ETA" \
+  grep -qE "progress: [0-9]+/1500 [0-9.]+% \| [0-9.]+ tasks/s \| ETA [0-9:]+ \| [0-2]/2 workers busy \| 0 failed" "$TMP/sig.err"
+check "SIGUSR1: the report says incomplete, nothing published" bash -c \
+  "grep -q '\"status\": \"incomplete\"' '$TMP/sig/_report.json' && ! ls '$TMP/sig' | grep -q '^part-'"
+timeout 120 "${MPIRUN[@]}" -n 3 "$TF" sleep --tasks 1500 --mean-us 3000 --seed 5 --output "$TMP/sig" --resume \
+  >/dev/null 2>/dev/null
+check "SIGUSR1: --resume completes" test $? -eq 0
+check "SIGUSR1: the output equals an uninterrupted run" cmp -s <(cat "$TMP/sig"/part-* | sort) "$TMP/sig.ref"
+check "scripts/plot-report draws a PNG from the report" bash -c \
+  "'$(dirname "$0")/../../scripts/plot-report' '$TMP/sig/_report.json' '$TMP/sig.png' >/dev/null && head -c 8 '$TMP/sig.png' | grep -q PNG"
+
 # 11. --help and --version.
 check "--help exits 0 and lists the jobs" bash -c "'$TF' --help | grep -q square"
 check "--version" bash -c "'$TF' --version | grep -q '^taskfarm '"
