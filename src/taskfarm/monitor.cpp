@@ -12,9 +12,15 @@ namespace taskfarm {
 namespace {
 std::atomic<int> requested_stop{0};
 
+// The first signal asks for a graceful stop. A second Ctrl-C ends the process at once, as
+// a user pressing it twice expects; repeated SIGTERM or SIGUSR1 do not (a batch system
+// may send both, through the launcher and directly).
 extern "C" void on_stop_signal(int signal) {
   int expected = 0;
-  requested_stop.compare_exchange_strong(expected, signal);
+  if (!requested_stop.compare_exchange_strong(expected, signal) && signal == SIGINT) {
+    ::signal(signal, SIG_DFL);
+    ::raise(signal);
+  }
 }
 
 std::string clock_text(double seconds) {

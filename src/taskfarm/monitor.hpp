@@ -16,7 +16,8 @@
 namespace taskfarm {
 
 /// Catches SIGTERM, SIGUSR1 and SIGINT on this rank: a batch system's walltime warning
-/// or a user's Ctrl-C asks the master to stop dispatching and commit.
+/// or a user's Ctrl-C asks the master to stop dispatching and commit. A second Ctrl-C
+/// ends the process.
 void install_stop_signals();
 /// The signal that asked to stop (0 if none).
 int stop_signal();
