@@ -85,15 +85,24 @@ Prepared prepare_on_master(const CommandLine& cl) {
   return p;
 }
 
-/// The part files of every run, earlier ones (resumed) first, empty ones left out. A retired
-/// worker's part is copied up to what its last accepted reply vouched for.
-std::vector<PartToPublish> parts_to_publish(const RunReport& report, const Config& config, const RunPlan& plan) {
+/// What a complete run publishes. Most jobs: the part files of every run, earlier ones
+/// (resumed) first, empty ones left out; a retired worker's part is copied up to what its
+/// last accepted reply vouched for. Reduce jobs: this run's reduce files (their part files
+/// are map output). Jobs without part files (cmd): nothing.
+std::vector<PartToPublish> files_to_publish(const RunReport& report, const Config& config, const RunPlan& plan,
+                                            const Job& job) {
   std::vector<PartToPublish> parts;
+  const std::string& dir = *config.output_dir;
+  if (job.needs_output_dir()) {
+    for (const auto& w : report.per_worker) parts.push_back({temporary_reduce_path(dir, w.rank, plan.run), std::nullopt});
+    return parts;
+  }
+  if (!job.uses_part_files()) return parts;
   if (plan.resumed)
     for (const auto& [key, bytes] : plan.resumed->part_bytes)
-      if (bytes > 0) parts.push_back({temporary_part_path(*config.output_dir, key.rank, key.run), std::nullopt});
+      if (bytes > 0) parts.push_back({temporary_part_path(dir, key.rank, key.run), std::nullopt});
   for (const auto& w : report.per_worker) {
-    PartToPublish part{temporary_part_path(*config.output_dir, w.rank, plan.run), std::nullopt};
+    PartToPublish part{temporary_part_path(dir, w.rank, plan.run), std::nullopt};
     if (w.retired) part.copy_bytes = w.part_bytes;
     parts.push_back(part);
   }
@@ -102,10 +111,10 @@ std::vector<PartToPublish> parts_to_publish(const RunReport& report, const Confi
 
 /// Publishes the part files of a run in which every task succeeded; writes the reports;
 /// marks success last, so _SUCCESS never stands beside missing results.
-int finish_run(const RunReport& report, const Config& config, const RunPlan& plan, bool part_files) {
+int finish_run(const RunReport& report, const Config& config, const RunPlan& plan, const Job& job) {
   log::line(summary_line(report));
   const bool commit = config.output_dir && report.status == "complete";
-  if (commit) publish_parts(*config.output_dir, part_files ? parts_to_publish(report, config, plan) : std::vector<PartToPublish>{});
+  if (commit) publish_parts(*config.output_dir, files_to_publish(report, config, plan, job));
   if (config.output_dir && !report.failed_tasks.empty()) write_failed_file(report, *config.output_dir + "/_failed");
   if (config.output_dir) write_report_file(report, *config.output_dir + "/_report.json");
   if (config.report_path) write_report_file(report, *config.report_path);
@@ -158,7 +167,7 @@ int run_program(int argc, char** argv) {
     FdSink out(STDOUT_FILENO);
     const auto report = run_this_rank(channel, *cl.job, std::move(prepared.source), cl.config, prepared.plan, out);
     if (!report) return code(ExitCode::success);  // a worker
-    const int exit_code = finish_run(*report, cl.config, prepared.plan, cl.job->uses_part_files());
+    const int exit_code = finish_run(*report, cl.config, prepared.plan, *cl.job);
     // A rank that never answered cannot be joined in MPI_Finalize: end the job instead,
     // now that everything is committed.
     if (!report->stuck_ranks().empty()) channel.abort(exit_code);

@@ -161,9 +161,6 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   cl.job->check_options(cfg);
   if (cfg.resume && !cfg.output_dir && !cl.job->keeps_own_log())
     throw UsageError("--resume needs --output DIR (the journal lives there)");
-  if (cfg.resume && !cl.job->resumable())
-    throw UsageError("--resume: job " + cfg.job + " cannot resume yet (its partial results live in memory); "
-                     "rerun it with --overwrite");
   if (cfg.resume && cfg.overwrite) throw UsageError("--resume and --overwrite contradict each other: pick one");
   if (cfg.task_timeout_s > 0 && cl.job->needs_output_dir())
     throw UsageError("--task-timeout: job " + cfg.job + " cannot hand a stuck worker's tasks to another "

@@ -54,8 +54,10 @@ class WorkerContext {
   /// All-to-all among the workers: outgoing[i] goes to worker i; returns what every
   /// worker sent to this one, by worker index.
   virtual std::vector<std::string> exchange(const std::vector<std::string>& outgoing) = 0;
-  /// Where final output goes (the part file of --output).
+  /// Where final output goes (this worker's reduce file under --output).
   virtual std::string& output() = 0;
+  /// Part files of earlier runs (--resume) that this worker reads back: their map output.
+  virtual const std::vector<PartSlice>& earlier_output() const = 0;
 };
 
 /// What an asynchronous job reports for a task it started (see Job::start).
@@ -86,7 +88,9 @@ class Job {
   virtual void finish(WorkerContext&) {}
   /// Called on a rank that runs tasks, before its first task.
   virtual void start_worker(int /*rank*/, int /*workers*/) {}
-  /// Jobs whose results only exist after finish() write them to part files.
+  /// Jobs with a reduce phase: their results only exist after finish(), which writes them
+  /// to a reduce file of its own; their part files hold the map output, journaled like
+  /// any results so that --resume can read them back (WorkerContext::earlier_output).
   virtual bool needs_output_dir() const { return false; }
   /// Whether kernels write their results to the worker's part file under --output. Jobs
   /// that write files of their own (cmd) send their results to the master instead.
@@ -114,9 +118,6 @@ class Job {
   virtual bool keeps_own_log() const { return false; }
   /// Master, with --resume, after open_source(): the tasks its own log says are done.
   virtual const IdRanges* done_in_own_log() const { return nullptr; }
-  /// Whether a finished task's results are all in the part files, so that --resume may
-  /// skip it. Jobs that keep state in memory across tasks (wordcount's map) are not.
-  virtual bool resumable() const { return true; }
   /// Input bytes this rank has read, for the report.
   virtual std::uint64_t bytes_read() const { return 0; }
   /// The job's parameters, recorded in the report.

@@ -42,15 +42,31 @@ Narrator narrator_if(bool verbose) {
 /// The one-rank mode is its own single worker.
 class AloneContext final : public WorkerContext {
  public:
-  explicit AloneContext(std::string& output) : output_(output) {}
+  AloneContext(std::string& output, std::vector<PartSlice> earlier) : output_(output), earlier_(std::move(earlier)) {}
   int worker_index() const override { return 0; }
   int workers() const override { return 1; }
   std::vector<std::string> exchange(const std::vector<std::string>& outgoing) override { return outgoing; }
   std::string& output() override { return output_; }
+  const std::vector<PartSlice>& earlier_output() const override { return earlier_; }
 
  private:
   std::string& output_;
+  std::vector<PartSlice> earlier_;
 };
+
+/// For a reduce job resumed: the map output of earlier runs that worker `worker` reads back
+/// (their part files, round-robin over the workers).
+std::vector<PartSlice> earlier_output_for(const Job& job, const Config& config, const RunPlan& plan, int worker,
+                                          int workers) {
+  std::vector<PartSlice> slices;
+  if (!job.needs_output_dir() || !plan.resumed) return slices;
+  int i = 0;
+  for (const auto& [key, bytes] : plan.resumed->part_bytes) {
+    if (bytes == 0) continue;
+    if (i++ % workers == worker) slices.push_back({temporary_part_path(*config.output_dir, key.rank, key.run), bytes});
+  }
+  return slices;
+}
 
 RunReport base_report(const Config& config, const Job& job, int ranks, int workers) {
   RunReport report;
@@ -199,11 +215,14 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   }
   if (journal) journal->flush();
   std::string finish_output;
-  AloneContext context(part ? part->buffer() : finish_output);
+  std::optional<PartFile> reduce;
+  if (config.output_dir && job.needs_output_dir())
+    reduce.emplace(temporary_reduce_path(*config.output_dir, master_rank, plan.run));
+  AloneContext context(reduce ? reduce->buffer() : finish_output, earlier_output_for(job, config, plan, 0, 1));
   if (complete) job.finish(context);
   sink.write(finish_output);
   sink.flush();
-  const std::uint64_t bytes_written = part ? part->close() : 0;
+  const std::uint64_t bytes_written = (part ? part->close() : 0) + (reduce ? reduce->close() : 0);
 
   RunReport report = base_report(config, job, 1, 0);
   report.elapsed_s = seconds_since(start);
@@ -392,8 +411,9 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     const WorkerLoad& load = scheduler.load(w);
     const bool suspect = load.tasks_in_flight > 0 || scheduler.retired(w);
     answer_by[static_cast<std::size_t>(w)] = now + (suspect ? std::chrono::seconds(2) : std::chrono::seconds(600));
-    channel.send(rank_of(w), Tag::stop,
-                 std::string(1, static_cast<char>(complete ? StopKind::finished : StopKind::abandoned)));
+    std::string stop(1, static_cast<char>(complete ? StopKind::finished : StopKind::abandoned));
+    if (complete) put_part_slices(stop, earlier_output_for(job, config, plan, w, workers));
+    channel.send(rank_of(w), Tag::stop, std::move(stop));
     WorkerReport& r = report.per_worker.emplace_back();
     r.rank = rank_of(w);
     r.tasks = load.tasks_done + load.tasks_failed;

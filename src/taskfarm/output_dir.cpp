@@ -58,6 +58,12 @@ void prepare_output_dir(const std::string& dir, bool overwrite) {
   if (ec) throw UsageError("--output: cannot create '" + dir + "/_temporary': " + ec.message());
 }
 
+std::string temporary_reduce_path(const std::string& dir, int rank, std::uint32_t run) {
+  char name[48];
+  std::snprintf(name, sizeof name, "reduce-%05d.run-%03u", rank, run);
+  return (fs::path(dir) / "_temporary" / name).string();
+}
+
 std::string temporary_part_path(const std::string& dir, int rank, std::uint32_t run) {
   char name[48];
   std::snprintf(name, sizeof name, "rank-%05d.run-%03u", rank, run);

@@ -18,6 +18,9 @@ void prepare_output_dir(const std::string& dir, bool overwrite);
 
 /// Where `rank` writes its results during run `run` of the job (resumes add runs).
 std::string temporary_part_path(const std::string& dir, int rank, std::uint32_t run = 0);
+/// DIR/_temporary/reduce-RRRRR.run-NNN: a reduce job's final output (its part files hold
+/// the map output).
+std::string temporary_reduce_path(const std::string& dir, int rank, std::uint32_t run);
 std::string journal_path(const std::string& dir);
 
 /// Cuts `path` to `bytes` (what the journal vouches for).

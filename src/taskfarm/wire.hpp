@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace taskfarm {
 
@@ -66,6 +67,30 @@ inline std::string_view get_bytes(std::string_view& in, std::size_t n) {
 }
 
 }  // namespace wire
+
+/// The first `bytes` bytes of a part file: what a journal vouches for.
+struct PartSlice {
+  std::string path;
+  std::uint64_t bytes;
+};
+
+inline void put_part_slices(std::string& buf, const std::vector<PartSlice>& slices) {
+  wire::put(buf, static_cast<std::uint32_t>(slices.size()));
+  for (const PartSlice& s : slices) {
+    wire::put(buf, s.bytes);
+    wire::put(buf, static_cast<std::uint32_t>(s.path.size()));
+    buf.append(s.path);
+  }
+}
+
+inline std::vector<PartSlice> get_part_slices(std::string_view& in) {
+  std::vector<PartSlice> slices(wire::get<std::uint32_t>(in));
+  for (PartSlice& s : slices) {
+    s.bytes = wire::get<std::uint64_t>(in);
+    s.path = std::string(wire::get_bytes(in, wire::get<std::uint32_t>(in)));
+  }
+  return slices;
+}
 
 /// Payloads that are one plain value, as the square and sleep jobs use.
 template <typename T>

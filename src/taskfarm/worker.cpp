@@ -17,17 +17,20 @@ using clock = std::chrono::steady_clock;
 
 class MpiWorkerContext final : public WorkerContext {
  public:
-  MpiWorkerContext(Channel& channel, std::string& output) : channel_(channel), output_(output) {}
+  MpiWorkerContext(Channel& channel, std::string& output, std::vector<PartSlice> earlier)
+      : channel_(channel), output_(output), earlier_(std::move(earlier)) {}
   int worker_index() const override { return channel_.rank() - 1; }
   int workers() const override { return channel_.size() - 1; }
   std::vector<std::string> exchange(const std::vector<std::string>& outgoing) override {
     return channel_.exchange_among_workers(outgoing);
   }
   std::string& output() override { return output_; }
+  const std::vector<PartSlice>& earlier_output() const override { return earlier_; }
 
  private:
   Channel& channel_;
   std::string& output_;
+  std::vector<PartSlice> earlier_;
 };
 
 // A reply larger than this goes out even if more batches are queued, bounding memory.
@@ -53,6 +56,7 @@ void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t 
   Backoff backoff(job.slots() > 0 ? Backoff::patient() : Backoff::Limits{});
   bool stopping = false;
   StopKind stop_kind = StopKind::abandoned;
+  std::vector<PartSlice> earlier_output;  // a resumed reduce job's map output to read back
   double idle_s = 0;
   auto idle_since = clock::now();
   bool idle = true;
@@ -81,6 +85,8 @@ void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t 
       } else if (envelope->tag == Tag::stop) {
         stopping = true;
         stop_kind = inbox.empty() ? StopKind::abandoned : static_cast<StopKind>(inbox[0]);
+        std::string_view rest = std::string_view(inbox).substr(inbox.empty() ? 0 : 1);
+        if (!rest.empty()) earlier_output = get_part_slices(rest);
       }
     }
     channel.progress_sends();
@@ -116,12 +122,15 @@ void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t 
     if (finished_since_reply >= batches_held() || reply.bytes() > max_reply_bytes) send_reply();
   }
   if (idle) idle_s += std::chrono::duration<double>(clock::now() - idle_since).count();
+  std::optional<PartFile> reduce;
   if (stop_kind == StopKind::finished) {
-    std::string no_part;  // jobs with a finish() output require --output
-    MpiWorkerContext context(channel, part ? part->buffer() : no_part);
+    if (config.output_dir && job.needs_output_dir())
+      reduce.emplace(temporary_reduce_path(*config.output_dir, channel.rank(), run));
+    std::string no_output;  // jobs with a finish() output require --output
+    MpiWorkerContext context(channel, reduce ? reduce->buffer() : no_output, std::move(earlier_output));
     job.finish(context);
   }
-  const std::uint64_t bytes_written = part ? part->close() : 0;
+  const std::uint64_t bytes_written = (part ? part->close() : 0) + (reduce ? reduce->close() : 0);
 
   std::string goodbye = channel.take_buffer();
   wire::put(goodbye, WorkerGoodbye{idle_s, channel.messages_received(), channel.messages_sent() + 1, bytes_written,

@@ -135,7 +135,7 @@ TEST(Farm, WordCountShufflesAmongTheWorkers) {
   if (!run.is_master) return;
   std::map<std::string, std::uint64_t> counted;
   for (const auto& w : run.report.per_worker) {
-    std::ifstream part(temporary_part_path(out, w.rank));
+    std::ifstream part(temporary_reduce_path(out, w.rank, 0));  // the reduce output
     std::string line, previous;
     while (std::getline(part, line)) {
       const auto tab = line.find('\t');
