@@ -131,8 +131,20 @@ ProgressState progress_state(double elapsed_s, const TaskFeeder& feeder, const R
   return state;
 }
 
+/// What the scheduler knows of a worker, as the report shows it.
+WorkerReport worker_report(int rank, const WorkerLoad& load) {
+  WorkerReport r;
+  r.rank = rank;
+  r.tasks = load.tasks_done + load.tasks_failed;
+  r.failed = load.tasks_failed;
+  r.busy_s = load.busy_s;
+  r.max_task_s = load.max_task_s;
+  return r;
+}
+
 void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultCollector& results,
-                   const FailureHandler& failures, bool complete) {
+                   const FailureHandler& failures, bool complete, const std::string& stop_reason, Watch& watch) {
+  report.stop_reason = stop_reason;
   report.tasks_resumed = feeder.skipped();
   report.master_peak_rss_bytes = peak_rss_bytes();
   report.tasks_total = feeder.undispatched() ? feeder.produced() + *feeder.undispatched()
@@ -141,6 +153,9 @@ void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultColl
   report.failed_tasks = failures.failed();
   report.tasks_failed = report.failed_tasks.size();
   report.status = !complete ? "incomplete" : report.tasks_failed > 0 ? "failed" : "complete";
+  watch.finish(report);
+  report.timeline = watch.timeline.samples();
+  report.completions = watch.timeline.completions();
 }
 
 }  // namespace
@@ -227,20 +242,11 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   RunReport report = base_report(config, job, 1, 0);
   report.elapsed_s = seconds_since(start);
   const WorkerLoad& load = scheduler.load(0);
-  WorkerReport& self = report.per_worker.emplace_back();
-  self.rank = master_rank;
-  self.tasks = load.tasks_done + load.tasks_failed;
-  self.failed = load.tasks_failed;
-  self.busy_s = load.busy_s;
+  WorkerReport& self = report.per_worker.emplace_back(worker_report(master_rank, load));
   self.idle_s = report.elapsed_s - load.busy_s;
-  self.max_task_s = load.max_task_s;
   self.bytes_written = self.part_bytes = bytes_written;
   self.bytes_read = job.bytes_read();
-  report.stop_reason = stop_reason;
-  finish_report(report, feeder, results, failures, complete);
-  watch.finish(report);
-  report.timeline = watch.timeline.samples();
-  report.completions = watch.timeline.completions();
+  finish_report(report, feeder, results, failures, complete, stop_reason, watch);
   return report;
 }
 
@@ -414,12 +420,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     std::string stop(1, static_cast<char>(complete ? StopKind::finished : StopKind::abandoned));
     if (complete) put_part_slices(stop, earlier_output_for(job, config, plan, w, workers));
     channel.send(rank_of(w), Tag::stop, std::move(stop));
-    WorkerReport& r = report.per_worker.emplace_back();
-    r.rank = rank_of(w);
-    r.tasks = load.tasks_done + load.tasks_failed;
-    r.failed = load.tasks_failed;
-    r.busy_s = load.busy_s;
-    r.max_task_s = load.max_task_s;
+    WorkerReport& r = report.per_worker.emplace_back(worker_report(rank_of(w), load));
     r.part_bytes = accepted_part_bytes[static_cast<std::size_t>(w)];
     r.retired = scheduler.retired(w);
     r.answered = false;
@@ -452,11 +453,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   report.elapsed_s = seconds_since(start);
   report.master_bytes_sent = channel.bytes_sent();
   report.master_messages = channel.messages_sent() + channel.messages_received();
-  report.stop_reason = stop_reason;
-  finish_report(report, feeder, results, failures, complete);
-  watch.finish(report);
-  report.timeline = watch.timeline.samples();
-  report.completions = watch.timeline.completions();
+  finish_report(report, feeder, results, failures, complete, stop_reason, watch);
   return report;
 }
 
