@@ -24,7 +24,7 @@ class Backoff {
   /// For loops that wait on processes (milliseconds each): sleep at once, as spinning
   /// only takes the cores those processes need.
   static constexpr Limits patient() {
-    return Limits{std::chrono::microseconds{0}, std::chrono::microseconds{0}, std::chrono::microseconds{20},
+    return Limits{std::chrono::microseconds{0}, std::chrono::microseconds{0}, std::chrono::microseconds{250},
                   std::chrono::microseconds{1000}};
   }
 
