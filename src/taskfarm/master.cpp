@@ -327,7 +327,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
       channel.send(rank_of(*worker), Tag::tasks, std::move(buf));
       progressed = true;
     }
-    const double arrival_s = watch.now_s();
+    double arrival_s = -1;  // read once, when a reply has come
     while (auto envelope = channel.poll(inbox)) {
       if (envelope->tag != Tag::results)
         throw std::runtime_error("unexpected message tag " + std::to_string(static_cast<int>(envelope->tag)) +
@@ -338,6 +338,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
       auto& batches = held[static_cast<std::size_t>(worker)];
       const ResultBatchHeader header = ResultBatchReader(inbox).header();
       const auto acknowledged = std::min<std::size_t>(header.batches_completed, batches.size());
+      if (arrival_s < 0) arrival_s = watch.now_s();
       results.consume(worker, inbox, envelope->source, failed_attempts, done_ids, &watch.timeline, arrival_s);
       accepted_part_bytes[static_cast<std::size_t>(worker)] = header.part_bytes;
       if (journal) journal->record(envelope->source, header.part_bytes, done_ids);
