@@ -226,7 +226,9 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
     done_ids.clear();
     for (const auto& f : failed_attempts) failures.on_failure(f, {batch_buf}, 0);
     failed_attempts.clear();
-    watch.update(progress_state(watch.now_s(), feeder, results, failures, scheduler));
+    ProgressState state = progress_state(watch.now_s(), feeder, results, failures, scheduler);
+    state.busy_workers = 1;  // the master itself, between batches
+    watch.update(state);
   }
   if (journal) journal->flush();
   std::string finish_output;
