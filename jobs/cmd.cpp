@@ -103,12 +103,6 @@ DecodedAttempt decode(std::string_view data) {
   return d;
 }
 
-std::string seconds_text(double s) {
-  std::ostringstream text;
-  text << s;
-  return text.str();
-}
-
 void write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
@@ -208,7 +202,7 @@ class CmdJob final : public Job {
                 {"TASKFARM_RANK", std::to_string(rank_)},
                 {"TASKFARM_NTASKS", std::to_string(task_count_of(task.payload))},
                 {"TASKFARM_WORKERS", std::to_string(workers_)}};
-    Started started{task.id, std::string(spec.command), {}};
+    Started started{std::string(spec.command), {}};
     if (output_dir_) {
       // Written under temporary names, renamed when the attempt ends: a file with the
       // final name is always a finished attempt's whole output.
@@ -281,7 +275,6 @@ class CmdJob final : public Job {
 
  private:
   struct Started {
-    std::uint64_t id;
     std::string command;
     std::string output_base;  // DIR/tasks/BUCKET/ID, with --output
   };

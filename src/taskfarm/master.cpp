@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
-#include <sstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +13,7 @@
 #include "taskfarm/log.hpp"
 #include "taskfarm/output_dir.hpp"
 #include "taskfarm/pipeline.hpp"
+#include "taskfarm/text.hpp"
 
 namespace taskfarm {
 
@@ -23,12 +23,6 @@ using clock = std::chrono::steady_clock;
 
 double seconds_since(clock::time_point t) {
   return std::chrono::duration<double>(clock::now() - t).count();
-}
-
-std::string seconds_text(double s) {
-  std::ostringstream text;
-  text << s;
-  return text.str();
 }
 
 int rank_of(int worker) { return worker + 1; }

@@ -3,6 +3,7 @@
 // and a stable hash.
 
 #include <charconv>
+#include <sstream>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,6 +15,13 @@ void append_decimal(std::string& out, Int value) {
   char digits[24];
   const auto result = std::to_chars(digits, digits + sizeof digits, value);
   out.append(digits, result.ptr);
+}
+
+/// Seconds as a user wrote them: 1, 0.5, 30 (not 1.000000).
+inline std::string seconds_text(double s) {
+  std::ostringstream text;
+  text << s;
+  return text.str();
 }
 
 constexpr std::uint64_t fnv1a_basis = 0xcbf29ce484222325ULL;
