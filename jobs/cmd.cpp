@@ -103,15 +103,6 @@ DecodedAttempt decode(std::string_view data) {
   return d;
 }
 
-void write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // stderr gone: nothing sensible left to do
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
 class CmdJob final : public Job {
  public:
   void add_options(CLI::App& command) override {
@@ -246,7 +237,7 @@ class CmdJob final : public Job {
     out.write(attempt.out);
     if (!attempt.err.empty()) {
       out.flush();  // what the task printed before, first
-      write_all(STDERR_FILENO, attempt.err);
+      log::raw(attempt.err);
     }
     if (!joblog_) return;
     line_.clear();

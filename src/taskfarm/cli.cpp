@@ -84,8 +84,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
                  "when every task succeeded) instead of stdout");
   app.add_flag("--overwrite", cfg.overwrite, "Replace the results already in the --output directory");
   app.add_flag("--resume", cfg.resume,
-               "Continue the run journaled in the --output directory: skip the tasks it completed, keep "
-               "their results (same arguments required)");
+               "Continue the run journaled in the --output directory (cmd: or logged by --joblog): skip the "
+               "tasks it completed, keep their results (same arguments required)");
   app.add_option("--report", cfg.report_path, "Write the run report as JSON to this file");
   app.add_flag("-v,--verbose", cfg.verbose, "Narrate every task on stderr (master and workers)");
   app.add_option("--window", cfg.window, "Most task batches a worker holds (prefetch); fewer when batches are long, so that about 4 ms of work is held")

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -11,12 +12,12 @@ namespace taskfarm::log {
 namespace {
 std::string prefix = "taskfarm: ";
 
-void write_all(const std::string& s) {
-  std::size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = ::write(STDERR_FILENO, s.data() + done, s.size() - done);
+void write_all(std::string_view s) {
+  while (!s.empty()) {
+    const ssize_t n = ::write(STDERR_FILENO, s.data(), s.size());
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // nowhere left to log to
-    done += static_cast<std::size_t>(n);
+    s.remove_prefix(static_cast<std::size_t>(n));
   }
 }
 }  // namespace
@@ -41,7 +42,7 @@ void line(std::string_view text) {
   write_all(out);
 }
 
-void raw(std::string_view text) { write_all(std::string(text)); }
+void raw(std::string_view text) { write_all(text); }
 
 void error(std::string_view text) {
   std::string out = "taskfarm: error: ";

@@ -11,7 +11,7 @@ namespace taskfarm::log {
 void set_rank(int rank);
 /// "2026-11-26 16:10:00.123 taskfarm rank 3: text"
 void line(std::string_view text);
-/// Text as it is (a progress bar's redraw).
+/// Text as it is, in full (a progress bar's redraw, a task's stderr).
 void raw(std::string_view text);
 /// One plain line "taskfarm: error: text", for usage errors.
 void error(std::string_view text);

@@ -85,8 +85,8 @@ std::unique_ptr<JournalWriter> open_journal(const Config& config, const RunPlan&
                                          !plan.resumed.has_value());
 }
 
-/// Progress on stderr, the report's timeline, and stop signals: what both master modes
-/// check between batches.
+/// Progress on stderr and the report's timeline: what both master modes update between
+/// batches.
 class Watch {
  public:
   Watch(const Config& config, clock::time_point start)
@@ -119,7 +119,7 @@ ProgressState progress_state(double elapsed_s, const TaskFeeder& feeder, const R
   state.elapsed_s = elapsed_s;
   state.done = results.done() + feeder.skipped();
   state.failed = failures.failed().size();
-  if (feeder.undispatched()) state.total = feeder.produced() + *feeder.undispatched();
+  state.total = feeder.total();
   state.workers = scheduler.workers();
   for (int w = 0; w < scheduler.workers(); ++w) state.busy_workers += scheduler.load(w).tasks_in_flight > 0;
   return state;
@@ -141,8 +141,7 @@ void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultColl
   report.stop_reason = stop_reason;
   report.tasks_resumed = feeder.skipped();
   report.master_peak_rss_bytes = peak_rss_bytes();
-  report.tasks_total = feeder.undispatched() ? feeder.produced() + *feeder.undispatched()
-                                             : feeder.produced();
+  report.tasks_total = feeder.total().value_or(feeder.produced());
   report.tasks_done = results.done();
   report.failed_tasks = failures.failed();
   report.tasks_failed = report.failed_tasks.size();

@@ -50,6 +50,11 @@ void TaskFeeder::halt() {
   retries_.clear();
 }
 
+std::optional<std::uint64_t> TaskFeeder::total() const {
+  if (!size_) return std::nullopt;
+  return std::max(*size_, next_id_);
+}
+
 std::optional<std::uint64_t> TaskFeeder::undispatched() const {
   if (!size_) return std::nullopt;
   return *size_ > next_id_ ? *size_ - next_id_ : 0;
@@ -79,7 +84,6 @@ void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
     }
     const auto end = clock::now();
     const double run_s = std::chrono::duration<double>(end - start).count();
-    busy_s_ += run_s;
     reply.end(status, run_s);
     start = end;
   }
@@ -100,7 +104,7 @@ std::size_t SlotRunner::step(ResultBatchWriter& reply, double wait_s) {
   for (std::size_t b = 0; b < batches_.size() && running_ < job_.slots(); ++b) {
     Held& held = batches_[b];
     TaskView task{};
-    while (running_ < job_.slots() && held.unstarted->size() > 0 && held.unstarted->next(task)) {
+    while (running_ < job_.slots() && held.unstarted->next(task)) {
       const auto index = static_cast<std::uint32_t>(held.ids.size() - held.unstarted->size() - 1);
       held.ids[index] = task.id;
       ++running_;
@@ -113,7 +117,6 @@ std::size_t SlotRunner::step(ResultBatchWriter& reply, double wait_s) {
     for (auto& f : finished_) {
       Held& held = batches_[static_cast<std::size_t>((f.ticket >> 32) - front_serial_)];
       const auto index = static_cast<std::size_t>(f.ticket & 0xffffffffu);
-      busy_s_ += f.run_s;
       held.results[index] = std::move(f);
       --held.unfinished;
       --running_;

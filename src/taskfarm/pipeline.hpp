@@ -55,6 +55,8 @@ class TaskFeeder {
   bool exhausted() const { return (source_done_ || halted_) && retries_.empty(); }
   /// Tasks produced so far.
   std::uint64_t produced() const { return next_id_; }
+  /// All tasks (produced and still to come), when the source knows its size.
+  std::optional<std::uint64_t> total() const;
   /// Tasks not yet produced, when the source knows its size.
   std::optional<std::uint64_t> undispatched() const;
 
@@ -86,15 +88,13 @@ class BatchRunner {
   /// Runs every task of `batch` and appends one result per task to `reply`. A kernel that
   /// throws fails only its own task, and what it wrote is dropped.
   void run(std::string_view batch, ResultBatchWriter& reply);
-  double busy_s() const { return busy_s_; }
 
  private:
   Job& job_;
   std::string* side_output_;
-  double busy_s_ = 0;
 };
 
-/// A worker's runner for asynchronous jobs (Job::slots() > 1): keeps up to slots() tasks
+/// A worker's runner for asynchronous jobs (Job::slots() > 0): keeps up to slots() tasks
 /// running, taken in order from the batches it holds. A batch's results go into the reply
 /// once all its tasks and all earlier batches are finished, so the master sees batches
 /// acknowledged in the order it sent them.
@@ -107,7 +107,6 @@ class SlotRunner {
   /// Starts tasks while slots are free, waits up to `wait_s` for tasks to end, and moves
   /// every finished batch at the front into `reply`. Returns how many batches it moved.
   std::size_t step(ResultBatchWriter& reply, double wait_s);
-  double busy_s() const { return busy_s_; }
 
  private:
   struct Held {
@@ -122,7 +121,6 @@ class SlotRunner {
   std::uint64_t front_serial_ = 0;  // serial number of batches_.front()
   std::size_t running_ = 0;
   std::vector<FinishedTask> finished_;
-  double busy_s_ = 0;
 };
 
 class ResultCollector {
@@ -151,8 +149,8 @@ class FailureHandler {
  public:
   FailureHandler(TaskFeeder& feeder, const Job& job, std::uint32_t retries, bool halt_on_error)
       : feeder_(feeder), job_(job), retries_(retries), halt_on_error_(halt_on_error) {}
-  /// `batch` is the task batch the attempt came in (it holds the payload to retry).
-  /// `batches` are the task batches the reply acknowledged; one holds the failed task.
+  /// `batches` are the task batches the reply acknowledged; one holds the failed task
+  /// (and the payload to retry). `worker` is where it failed.
   void on_failure(const FailedAttempt& failure, const std::vector<std::string_view>& batches, int worker);
   const std::vector<FailedTask>& failed() const { return failed_; }
 
