@@ -112,7 +112,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
                "--halt now,fail=1); running tasks finish");
 
   app.add_option("--grace", cfg.grace_s,
-                 "On SIGTERM or SIGUSR1 (a walltime warning), stop handing out tasks and wait this many "
+                 "On SIGTERM, SIGUSR1 (a walltime warning) or SIGINT, stop handing out tasks and wait this many "
                  "seconds for the running ones before committing (exit 3, resumable)")
       ->check(non_negative_number())
       ->capture_default_str();
