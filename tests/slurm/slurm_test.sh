@@ -47,9 +47,9 @@ check "sbatch wordcount: the job exits 0" test $? -eq 0
 check "sbatch wordcount: equals tr | sort | uniq -c" cmp -s <(cat wc/part-* | sort) wc.ref
 
 # 3. Requeue and resume: the warning signal mid-run, then the requeued job finishes.
-"$TF" sleep --tasks 1500 --mean-us 4000 --seed 9 2>/dev/null | sort >sleep.ref
+"$TF" sleep --tasks 3000 --mean-us 4000 --seed 9 2>/dev/null | sort >sleep.ref
 job=$(sbatch --parsable -n 3 --overcommit -o requeue.log "$REPO/slurm/requeue.sbatch" \
-  sleep --tasks 1500 --mean-us 4000 --seed 9 --output rq)
+  sleep --tasks 3000 --mean-us 4000 --seed 9 --output rq)
 for _ in $(seq 120); do [ "$(job_state "$job")" = RUNNING ] && grep -q "run 0" requeue.log 2>/dev/null && break; sleep 0.25; done
 sleep 2
 scancel --signal=USR1 --batch "$job"
