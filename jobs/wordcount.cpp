@@ -32,7 +32,7 @@ class WordCountJob final : public Job {
  public:
   void add_options(CLI::App& command) override { input_.add_to(command); }
   void check_options(const Config&) override { input_.check(); }
-  bool needs_output_dir() const override { return true; }
+  bool has_reduce_phase() const override { return true; }
   std::unique_ptr<TaskSource> open_source() override {
     return open_block_source(list_input_files(input_.paths), input_.block_size);
   }

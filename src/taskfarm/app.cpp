@@ -93,7 +93,7 @@ std::vector<PartToPublish> files_to_publish(const RunReport& report, const Confi
                                             const Job& job) {
   std::vector<PartToPublish> parts;
   const std::string& dir = *config.output_dir;
-  if (job.needs_output_dir()) {
+  if (job.has_reduce_phase()) {
     for (const auto& w : report.per_worker) parts.push_back({temporary_reduce_path(dir, w.rank, plan.run), std::nullopt});
     return parts;
   }

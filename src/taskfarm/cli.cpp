@@ -162,10 +162,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (cfg.resume && !cfg.output_dir && !cl.job->keeps_own_log())
     throw UsageError("--resume needs --output DIR (the journal lives there)");
   if (cfg.resume && cfg.overwrite) throw UsageError("--resume and --overwrite contradict each other: pick one");
-  if (cfg.task_timeout_s > 0 && cl.job->needs_output_dir())
+  if (cfg.task_timeout_s > 0 && cl.job->has_reduce_phase())
     throw UsageError("--task-timeout: job " + cfg.job + " cannot hand a stuck worker's tasks to another "
                      "(the results it already has live in its memory until the reduce)");
-  if (cl.job->needs_output_dir() && !cfg.output_dir)
+  if (cl.job->has_reduce_phase() && !cfg.output_dir)
     throw UsageError("job " + cfg.job + " writes its results to part files: give --output DIR");
   return cl;
 }

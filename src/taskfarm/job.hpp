@@ -91,7 +91,7 @@ class Job {
   /// Jobs with a reduce phase: their results only exist after finish(), which writes them
   /// to a reduce file of its own; their part files hold the map output, journaled like
   /// any results so that --resume can read them back (WorkerContext::earlier_output).
-  virtual bool needs_output_dir() const { return false; }
+  virtual bool has_reduce_phase() const { return false; }
   /// Whether kernels write their results to the worker's part file under --output. Jobs
   /// that write files of their own (cmd) send their results to the master instead.
   virtual bool uses_part_files() const { return true; }

@@ -53,7 +53,7 @@ class AloneContext final : public WorkerContext {
 std::vector<PartSlice> earlier_output_for(const Job& job, const Config& config, const RunPlan& plan, int worker,
                                           int workers) {
   std::vector<PartSlice> slices;
-  if (!job.needs_output_dir() || !plan.resumed) return slices;
+  if (!job.has_reduce_phase() || !plan.resumed) return slices;
   int i = 0;
   for (const auto& [key, bytes] : plan.resumed->part_bytes) {
     if (bytes == 0) continue;
@@ -134,6 +134,54 @@ WorkerReport worker_report(int rank, const WorkerLoad& load) {
   r.busy_s = load.busy_s;
   r.max_task_s = load.max_task_s;
   return r;
+}
+
+/// Sends each worker its stop message and waits for its goodbye, whose figures go into
+/// report.per_worker. Workers still holding tasks (or retired) may be stuck inside a kernel
+/// and never answer: they get a short wait, the others as long as their job's finish() (a
+/// reduce phase) takes. Those that never answer are logged and left unanswered in the report.
+void stop_workers(Channel& channel, const Scheduler& scheduler, std::vector<std::string> stop_messages,
+                  const std::vector<std::uint64_t>& accepted_part_bytes, Backoff& backoff, RunReport& report) {
+  const int workers = scheduler.workers();
+  std::vector<clock::time_point> answer_by(static_cast<std::size_t>(workers));
+  int goodbyes_due = workers;
+  const auto now = clock::now();
+  for (int w = 0; w < workers; ++w) {
+    const WorkerLoad& load = scheduler.load(w);
+    const bool suspect = load.tasks_in_flight > 0 || scheduler.retired(w);
+    answer_by[static_cast<std::size_t>(w)] = now + (suspect ? std::chrono::seconds(2) : std::chrono::seconds(600));
+    channel.send(rank_of(w), Tag::stop, std::move(stop_messages[static_cast<std::size_t>(w)]));
+    WorkerReport& r = report.per_worker.emplace_back(worker_report(rank_of(w), load));
+    r.part_bytes = accepted_part_bytes[static_cast<std::size_t>(w)];
+    r.retired = scheduler.retired(w);
+    r.answered = false;
+  }
+  std::string inbox;
+  while (goodbyes_due > 0) {
+    const auto t = clock::now();
+    if (std::none_of(answer_by.begin(), answer_by.end(), [&](clock::time_point d) { return d > t; })) break;
+    const auto envelope = channel.poll(inbox);
+    channel.progress_sends();
+    if (!envelope) {
+      backoff.pause();
+      continue;
+    }
+    backoff.reset();
+    if (envelope->tag != Tag::goodbye) continue;  // a late reply
+    std::string_view body = inbox;
+    const auto goodbye = wire::get<WorkerGoodbye>(body);
+    const int worker = worker_of(envelope->source);
+    auto& w = report.per_worker[static_cast<std::size_t>(worker)];
+    w.idle_s = goodbye.idle_s;
+    w.messages = goodbye.messages_received + goodbye.messages_sent;
+    w.bytes_written = goodbye.bytes_written;
+    w.bytes_read = goodbye.bytes_read;
+    w.answered = true;
+    answer_by[static_cast<std::size_t>(worker)] = clock::time_point::min();
+    --goodbyes_due;
+  }
+  for (const auto& w : report.per_worker)
+    if (!w.answered) log::line("rank " + std::to_string(w.rank) + " did not answer the stop message: it is stuck");
 }
 
 void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultCollector& results,
@@ -226,7 +274,7 @@ RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& 
   if (journal) journal->flush();
   std::string finish_output;
   std::optional<PartFile> reduce;
-  if (config.output_dir && job.needs_output_dir())
+  if (config.output_dir && job.has_reduce_phase())
     reduce.emplace(temporary_reduce_path(*config.output_dir, master_rank, plan.run));
   AloneContext context(reduce ? reduce->buffer() : finish_output, earlier_output_for(job, config, plan, 0, 1));
   if (complete) job.finish(context);
@@ -402,50 +450,13 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   if (journal) journal->flush();
   if (!stop_reason.empty()) log::line("stopping: " + stop_reason);
 
-  // Everyone is told to stop and says goodbye. Workers still holding tasks (or retired)
-  // may be stuck inside a kernel and never answer: they get a short wait, the others as
-  // long as their job's finish() (a reduce phase) takes.
   RunReport report = base_report(config, job, channel.size(), workers);
-  std::vector<clock::time_point> answer_by(static_cast<std::size_t>(workers));
-  int goodbyes_due = workers;
-  const auto now = clock::now();
+  std::vector<std::string> stop_messages;
   for (int w = 0; w < workers; ++w) {
-    const WorkerLoad& load = scheduler.load(w);
-    const bool suspect = load.tasks_in_flight > 0 || scheduler.retired(w);
-    answer_by[static_cast<std::size_t>(w)] = now + (suspect ? std::chrono::seconds(2) : std::chrono::seconds(600));
-    std::string stop(1, static_cast<char>(complete ? StopKind::finished : StopKind::abandoned));
+    std::string& stop = stop_messages.emplace_back(1, static_cast<char>(complete ? StopKind::finished : StopKind::abandoned));
     if (complete) put_part_slices(stop, earlier_output_for(job, config, plan, w, workers));
-    channel.send(rank_of(w), Tag::stop, std::move(stop));
-    WorkerReport& r = report.per_worker.emplace_back(worker_report(rank_of(w), load));
-    r.part_bytes = accepted_part_bytes[static_cast<std::size_t>(w)];
-    r.retired = scheduler.retired(w);
-    r.answered = false;
   }
-  while (goodbyes_due > 0) {
-    const auto t = clock::now();
-    if (std::none_of(answer_by.begin(), answer_by.end(), [&](clock::time_point d) { return d > t; })) break;
-    const auto envelope = channel.poll(inbox);
-    channel.progress_sends();
-    if (!envelope) {
-      backoff.pause();
-      continue;
-    }
-    backoff.reset();
-    if (envelope->tag != Tag::goodbye) continue;  // a late reply
-    std::string_view body = inbox;
-    const auto goodbye = wire::get<WorkerGoodbye>(body);
-    auto& w = report.per_worker[static_cast<std::size_t>(worker_of(envelope->source))];
-    w.idle_s = goodbye.idle_s;
-    w.messages = goodbye.messages_received + goodbye.messages_sent;
-    w.bytes_written = goodbye.bytes_written;
-    w.bytes_read = goodbye.bytes_read;
-    w.answered = true;
-    answer_by[static_cast<std::size_t>(worker_of(envelope->source))] = clock::time_point::min();
-    --goodbyes_due;
-  }
-  for (const auto& w : report.per_worker)
-    if (!w.answered) log::line("rank " + std::to_string(w.rank) + " did not answer the stop message: it is stuck");
-
+  stop_workers(channel, scheduler, std::move(stop_messages), accepted_part_bytes, backoff, report);
   report.elapsed_s = seconds_since(start);
   report.master_bytes_sent = channel.bytes_sent();
   report.master_messages = channel.messages_sent() + channel.messages_received();

@@ -124,7 +124,7 @@ void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t 
   if (idle) idle_s += std::chrono::duration<double>(clock::now() - idle_since).count();
   std::optional<PartFile> reduce;
   if (stop_kind == StopKind::finished) {
-    if (config.output_dir && job.needs_output_dir())
+    if (config.output_dir && job.has_reduce_phase())
       reduce.emplace(temporary_reduce_path(*config.output_dir, channel.rank(), run));
     std::string no_output;  // jobs with a finish() output require --output
     MpiWorkerContext context(channel, reduce ? reduce->buffer() : no_output, std::move(earlier_output));
