@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <optional>
 #include <string>
@@ -136,20 +137,31 @@ WorkerReport worker_report(int rank, const WorkerLoad& load) {
   return r;
 }
 
+clock::duration seconds(double s) {
+  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(s));
+}
+
+/// How long stop_workers waits for a worker's goodbye.
+struct GoodbyeWait {
+  double suspect_s = 2;  // a worker holding tasks or retired: maybe stuck inside a kernel
+  double healthy_s;      // the others, which may be running a reduce phase
+  double grace_s;        // after a stop signal, for everyone
+};
+
 /// Sends each worker its stop message and waits for its goodbye, whose figures go into
-/// report.per_worker. Workers still holding tasks (or retired) may be stuck inside a kernel
-/// and never answer: they get a short wait, the others as long as their job's finish() (a
-/// reduce phase) takes. Those that never answer are logged and left unanswered in the report.
+/// report.per_worker. A stop signal cuts every wait to the grace period. Those that never
+/// answer are logged and left unanswered in the report.
 void stop_workers(Channel& channel, const Scheduler& scheduler, std::vector<std::string> stop_messages,
-                  const std::vector<std::uint64_t>& accepted_part_bytes, Backoff& backoff, RunReport& report) {
+                  const std::vector<std::uint64_t>& accepted_part_bytes, const GoodbyeWait& wait, Backoff& backoff,
+                  RunReport& report) {
   const int workers = scheduler.workers();
   std::vector<clock::time_point> answer_by(static_cast<std::size_t>(workers));
   int goodbyes_due = workers;
   const auto now = clock::now();
+  auto suspect = [&](int w) { return scheduler.load(w).tasks_in_flight > 0 || scheduler.retired(w); };
   for (int w = 0; w < workers; ++w) {
     const WorkerLoad& load = scheduler.load(w);
-    const bool suspect = load.tasks_in_flight > 0 || scheduler.retired(w);
-    answer_by[static_cast<std::size_t>(w)] = now + (suspect ? std::chrono::seconds(2) : std::chrono::seconds(600));
+    answer_by[static_cast<std::size_t>(w)] = now + seconds(suspect(w) ? wait.suspect_s : wait.healthy_s);
     channel.send(rank_of(w), Tag::stop, std::move(stop_messages[static_cast<std::size_t>(w)]));
     WorkerReport& r = report.per_worker.emplace_back(worker_report(rank_of(w), load));
     r.part_bytes = accepted_part_bytes[static_cast<std::size_t>(w)];
@@ -157,8 +169,17 @@ void stop_workers(Channel& channel, const Scheduler& scheduler, std::vector<std:
     r.answered = false;
   }
   std::string inbox;
+  const bool signalled_before = stop_signal() != 0;  // the main loop has said so already
+  bool signalled = false;
   while (goodbyes_due > 0) {
     const auto t = clock::now();
+    if (!signalled && stop_signal()) {
+      signalled = true;
+      if (!signalled_before)
+        log::line(signal_name(stop_signal()) + " received: waiting up to " + seconds_text(wait.grace_s) +
+                  " s (--grace) for the workers to finish");
+      for (auto& d : answer_by) d = std::min(d, t + seconds(wait.grace_s));
+    }
     if (std::none_of(answer_by.begin(), answer_by.end(), [&](clock::time_point d) { return d > t; })) break;
     const auto envelope = channel.poll(inbox);
     channel.progress_sends();
@@ -180,8 +201,11 @@ void stop_workers(Channel& channel, const Scheduler& scheduler, std::vector<std:
     answer_by[static_cast<std::size_t>(worker)] = clock::time_point::min();
     --goodbyes_due;
   }
-  for (const auto& w : report.per_worker)
-    if (!w.answered) log::line("rank " + std::to_string(w.rank) + " did not answer the stop message: it is stuck");
+  for (int w = 0; w < workers; ++w) {
+    if (report.per_worker[static_cast<std::size_t>(w)].answered) continue;
+    log::line("rank " + std::to_string(rank_of(w)) + " did not answer the stop message" +
+              (suspect(w) ? ": it is stuck" : " in time"));
+  }
 }
 
 void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultCollector& results,
@@ -404,7 +428,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     if (!stopping_on && stop_signal()) {
       stopping_on = stop_signal();
       work_left_at_stop = !feeder.exhausted();
-      grace_end = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(config.grace_s));
+      grace_end = clock::now() + seconds(config.grace_s);
       log::line(signal_name(stopping_on) + " received: no new tasks; waiting up to " + seconds_text(config.grace_s) +
                 " s (--grace) for the " + std::to_string(scheduler.tasks_in_flight()) + " tasks in flight");
       feeder.halt();
@@ -456,7 +480,28 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     std::string& stop = stop_messages.emplace_back(1, static_cast<char>(complete ? StopKind::finished : StopKind::abandoned));
     if (complete) put_part_slices(stop, earlier_output_for(job, config, plan, w, workers));
   }
-  stop_workers(channel, scheduler, std::move(stop_messages), accepted_part_bytes, backoff, report);
+  // A reduce phase takes as long as it takes (a stop signal or --result-timeout ends the
+  // wait); without one, a healthy worker answers at once.
+  const bool reducing = complete && job.has_reduce_phase();
+  GoodbyeWait wait;
+  wait.healthy_s = !reducing ? 600 : config.result_timeout_s > 0 ? config.result_timeout_s : 1e9;
+  wait.grace_s = config.grace_s;
+  if (reducing) log::line("all tasks done; the " + std::to_string(workers) + " workers run the reduce phase");
+  const double reduce_start_s = watch.now_s();
+  stop_workers(channel, scheduler, std::move(stop_messages), accepted_part_bytes, wait, backoff, report);
+  if (reducing) {
+    std::string missing;
+    for (const auto& w : report.per_worker)
+      if (!w.answered) missing += (missing.empty() ? "" : ", ") + std::to_string(w.rank);
+    if (missing.empty()) {
+      log::line("reduce phase done in " + seconds_text(std::round((watch.now_s() - reduce_start_s) * 1000) / 1000) + " s");
+    } else {
+      // Its files are half-written: nothing is published, and --resume runs the reduce again.
+      complete = false;
+      stop_reason = "the reduce phase did not finish on rank " + missing;
+      log::line("stopping: " + stop_reason);
+    }
+  }
   report.elapsed_s = seconds_since(start);
   report.master_bytes_sent = channel.bytes_sent();
   report.master_messages = channel.messages_sent() + channel.messages_received();

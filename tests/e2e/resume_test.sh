@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Resume: the whole mpirun is killed with SIGKILL at 10 random moments, resumed each time,
 # and the final output must be exactly that of an uninterrupted run, for square and for
-# wordcount. Then a damaged
-# journal: a torn last record is recovered from, damage elsewhere is a clear error.
+# wordcount. Then a damaged journal: a torn last record is recovered from, damage
+# elsewhere is a clear error. Last, a stop signal during wordcount's reduce phase.
 # Usage: resume_test.sh path/to/taskfarm
 TF=${1:?usage: resume_test.sh path/to/taskfarm}
 source "$(dirname "$0")/lib.sh"
@@ -100,5 +100,39 @@ cat "$TMP/words"/*.txt | tr -s '[:space:]' '\n' | grep -v '^$' | sort | uniq -c 
 kill_and_resume wordcount "$TMP/words.ref" 0.3 1.5 --batch 1 wordcount --input "$TMP/words" --block-size 16
 check "wordcount: a resumed run read earlier map output back" \
   python3 -c "import json; r = json.load(open('$TMP/wordcount/_report.json')); assert r['tasks_resumed'] > 0, r['tasks_resumed']"
+
+# A stop signal during the reduce phase (3 million distinct words: it takes seconds).
+# Within --grace the reduce finishes and commits; with --grace 0 nothing is published
+# (the reduce files are half-written), exit 3, and --resume runs the reduce again.
+python3 -c "
+import random, sys
+rng = random.Random(7)
+with open(sys.argv[1], 'w') as f:
+    for i in range(3000000): f.write('w%x%x\\n' % (i, rng.randrange(1 << 20)))
+" "$TMP/distinct.txt"
+sort "$TMP/distinct.txt" | uniq -c | awk '{ print $2 "\t" $1 }' | sort >"$TMP/distinct.ref"
+signal_in_reduce() {  # signal_in_reduce OUT ARGS...: SIGUSR1 once the reduce phase starts
+  local out=$1
+  shift
+  setsid mpirun --oversubscribe -n 3 "$TF" wordcount --input "$TMP/distinct.txt" --block-size 4M --output "$out" "$@" \
+    >/dev/null 2>"$out.err" &
+  local job=$!
+  for _ in $(seq 1200); do grep -q "run the reduce phase" "$out.err" 2>/dev/null && break; sleep 0.05; done
+  kill -USR1 "$job"
+  wait "$job"
+}
+signal_in_reduce "$TMP/reduce-grace"
+check "a stop signal in the reduce phase: within --grace it finishes, exit 0" \
+  bash -c "[ $? -eq 0 ] && grep -q 'SIGUSR1 received: waiting up to 20 s' '$TMP/reduce-grace.err' && grep -q 'reduce phase done' '$TMP/reduce-grace.err' && [ -e '$TMP/reduce-grace/_SUCCESS' ]"
+check "... and the output equals sort | uniq -c" cmp -s <(cat "$TMP/reduce-grace"/part-* | sort) "$TMP/distinct.ref"
+signal_in_reduce "$TMP/reduce-cut" --grace 0
+check "a stop signal in the reduce phase with --grace 0: exit 3" test $? -eq 3
+check "... the log says the reduce did not finish" grep -q "stopping: the reduce phase did not finish" "$TMP/reduce-cut.err"
+check "... nothing is published" bash -c "! ls '$TMP/reduce-cut' | grep -q '^part-\|_SUCCESS'"
+timeout 300 mpirun --oversubscribe -n 3 "$TF" wordcount --input "$TMP/distinct.txt" --block-size 4M \
+  --output "$TMP/reduce-cut" --resume >/dev/null 2>"$TMP/reduce-resume.err"
+check "... --resume runs only the reduce again and completes" \
+  bash -c "[ $? -eq 0 ] && grep -q '0 done (+[0-9]* done by earlier runs)' '$TMP/reduce-resume.err'"
+check "... and the output equals sort | uniq -c" cmp -s <(cat "$TMP/reduce-cut"/part-* | sort) "$TMP/distinct.ref"
 
 finish
