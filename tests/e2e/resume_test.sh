@@ -12,28 +12,54 @@ ARGS=(--batch 1 square --tasks "$TASKS" --seed 21)
 "$TF" "${ARGS[@]}" 2>/dev/null | sort >"$TMP/reference"
 check "the reference run has every line" test "$(wc -l <"$TMP/reference")" -eq "$TASKS"
 
-# kill_and_resume NAME REFERENCE MIN_S MAX_S ARGS...: 10 runs with --resume into one
-# directory, each killed with SIGKILL after MIN_S to MAX_S seconds, then a last resume;
-# the output must equal REFERENCE. The odd runs count those seconds from the launch, so
-# kills land in start-up too; the even ones from the moment the run has journaled work,
-# because a loaded machine can take longer than MAX_S just to start MPI.
+# wait_for_work OUT JOURNAL_BYTES PID: returns once the run PID has journaled work (its
+# journal has grown past JOURNAL_BYTES by 1000 bytes) or has ended.
+wait_for_work() {
+  for _ in $(seq 2400); do
+    [ "$(stat -c %s "$1/_journal" 2>/dev/null || echo 0)" -gt $(($2 + 1000)) ] && return
+    kill -0 "$3" 2>/dev/null || return
+    sleep 0.05
+  done
+}
+
+now() { date +%s.%N; }
+random_between() { python3 -c "import random; print(round(random.uniform($1, $2), 3))"; }
+
+# kill_and_resume NAME REFERENCE ARGS...: an uninterrupted run first, timed: its start-up
+# S (until it has journaled work) and its working time W. Then 10 runs with --resume into
+# one directory, each killed with SIGKILL at a random moment, and a last resume; every
+# output must equal REFERENCE. The odd runs are killed 0.5 S to S + 0.1 W after launch,
+# in start-up or early work; the even ones 0 to 0.12 W after they have journaled work.
+# Timed this way, the kills hit a running job on a fast machine and a loaded one alike.
 kill_and_resume() {
-  local name=$1 reference=$2 min=$3 max=$4
-  shift 4
-  local out="$TMP/$name" killed_mid_run=0
+  local name=$1 reference=$2
+  shift 2
+  local out="$TMP/$name" killed_mid_run=0 t0 t1 t2
+  t0=$(now)
+  setsid mpirun --oversubscribe -n 3 "$TF" "$@" --output "$out.full" >/dev/null 2>&1 &
+  local pid=$!
+  wait_for_work "$out.full" 0 "$pid"
+  t1=$(now)
+  wait "$pid"
+  check "$name: the uninterrupted run exits 0" test $? -eq 0
+  t2=$(now)
+  check "$name: the uninterrupted run's output equals the reference" \
+    cmp -s <(cat "$out.full"/part-* | sort) "$reference"
+  local startup work
+  startup=$(python3 -c "print($t1 - $t0)")
+  work=$(python3 -c "print($t2 - $t1)")
+  echo "$name: start-up $startup s, work $work s"
   for i in $(seq 10); do
     local journaled
     journaled=$(stat -c %s "$out/_journal" 2>/dev/null || echo 0)
     setsid mpirun --oversubscribe -n 3 "$TF" "$@" --output "$out" --resume >/dev/null 2>&1 &
-    local pid=$!
-    if [ $((i % 2)) -eq 0 ]; then
-      for _ in $(seq 1200); do
-        [ "$(stat -c %s "$out/_journal" 2>/dev/null || echo 0)" -gt $((journaled + 1000)) ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-      done
+    pid=$!
+    if [ $((i % 2)) -eq 1 ]; then
+      sleep "$(random_between "0.5 * $startup" "$startup + 0.1 * $work")"
+    else
+      wait_for_work "$out" "$journaled" "$pid"
+      sleep "$(random_between 0 "0.12 * $work")"
     fi
-    sleep "$(python3 -c "import random; print(round(random.uniform($min, $max), 3))")"
     kill_job "$pid"
     [ -e "$out/_SUCCESS" ] || killed_mid_run=$((killed_mid_run + 1))
     check "$name kill $i: no part file looks final before the job completes" \
@@ -47,7 +73,7 @@ kill_and_resume() {
 }
 
 OUT="$TMP/square"
-kill_and_resume square "$TMP/reference" 0.3 1.5 "${ARGS[@]}"
+kill_and_resume square "$TMP/reference" "${ARGS[@]}"
 timeout 60 mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" --output "$OUT" --resume >/dev/null 2>"$TMP/again.err"
 check "resuming a completed job exits 0 and changes nothing" \
   bash -c "[ $? -eq 0 ] && grep -q 'already complete' '$TMP/again.err' && cmp -s <(cat '$OUT'/part-* | sort) '$TMP/reference'"
@@ -84,7 +110,7 @@ timeout 60 mpirun --oversubscribe -q -n 3 "$TF" "${ARGS[@]}" --output "$BASE" >/
 check "an unfinished run is not overwritten without --resume or --overwrite" \
   bash -c "[ $? -eq 2 ] && grep -q 'unfinished run' '$TMP/n.err'"
 # wordcount: its map output is journaled in the part files and read back by a resumed
-# run's reduce. Kills land in the map, in the reduce and between them.
+# run's reduce. (A signal during the reduce phase is tested at the end.)
 mkdir "$TMP/words"
 python3 - "$TMP/words" <<'PY'
 import random, sys
@@ -97,7 +123,7 @@ for i in range(4):
 PY
 cat "$TMP/words"/*.txt | tr -s '[:space:]' '\n' | grep -v '^$' | sort | uniq -c | awk '{ print $2 "\t" $1 }' |
   sort >"$TMP/words.ref"
-kill_and_resume wordcount "$TMP/words.ref" 0.3 1.5 --batch 1 wordcount --input "$TMP/words" --block-size 16
+kill_and_resume wordcount "$TMP/words.ref" --batch 1 wordcount --input "$TMP/words" --block-size 16
 check "wordcount: a resumed run read earlier map output back" \
   python3 -c "import json; r = json.load(open('$TMP/wordcount/_report.json')); assert r['tasks_resumed'] > 0, r['tasks_resumed']"
 
