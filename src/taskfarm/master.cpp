@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "taskfarm/backoff.hpp"
+#include "taskfarm/clock.hpp"
 #include "taskfarm/farm.hpp"
 #include "taskfarm/log.hpp"
 #include "taskfarm/output_dir.hpp"
@@ -19,12 +20,6 @@
 namespace taskfarm {
 
 namespace {
-
-using clock = std::chrono::steady_clock;
-
-double seconds_since(clock::time_point t) {
-  return std::chrono::duration<double>(clock::now() - t).count();
-}
 
 int rank_of(int worker) { return worker + 1; }
 int worker_of(int rank) { return rank - 1; }
@@ -135,10 +130,6 @@ WorkerReport worker_report(int rank, const WorkerLoad& load) {
   r.busy_s = load.busy_s;
   r.max_task_s = load.max_task_s;
   return r;
-}
-
-clock::duration seconds(double s) {
-  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(s));
 }
 
 /// How long stop_workers waits for a worker's goodbye.

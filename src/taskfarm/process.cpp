@@ -14,13 +14,13 @@
 #include <cmath>
 #include <system_error>
 
+#include "taskfarm/clock.hpp"
+
 extern char** environ;
 
 namespace taskfarm {
 
 namespace {
-
-using clock = std::chrono::steady_clock;
 
 [[noreturn]] void fail(int error, const std::string& what) { throw std::system_error(error, std::generic_category(), what); }
 
@@ -178,11 +178,11 @@ void ProcessSlots::read_available(Child& child, int stream) {
 
 void ProcessSlots::enforce_timeout(Child& child, clock::time_point now) {
   if (timeout_s_ <= 0) return;
-  if (child.signals_sent == 0 && now - child.started >= std::chrono::duration<double>(timeout_s_)) {
+  if (child.signals_sent == 0 && now - child.started >= seconds(timeout_s_)) {
     ::kill(-child.pid, SIGTERM);
     child.outcome.timed_out = true;
     child.signals_sent = 1;
-    child.next_signal_at = now + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(grace_s_));
+    child.next_signal_at = now + seconds(grace_s_);
   } else if (child.signals_sent == 1 && now >= child.next_signal_at) {
     ::kill(-child.pid, SIGKILL);
     child.signals_sent = 2;
@@ -194,7 +194,7 @@ bool ProcessSlots::try_finish(Child& child, std::vector<ProcessOutcome>& ended) 
   const pid_t r = ::waitpid(child.pid, &status, WNOHANG);
   if (r == 0 || (r < 0 && errno == EINTR)) return false;
   ProcessOutcome& outcome = child.outcome;
-  outcome.run_s = std::chrono::duration<double>(clock::now() - child.started).count();
+  outcome.run_s = seconds_since(child.started);
   if (r > 0 && WIFEXITED(status)) {
     outcome.exit_value = WEXITSTATUS(status);
   } else if (r > 0 && WIFSIGNALED(status)) {
@@ -222,7 +222,7 @@ bool ProcessSlots::try_finish(Child& child, std::vector<ProcessOutcome>& ended) 
 
 void ProcessSlots::reap(std::vector<ProcessOutcome>& ended, double wait_s) {
   const std::size_t before = ended.size();
-  const auto deadline = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(wait_s));
+  const auto deadline = clock::now() + seconds(wait_s);
   std::vector<pollfd> fds;
   std::vector<std::pair<std::size_t, int>> owner;  // per entry of fds: child index, stream (-1: pidfd)
   while (true) {
@@ -256,8 +256,7 @@ void ProcessSlots::reap(std::vector<ProcessOutcome>& ended, double wait_s) {
         owner.emplace_back(i, stream);
       }
       if (timeout_s_ > 0 && child.signals_sent == 0)
-        wake = std::min(wake, child.started + std::chrono::duration_cast<clock::duration>(
-                                                  std::chrono::duration<double>(timeout_s_)));
+        wake = std::min(wake, child.started + seconds(timeout_s_));
       else if (child.signals_sent == 1)
         wake = std::min(wake, child.next_signal_at);
     }

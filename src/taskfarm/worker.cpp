@@ -5,6 +5,7 @@
 #include <string>
 
 #include "taskfarm/backoff.hpp"
+#include "taskfarm/clock.hpp"
 #include "taskfarm/farm.hpp"
 #include "taskfarm/log.hpp"
 #include "taskfarm/output_dir.hpp"
@@ -13,7 +14,6 @@
 namespace taskfarm {
 
 namespace {
-using clock = std::chrono::steady_clock;
 
 class MpiWorkerContext final : public WorkerContext {
  public:
@@ -105,7 +105,7 @@ void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t 
       continue;
     }
     if (idle) {
-      idle_s += std::chrono::duration<double>(clock::now() - idle_since).count();
+      idle_s += seconds_since(idle_since);
       idle = false;
     }
     backoff.reset();
@@ -121,7 +121,7 @@ void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t 
     }
     if (finished_since_reply >= batches_held() || reply.bytes() > max_reply_bytes) send_reply();
   }
-  if (idle) idle_s += std::chrono::duration<double>(clock::now() - idle_since).count();
+  if (idle) idle_s += seconds_since(idle_since);
   std::optional<PartFile> reduce;
   if (stop_kind == StopKind::finished) {
     if (config.output_dir && job.has_reduce_phase())
