@@ -58,16 +58,21 @@ void prepare_output_dir(const std::string& dir, bool overwrite) {
   if (ec) throw UsageError("--output: cannot create '" + dir + "/_temporary': " + ec.message());
 }
 
-std::string temporary_reduce_path(const std::string& dir, int rank, std::uint32_t run) {
+namespace {
+/// DIR/_temporary/KIND-RRRRR.run-NNN
+std::string temporary_path(const std::string& dir, const char* kind, int rank, std::uint32_t run) {
   char name[48];
-  std::snprintf(name, sizeof name, "reduce-%05d.run-%03u", rank, run);
+  std::snprintf(name, sizeof name, "%s-%05d.run-%03u", kind, rank, run);
   return (fs::path(dir) / "_temporary" / name).string();
+}
+}  // namespace
+
+std::string temporary_reduce_path(const std::string& dir, int rank, std::uint32_t run) {
+  return temporary_path(dir, "reduce", rank, run);
 }
 
 std::string temporary_part_path(const std::string& dir, int rank, std::uint32_t run) {
-  char name[48];
-  std::snprintf(name, sizeof name, "rank-%05d.run-%03u", rank, run);
-  return (fs::path(dir) / "_temporary" / name).string();
+  return temporary_path(dir, "rank", rank, run);
 }
 
 std::string journal_path(const std::string& dir) { return (fs::path(dir) / "_journal").string(); }
