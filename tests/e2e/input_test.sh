@@ -43,8 +43,7 @@ check "the generator made a line longer than 1 MiB" test "$(awk '{ if (length($0
 input_bytes=$(cat "${FILES[@]/#/$IN/}" | wc -c)
 
 # Oracles. Each file ends its last line, so no word runs from one file into the next.
-(for f in "${FILES[@]}"; do cat "$IN/$f"; echo; done) | tr -s '[:space:]' '\n' | grep -a -v '^$' |
-  sort | uniq -c | awk '{ print $2 "\t" $1 }' | sort >"$TMP/wc.ref"
+(for f in "${FILES[@]}"; do cat "$IN/$f"; echo; done) | wordcount_reference >"$TMP/wc.ref"
 PATTERN='hel+o|na.ve|^a|x$'
 (for f in "${FILES[@]}"; do grep -a -H -b -E "$PATTERN" "$IN/$f"; done) | sort >"$TMP/grep.ref"
 check "the oracles found words and matches" test -s "$TMP/wc.ref" -a -s "$TMP/grep.ref"

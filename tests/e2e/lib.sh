@@ -1,5 +1,6 @@
 # Shared by the end-to-end test scripts: source it after setting TF.
-# Gives $TMP (removed on exit), check DESCRIPTION COMMAND..., kill_job, and finish.
+# Gives $TMP (removed on exit), check DESCRIPTION COMMAND..., kill_job, wordcount_reference
+# and finish.
 set -u
 TF=$(realpath "$TF")
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 LC_ALL=C
@@ -21,6 +22,12 @@ kill_job() {  # kill_job SESSION_LEADER_PID [SIGNAL]
   pkill "-${2:-KILL}" -s "$1" 2>/dev/null
   wait "$1" 2>/dev/null
   while pgrep -s "$1" >/dev/null; do sleep 0.05; done
+}
+
+# The oracle for the wordcount job: standard input's words (maximal runs of bytes other
+# than whitespace) as sorted "word<TAB>count" lines, by coreutils.
+wordcount_reference() {
+  tr -s '[:space:]' '\n' | grep -a -v '^$' | sort | uniq -c | awk '{ print $2 "\t" $1 }' | sort
 }
 
 finish() {

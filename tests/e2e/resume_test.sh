@@ -12,11 +12,11 @@ ARGS=(--batch 1 square --tasks "$TASKS" --seed 21)
 "$TF" "${ARGS[@]}" 2>/dev/null | sort >"$TMP/reference"
 check "the reference run has every line" test "$(wc -l <"$TMP/reference")" -eq "$TASKS"
 
-# wait_for_work OUT JOURNAL_BYTES PID: returns once the run PID has journaled work (its
-# journal has grown past JOURNAL_BYTES by 1000 bytes) or has ended.
-wait_for_work() {
+# wait_for_journal OUT BYTES PID: returns once OUT/_journal is longer than BYTES or the
+# run PID has ended (at most 2 minutes).
+wait_for_journal() {
   for _ in $(seq 2400); do
-    [ "$(stat -c %s "$1/_journal" 2>/dev/null || echo 0)" -gt $(($2 + 1000)) ] && return
+    [ "$(stat -c %s "$1/_journal" 2>/dev/null || echo 0)" -gt "$2" ] && return
     kill -0 "$3" 2>/dev/null || return
     sleep 0.05
   done
@@ -38,7 +38,7 @@ kill_and_resume() {
   t0=$(now)
   setsid mpirun --oversubscribe -n 3 "$TF" "$@" --output "$out.full" >/dev/null 2>&1 &
   local pid=$!
-  wait_for_work "$out.full" 0 "$pid"
+  wait_for_journal "$out.full" 1000 "$pid"  # it has journaled work
   t1=$(now)
   wait "$pid"
   check "$name: the uninterrupted run exits 0" test $? -eq 0
@@ -57,7 +57,7 @@ kill_and_resume() {
     if [ $((i % 2)) -eq 1 ]; then
       sleep "$(random_between "0.5 * $startup" "$startup + 0.1 * $work")"
     else
-      wait_for_work "$out" "$journaled" "$pid"
+      wait_for_journal "$out" $((journaled + 1000)) "$pid"
       sleep "$(random_between 0 "0.12 * $work")"
     fi
     kill_job "$pid"
@@ -88,7 +88,7 @@ setsid mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" --output "$BASE" >/dev/nul
 pid=$!
 # Killed once the journal has many records, so that its middle is never in the last one
 # (a damaged last record is a torn one, and is dropped).
-for _ in $(seq 600); do [ "$(stat -c %s "$BASE/_journal" 2>/dev/null || echo 0)" -gt 100000 ] && break; sleep 0.05; done
+wait_for_journal "$BASE" 100000 "$pid"
 kill_job "$pid"
 size=$(stat -c %s "$BASE/_journal")
 check "the killed run left a journal of many records" test "$size" -gt 100000
@@ -121,8 +121,7 @@ for i in range(4):
         for _ in range(180000):
             f.write(" ".join(rng.choices(vocab, k=rng.randint(1, 12))) + "\n")
 PY
-cat "$TMP/words"/*.txt | tr -s '[:space:]' '\n' | grep -v '^$' | sort | uniq -c | awk '{ print $2 "\t" $1 }' |
-  sort >"$TMP/words.ref"
+cat "$TMP/words"/*.txt | wordcount_reference >"$TMP/words.ref"
 kill_and_resume wordcount "$TMP/words.ref" --batch 1 wordcount --input "$TMP/words" --block-size 16
 check "wordcount: a resumed run read earlier map output back" \
   python3 -c "import json; r = json.load(open('$TMP/wordcount/_report.json')); assert r['tasks_resumed'] > 0, r['tasks_resumed']"

@@ -73,7 +73,7 @@ for i in range(3):
         for _ in range(20000):
             f.write(" ".join(rng.choices(words, k=rng.randint(1, 9))) + "\n")
 PY
-cat "$TMP/in"/*.txt | tr -s '[:space:]' '\n' | grep -v '^$' | sort | uniq -c | awk '{ print $2 "\t" $1 }' | sort >"$TMP/wc.ref"
+cat "$TMP/in"/*.txt | wordcount_reference >"$TMP/wc.ref"
 
 for n in 2 3; do
   H=$(hosts_for "$n")

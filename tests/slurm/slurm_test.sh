@@ -40,7 +40,7 @@ for i in range(3):
         for _ in range(3000):
             f.write(" ".join(rng.choices(words, k=rng.randint(1, 12))) + "\n")
 PY
-cat in/*.txt | tr -s '[:space:]' '\n' | grep -a -v '^$' | sort | uniq -c | awk '{ print $2 "\t" $1 }' | sort >wc.ref
+cat in/*.txt | wordcount_reference >wc.ref
 timeout 300 sbatch --wait --quiet -n 3 --overcommit -o wc.log "$REPO/slurm/taskfarm.sbatch" \
   wordcount --input in --block-size 16K --output wc
 check "sbatch wordcount: the job exits 0" test $? -eq 0
