@@ -94,8 +94,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_option("--batch", batch, "Tasks per message: auto (sized from measured task time) or N")
       ->capture_default_str();
   app.add_option("--result-timeout", cfg.result_timeout_s,
-                 "Give up when no result arrives for this many seconds while tasks are out "
-                 "(0: wait as long as tasks run)")
+                 "Give up when no result arrives for this many seconds while tasks are out, "
+                 "or when a reduce phase takes longer (0: wait as long as tasks run)")
       ->check(non_negative_number())
       ->capture_default_str();
 
