@@ -118,10 +118,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       ->capture_default_str();
   app.add_option("--progress", cfg.progress,
                  "Progress on stderr: bar (a live line), log (a timestamped line every --progress-interval), "
-                 "none, or auto (bar on a terminal, log otherwise)")
+                 "none, or auto (bar when stderr reaches a terminal, directly or through mpirun; log otherwise)")
       ->check(CLI::IsMember({"none", "bar", "log", "auto"}))
       ->capture_default_str();
-  app.add_option("--progress-interval", cfg.progress_interval_s, "Seconds between progress lines in log mode")
+  app.add_option("--progress-interval", cfg.progress_interval_s, "Seconds between progress lines in log mode (the first comes after at most 5 s)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
 

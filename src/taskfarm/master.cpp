@@ -87,7 +87,7 @@ class Watch {
  public:
   Watch(const Config& config, clock::time_point start)
       : start_(start),
-        progress_(parse_progress_mode(config.progress, ::isatty(STDERR_FILENO) != 0), config.progress_interval_s,
+        progress_(parse_progress_mode(config.progress, stderr_reaches_terminal()), config.progress_interval_s,
                   [](std::string_view text) {
                     if (!text.empty() && (text[0] == '\r' || text == "\n")) log::raw(text);
                     else log::line(text);

@@ -1,11 +1,17 @@
 #include "taskfarm/monitor.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <set>
 
 namespace taskfarm {
 
@@ -21,6 +27,37 @@ extern "C" void on_stop_signal(int signal) {
     ::signal(signal, SIG_DFL);
     ::raise(signal);
   }
+}
+
+/// A process's command name and parent, from /proc/PID/stat; nullopt when it is gone.
+struct ProcessInfo {
+  std::string name;
+  pid_t parent;
+};
+std::optional<ProcessInfo> process_info(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(stat, text)) return std::nullopt;
+  // "PID (NAME) STATE PPID ...": NAME may hold spaces and parentheses, so cut at the last ')'.
+  const auto open = text.find('('), close = text.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
+  ProcessInfo info{text.substr(open + 1, close - open - 1), 0};
+  char state = 0;
+  int parent = 0;
+  if (std::sscanf(text.c_str() + close + 1, " %c %d", &state, &parent) != 2) return std::nullopt;
+  info.parent = parent;
+  return info;
+}
+
+/// Whether file descriptor `fd` of process `pid` is a terminal (its /proc link is opened,
+/// without becoming our controlling terminal and without blocking).
+bool fd_is_terminal(pid_t pid, int fd) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+  const int opened = ::open(path.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (opened < 0) return false;
+  const bool terminal = ::isatty(opened) != 0;
+  ::close(opened);
+  return terminal;
 }
 
 std::string clock_text(double seconds) {
@@ -57,9 +94,26 @@ ProgressMode parse_progress_mode(const std::string& text, bool stderr_is_termina
   return stderr_is_terminal ? ProgressMode::bar : ProgressMode::log;
 }
 
+bool stderr_reaches_terminal() {
+  if (::isatty(STDERR_FILENO)) return true;
+  // A redirection (2> file) is the user's choice, whatever the launcher's stderr is.
+  struct stat own {};
+  if (::fstat(STDERR_FILENO, &own) != 0 || !(S_ISFIFO(own.st_mode) || S_ISSOCK(own.st_mode))) return false;
+  // The launcher forwards the pipe to its own stderr: Open MPI's mpirun is the parent of
+  // the ranks on its node; MPICH's mpiexec the grandparent, behind a hydra proxy.
+  static const std::set<std::string> launchers{"mpirun", "mpiexec", "orterun", "prterun", "mpiexec.hydra"};
+  pid_t launcher = ::getppid();
+  auto info = process_info(launcher);
+  if (info && info->name == "hydra_pmi_proxy") {
+    launcher = info->parent;
+    info = process_info(launcher);
+  }
+  return info && launchers.count(info->name) && fd_is_terminal(launcher, STDERR_FILENO);
+}
+
 Progress::Progress(ProgressMode mode, double interval_s, std::function<void(std::string_view)> write)
     : mode_(mode), interval_s_(mode == ProgressMode::bar ? 0.25 : interval_s), write_(std::move(write)) {
-  next_due_s_ = interval_s_;
+  next_due_s_ = mode == ProgressMode::log ? std::min(interval_s_, first_log_line_s) : interval_s_;
 }
 
 std::string Progress::format(const ProgressState& s, double rate) {

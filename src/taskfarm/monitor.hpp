@@ -26,8 +26,18 @@ std::string signal_name(int signal);
 
 enum class ProgressMode { none, bar, log };
 
-/// Parses none|bar|log|auto; auto is bar when stderr is a terminal, log otherwise.
+/// Parses none|bar|log|auto; auto is bar when stderr reaches a terminal, log otherwise.
 ProgressMode parse_progress_mode(const std::string& text, bool stderr_is_terminal);
+
+/// Whether what this process writes to stderr ends up on a person's terminal: stderr is a
+/// terminal itself, or it is the pipe to a launcher (mpirun, mpiexec) that is this
+/// process's parent and whose own stderr is a terminal. Under mpirun rank 0's stderr is
+/// always such a pipe, so isatty alone would never show the bar where people run the farm.
+bool stderr_reaches_terminal();
+
+/// The first progress line in log mode comes after at most this many seconds, so a batch
+/// log shows early that the job is moving; later ones every --progress-interval.
+constexpr double first_log_line_s = 5;
 
 struct ProgressState {
   double elapsed_s = 0;

@@ -29,6 +29,14 @@ for launcher in srun mpirun; do
     python3 -c "import json; r = json.load(open('sq-$launcher/_report.json')); assert r['slurm']['job_id'].isdigit(), r['slurm']"
 done
 
+# An sbatch output file gets timestamped progress lines (the first within 5 s), never the bar.
+timeout 300 sbatch --wait --quiet -n 3 --overcommit -o progress.log "$REPO/slurm/taskfarm.sbatch" \
+  sleep --tasks 1000 --mean-us 14000 --seed 2
+check "sbatch: the job exits 0" test $? -eq 0
+check "sbatch: the output file has progress log lines" \
+  grep -qE '^[0-9-]{10} [0-9:.]+ taskfarm master: progress: [0-9]+/1000 ' progress.log
+check "sbatch: ... and no bar (no carriage return)" bash -c "! grep -qa \$'\\r' progress.log"
+
 # 2. wordcount over generated text, against tr | sort | uniq -c.
 mkdir in
 python3 - <<'PY'

@@ -29,14 +29,26 @@ TEST(Progress, LogModeWritesOnlyWhenDue) {
     s.done = static_cast<std::uint64_t>(t);
     progress.update(s);
   }
-  ASSERT_EQ(lines.size(), 2u);  // at 10.5 and at 21 (10 s later)
-  EXPECT_EQ(lines[0].rfind("progress: 10/100 10.0% |", 0), 0u) << lines[0];
+  ASSERT_EQ(lines.size(), 2u);  // the first after 5 s, not 10; then at 20 (10 s later)
+  EXPECT_EQ(lines[0].rfind("progress: 5/100 5.0% |", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind("progress: 20/100 20.0% |", 0), 0u) << lines[1];
   progress.finish();  // log mode: nothing to close
   EXPECT_EQ(lines.size(), 2u);
   std::vector<std::string> none;
   Progress silent(ProgressMode::none, 1, [&](std::string_view t) { none.emplace_back(t); });
   silent.update(s);
   EXPECT_TRUE(none.empty());
+}
+
+TEST(Progress, AShortIntervalAlsoTimesTheFirstLine) {
+  std::vector<std::string> lines;
+  Progress progress(ProgressMode::log, 2, [&](std::string_view t) { lines.emplace_back(t); });
+  ProgressState s;
+  for (double t : {1.0, 2.5, 3.0, 4.6}) {
+    s.elapsed_s = t;
+    progress.update(s);
+  }
+  EXPECT_EQ(lines.size(), 2u);  // at 2.5 and 4.6
 }
 
 TEST(Progress, AutoIsABarOnATerminalOnly) {
