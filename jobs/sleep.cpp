@@ -91,12 +91,15 @@ class SleepJob final : public Job {
         ->check(non_negative_integer())
         ->capture_default_str();
     command.add_option("--hang-every", hang_every_,
-                       "Hang (sleep for an hour) in every K-th task (IDs K-1, 2K-1, ...), for testing "
+                       "Hang (for --hang-s, default an hour) in every K-th task (IDs K-1, 2K-1, ...), for testing "
                        "--task-timeout; 0: none")
         ->check(non_negative_integer())
         ->capture_default_str();
     command.add_option("--hang-attempts", hang_attempts_, "With --hang-every: hang only in the first A attempts; 0: every attempt")
         ->check(non_negative_integer())
+        ->capture_default_str();
+    command.add_option("--hang-s", hang_s_, "With --hang-every: how long a hanging task hangs, in seconds")
+        ->check(CLI::PositiveNumber)
         ->capture_default_str();
     command.add_option("--fail-attempts", fail_attempts_,
                        "With --fail-every: fail only the first A attempts of those tasks; 0: every attempt")
@@ -124,7 +127,7 @@ class SleepJob final : public Job {
     if (narrating()) narrate("run task " + std::to_string(task.id) + ": sleep " + std::to_string(us) + " us...");
     if (chosen(task, hang_every_, hang_attempts_)) {
       if (narrating()) narrate("task " + std::to_string(task.id) + " hangs (--hang-every)");
-      std::this_thread::sleep_for(std::chrono::hours(1));
+      std::this_thread::sleep_for(std::chrono::duration<double>(hang_s_));
     }
     std::this_thread::sleep_for(std::chrono::microseconds(us));
     if (chosen(task, fail_every_, fail_attempts_))
@@ -138,7 +141,7 @@ class SleepJob final : public Job {
   nlohmann::json parameters() const override {
     return {{"tasks", tasks_},           {"mean_us", mean_us_},           {"dist", dist_name_},
             {"seed", seed_},             {"fail_every", fail_every_},     {"fail_attempts", fail_attempts_},
-            {"hang_every", hang_every_}, {"hang_attempts", hang_attempts_}};
+            {"hang_every", hang_every_}, {"hang_attempts", hang_attempts_}, {"hang_s", hang_s_}};
   }
 
  private:
@@ -157,6 +160,7 @@ class SleepJob final : public Job {
   std::int64_t fail_attempts_ = 0;
   std::int64_t hang_every_ = 0;
   std::int64_t hang_attempts_ = 1;
+  double hang_s_ = 3600;
 };
 
 }  // namespace

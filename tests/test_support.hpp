@@ -22,6 +22,23 @@ inline std::vector<std::string> sorted_lines(const std::string& text) {
   return lines;
 }
 
+/// The task IDs at the start of each line (the sleep job's "id<TAB>us"), sorted: equal to
+/// id_range(n) when every task is there exactly once.
+inline std::vector<std::uint64_t> sorted_ids(const std::string& text) {
+  std::vector<std::uint64_t> ids;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) ids.push_back(std::stoull(line.substr(0, line.find('\t'))));
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+/// 0, 1, ..., n - 1.
+inline std::vector<std::uint64_t> id_range(std::uint64_t n) {
+  std::vector<std::uint64_t> ids(n);
+  for (std::uint64_t i = 0; i < n; ++i) ids[i] = i;
+  return ids;
+}
+
 /// The square job's expected output, computed serially and formatted independently.
 inline std::vector<std::string> expected_square_lines(std::uint64_t tasks, std::uint64_t seed) {
   std::vector<std::string> lines;

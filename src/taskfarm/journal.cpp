@@ -8,9 +8,10 @@
 #include <fstream>
 #include <iterator>
 #include <system_error>
+#include <thread>
 
+#include "taskfarm/test_hook.hpp"
 #include "taskfarm/text.hpp"
-
 #include "taskfarm/wire.hpp"
 
 namespace taskfarm {
@@ -21,6 +22,7 @@ constexpr char identity_record = 'I';
 constexpr char run_record = 'R';
 constexpr char progress_record = 'P';
 constexpr std::size_t record_header = sizeof(std::uint32_t) + sizeof(std::uint64_t) + 1;
+constexpr std::uint32_t max_identity_bytes = 1 << 20;  // a job's arguments, as JSON
 constexpr std::size_t flush_bytes = 64 << 10;
 constexpr auto flush_interval = std::chrono::milliseconds(50);
 
@@ -53,6 +55,16 @@ std::optional<JournalState> read_journal(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // A kill between the journal's creation and its first complete record leaves it empty
+  // or holding part of the identity record: nothing was journaled yet, as if it did not exist.
+  if (data.size() < record_header) return std::nullopt;
+  {
+    std::string_view header = data;
+    const auto length = wire::get<std::uint32_t>(header);
+    wire::get<std::uint64_t>(header);
+    if (header[0] == identity_record && length < max_identity_bytes && data.size() < record_header + length)
+      return std::nullopt;
+  }
   JournalState state;
   std::string_view rest = data;
   std::uint32_t current_run = 0;
@@ -97,7 +109,7 @@ std::optional<JournalState> read_journal(const std::string& path) {
     }
     if (!have_identity) throw JournalError("journal " + path + " does not start with the job's identity");
   }
-  if (!have_identity) throw JournalError("journal " + path + " is empty or truncated before its first record");
+  if (!have_identity) throw JournalError("journal " + path + " does not start with the job's identity");
   return state;
 }
 
@@ -107,6 +119,7 @@ JournalWriter::JournalWriter(const std::string& path, const std::string& identit
       run_(run),
       last_flush_(std::chrono::steady_clock::now()) {
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open journal " + path);
+  while (fresh && test_hook("hang-after-journal-create")) std::this_thread::sleep_for(std::chrono::seconds(1));
   if (fresh) append(identity_record, identity);
   std::string payload;
   wire::put(payload, run_);

@@ -51,7 +51,8 @@ struct JournalState {
   std::map<PartKey, std::uint64_t> part_bytes;  // journaled length of each part file
 };
 
-/// Reads `path`. A missing file gives nullopt; a damaged one throws JournalError.
+/// Reads `path`. A missing file, an empty one, or one that ends inside its first record (a
+/// kill before anything was journaled) gives nullopt; a damaged one throws JournalError.
 std::optional<JournalState> read_journal(const std::string& path);
 
 class JournalWriter {

@@ -139,6 +139,13 @@ struct GoodbyeWait {
   double grace_s;        // after a stop signal, for everyone
 };
 
+/// A reply that comes after its tasks were handed to another worker (--task-timeout) or
+/// after the run stopped: its results do not count.
+void log_dropped_reply(int rank, const std::string& reply) {
+  log::line("rank " + std::to_string(rank) + " replied late: " +
+            std::to_string(ResultBatchReader(reply).header().results) + " results dropped");
+}
+
 /// Sends each worker its stop message and waits for its goodbye, whose figures go into
 /// report.per_worker. A stop signal cuts every wait to the grace period. Those that never
 /// answer are logged and left unanswered in the report.
@@ -179,7 +186,10 @@ void stop_workers(Channel& channel, const Scheduler& scheduler, std::vector<std:
       continue;
     }
     backoff.reset();
-    if (envelope->tag != Tag::goodbye) continue;  // a late reply
+    if (envelope->tag != Tag::goodbye) {  // a late reply: the tasks were done elsewhere or not at all
+      if (envelope->tag == Tag::results) log_dropped_reply(envelope->source, inbox);
+      continue;
+    }
     std::string_view body = inbox;
     const auto goodbye = wire::get<WorkerGoodbye>(body);
     const int worker = worker_of(envelope->source);
@@ -392,7 +402,10 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
                                  " from rank " + std::to_string(envelope->source));
       progressed = true;
       const int worker = worker_of(envelope->source);
-      if (scheduler.retired(worker)) continue;  // its tasks were handed out again
+      if (scheduler.retired(worker)) {  // its tasks were handed out again: the first result wins
+        log_dropped_reply(envelope->source, inbox);
+        continue;
+      }
       auto& batches = held[static_cast<std::size_t>(worker)];
       const ResultBatchHeader header = ResultBatchReader(inbox).header();
       const auto acknowledged = std::min<std::size_t>(header.batches_completed, batches.size());

@@ -49,11 +49,24 @@ timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file tasks.txt >stdout4 2>stder
 check "pass-through exits 0" test $? -eq 0
 cat oracle/*/out | sort >expected.sorted
 check "pass-through stdout holds every task's lines" cmp -s <(sort stdout4) expected.sorted
-check "a task's lines are not interleaved with others" grep -qz $'line1\nline2\nline3\n' stdout4
+# Whether FILE holds line1, line2 and line3 once each, on consecutive lines, in order.
+consecutive_lines() {
+  awk '$0 == "line1" { n1++; at = NR } $0 == "line2" { n2++; ok2 = (NR == at + 1) } $0 == "line3" { n3++; ok3 = ok2 && (NR == at + 2) }
+       END { exit !(n1 == 1 && n2 == 1 && n3 == 1 && ok3) }' "$1"
+}
+printf 'line1\nline2\nline3\n' >together.txt
+printf 'line1\nid=6 ntasks=8\nline2\nline3\n' >interleaved.txt
+check "the interleaving checker accepts lines together" consecutive_lines together.txt
+check "... and rejects an interleaved output built by hand" fails consecutive_lines interleaved.txt
+check "a task's lines are not interleaved with others" consecutive_lines stdout4
 check "stderr passes through" grep -qx to-stderr stderr4
-# Standard input as the tasks file, and the one-rank mode.
+# Standard input as the tasks file: one rank, and under mpirun (rank 0 reads it).
 "$TF" cmd --tasks-file - <tasks.txt >stdout1 2>/dev/null
-check "--tasks-file - reads standard input (one rank)" cmp -s <(sort stdout1 | grep -v '^id=') <(grep -v '^id=' expected.sorted)
+check "--tasks-file - reads standard input (one rank): exit 0" test $? -eq 0
+check "... every task's lines" cmp -s <(sort stdout1 | grep -v '^id=') <(grep -v '^id=' expected.sorted)
+timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file - <tasks.txt >stdin3 2>/dev/null
+check "--tasks-file - under mpirun -n 3: exit 0" test $? -eq 0
+check "... every task's lines" cmp -s <(sort stdin3) expected.sorted
 
 # 2. The joblog: GNU parallel's header and columns.
 printf 'true\necho hi\nexit 3\nkill -TERM $$\n' >jl_tasks.txt
@@ -80,6 +93,18 @@ check "the joblog shows the timeout as parallel does (Exitval -1, Signal 15)" \
   awk -F'\t' '$1 == 1 && $7 == -1 && $8 == 15 { found = 1 } END { exit !found }' slow.log
 check "the log says it timed out" grep -q "timed out after 1 s" slow.err
 check "_failed holds the command, ready to run again" cmp -s slow/_failed <(head -1 slow.txt)
+# A task that ignores SIGTERM (and so do its children, which inherit that) gets SIGKILL
+# one second later.
+printf "trap '' TERM; sleep 62; sleep 62\n" >stubborn.txt
+start=$(date +%s)
+timeout 60 "${MPIRUN[@]}" -n 2 "$TF" cmd --tasks-file stubborn.txt --task-timeout 1 --retries 0 --joblog stubborn.log \
+  >/dev/null 2>stubborn.err
+rc=$?
+elapsed=$(($(date +%s) - start))
+check "a task that ignores SIGTERM: exit 1, within seconds ($elapsed s)" test "$rc" -eq 1 -a "$elapsed" -lt 30
+check "... none of its processes survives (SIGKILL)" bash -c "! pgrep -f '^sleep 62' >/dev/null"
+check "... the log and joblog say it timed out" \
+  bash -c "grep -q 'timed out after 1 s' stubborn.err && awk -F'\t' '\$1 == 1 && \$7 == -1 { found = 1 } END { exit !found }' stubborn.log"
 
 # 4. Retries: a task failing twice and then succeeding ends done.
 cat >flaky.txt <<'EOF'
@@ -89,18 +114,40 @@ timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file flaky.txt --retries 2 >fla
 check "fails twice, then succeeds with --retries 2: exit 0" test $? -eq 0
 check "its output is the successful attempt's" grep -qx third-time-lucky flaky.out
 
-# 5. --resume with the joblog runs only the failed and missing tasks.
+# 5. --resume with the joblog runs only the failed and missing tasks. Task 5's line is
+# taken out of the joblog, as if the run had been killed before it ended.
 rm -f ran.log
 for i in 1 2 3 4 5 6; do echo "echo task$i >>ran.log; test $i -ne 3 -o -f fixed"; done >resume.txt
 timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file resume.txt --joblog resume.log --retries 0 >/dev/null 2>&1
 check "the first run fails (task 3)" test $? -eq 1
+awk -F'\t' '$1 != 5' resume.log >resume.cut && mv resume.cut resume.log
 touch fixed
 timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file resume.txt --joblog resume.log --resume >/dev/null 2>&1
 check "--resume then succeeds" test $? -eq 0
-check "--resume ran only the failed task again" test "$(grep -c task3 ran.log) $(wc -l <ran.log)" = "2 7"
+check "--resume ran only the failed task and the missing one again" \
+  test "$(grep -c task3 ran.log) $(grep -c task5 ran.log) $(wc -l <ran.log)" = "2 2 8"
 check "the joblog keeps every attempt" test "$(tail -n +2 resume.log | wc -l)" -eq 7
 timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file resume.txt --joblog resume.log --resume >/dev/null 2>&1
-check "resuming a finished job runs nothing" test "$(wc -l <ran.log)" -eq 7
+check "resuming a finished job: exit 0, runs nothing" test $? -eq 0 -a "$(wc -l <ran.log)" -eq 8
+
+# 5b. --resume from the journal with --output: killed mid-run, the resumed run skips the
+# tasks the journal vouches for and every task's output file ends up right.
+seq 0 39 | sed 's/.*/sleep 0.1; echo $TASKFARM_TASK_ID >>journal-ran.log; echo out$TASKFARM_TASK_ID/' >journaled.txt
+rm -f journal-ran.log
+setsid "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file journaled.txt --output cj >/dev/null 2>&1 &
+job=$!
+for _ in $(seq 200); do [ "$(wc -l 2>/dev/null <journal-ran.log || echo 0)" -ge 10 ] && break; sleep 0.05; done
+kill_job "$job"
+check "the killed cmd run left no _SUCCESS" test ! -e cj/_SUCCESS
+mv journal-ran.log journal-ran.first
+timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file journaled.txt --output cj --resume >/dev/null 2>cj.err
+check "cmd --resume from the journal: exit 0, committed" test $? -eq 0 -a -e cj/_SUCCESS
+earlier=$(grep -o '+[0-9]* done by earlier runs' cj.err | tr -dc 0-9)
+check "... it skipped the ${earlier:-0} tasks done before the kill" test "${earlier:-0}" -ge 5
+check "... and ran exactly the others" test "$(wc -l <journal-ran.log)" -eq $((40 - ${earlier:-0}))
+good=0
+for i in $(seq 0 39); do [ "$(cat "cj/tasks/00000/$i.out" 2>/dev/null)" = "out$i" ] && good=$((good + 1)); done
+check "... every task's output file is right ($good of 40)" test "$good" -eq 40
 
 # 6. Slots: three commands at once on one worker; each waits until all three have started.
 printf 'touch s.$TASKFARM_TASK_ID; for i in $(seq 100); do [ -f s.0 -a -f s.1 -a -f s.2 ] && exit 0; sleep 0.1; done; exit 1\n%.0s' 1 2 3 >slots.txt

@@ -3,14 +3,17 @@
 # and the final output must be exactly that of an uninterrupted run, for square and for
 # wordcount. Then a damaged journal: a torn last record is recovered from, damage
 # elsewhere is a clear error. Last, a stop signal during wordcount's reduce phase.
+# The kill moments are random; RESUME_TEST_SEED (printed at the start) replays a run's.
 # Usage: resume_test.sh path/to/taskfarm
 TF=${1:?usage: resume_test.sh path/to/taskfarm}
 source "$(dirname "$0")/lib.sh"
+SEED=${RESUME_TEST_SEED:-$RANDOM$RANDOM}
+echo "kill moments from RESUME_TEST_SEED=$SEED"
 
 TASKS=8000000
 ARGS=(--batch 1 square --tasks "$TASKS" --seed 21)
-"$TF" "${ARGS[@]}" 2>/dev/null | sort >"$TMP/reference"
-check "the reference run has every line" test "$(wc -l <"$TMP/reference")" -eq "$TASKS"
+square_reference "$TASKS" 21 >"$TMP/reference"
+check "the reference (square_reference.c) has every line" test "$(wc -l <"$TMP/reference")" -eq "$TASKS"
 
 # wait_for_journal OUT BYTES PID: returns once OUT/_journal is longer than BYTES or the
 # run PID has ended (at most 2 minutes).
@@ -23,7 +26,9 @@ wait_for_journal() {
 }
 
 now() { date +%s.%N; }
-random_between() { python3 -c "import random; print(round(random.uniform($1, $2), 3))"; }
+random_between() {  # random_between KEY A B: uniform in [A, B], fixed by SEED and KEY
+  python3 -c "import random; r = random.Random('$SEED $1'); print(round(r.uniform($2, $3), 3))"
+}
 
 # kill_and_resume NAME REFERENCE ARGS...: an uninterrupted run first, timed: its start-up
 # S (until it has journaled work) and its working time W. Then 10 runs with --resume into
@@ -54,14 +59,22 @@ kill_and_resume() {
     journaled=$(stat -c %s "$out/_journal" 2>/dev/null || echo 0)
     setsid mpirun --oversubscribe -n 3 "$TF" "$@" --output "$out" --resume >/dev/null 2>&1 &
     pid=$!
+    local delay
     if [ $((i % 2)) -eq 1 ]; then
-      sleep "$(random_between "0.5 * $startup" "$startup + 0.1 * $work")"
+      delay=$(random_between "$name $i" "0.5 * $startup" "$startup + 0.1 * $work")
+      sleep "$delay"
     else
       wait_for_journal "$out" $((journaled + 1000)) "$pid"
-      sleep "$(random_between 0 "0.12 * $work")"
+      delay=$(random_between "$name $i" 0 "0.12 * $work")
+      sleep "$delay"
+      delay="journaled work + $delay"
     fi
+    # A kill counts as mid-run only if the job was still alive just before it.
+    local alive=no
+    kill -0 "$pid" 2>/dev/null && alive=yes
     kill_job "$pid"
-    [ -e "$out/_SUCCESS" ] || killed_mid_run=$((killed_mid_run + 1))
+    echo "$name kill $i: after ${delay} s, job alive: $alive"
+    [ "$alive" = yes ] && [ ! -e "$out/_SUCCESS" ] && killed_mid_run=$((killed_mid_run + 1))
     check "$name kill $i: no part file looks final before the job completes" \
       bash -c "[ -e '$out/_SUCCESS' ] || ! ls '$out' 2>/dev/null | grep -q '^part-'"
   done
@@ -92,6 +105,7 @@ wait_for_journal "$BASE" 100000 "$pid"
 kill_job "$pid"
 size=$(stat -c %s "$BASE/_journal")
 check "the killed run left a journal of many records" test "$size" -gt 100000
+check "... and was unfinished (no _SUCCESS), so the damage tests resume a real run" test ! -e "$BASE/_SUCCESS"
 cp -r "$BASE" "$TMP/torn"
 truncate -s $((size - 5)) "$TMP/torn/_journal"
 timeout 300 mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" --output "$TMP/torn" --resume >/dev/null 2>&1
@@ -109,6 +123,33 @@ check "a journal that is not one: exit 2 and a clear error" bash -c "[ $? -eq 2 
 timeout 60 mpirun --oversubscribe -q -n 3 "$TF" "${ARGS[@]}" --output "$BASE" >/dev/null 2>"$TMP/n.err"
 check "an unfinished run is not overwritten without --resume or --overwrite" \
   bash -c "[ $? -eq 2 ] && grep -q 'unfinished run' '$TMP/n.err'"
+# Killed between the journal's creation and its first write (held there by a test hook):
+# an empty journal means nothing was journaled yet, and --resume starts afresh.
+TASKFARM_TEST_HOOK=hang-after-journal-create setsid mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" \
+  --output "$TMP/empty" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1200); do [ -e "$TMP/empty/_journal" ] && break; sleep 0.05; done
+sleep 0.5
+check "the hooked run is held with an empty journal" \
+  bash -c "kill -0 $pid && [ -e '$TMP/empty/_journal' ] && [ ! -s '$TMP/empty/_journal' ]"
+kill_job "$pid"
+run empty-resume mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" --output "$TMP/empty" --resume
+check "an empty journal: --resume starts afresh and completes (exit 0)" test "$rc" -eq 0 -a -e "$TMP/empty/_SUCCESS"
+check "... with exactly the reference output" cmp -s <(cat "$TMP/empty"/part-* | sort) "$TMP/reference"
+
+# Other arguments than the journal's are refused, naming both: the job, the task count
+# (the seed is tested above), and for wordcount the input and the block size.
+refused() {  # refused WHAT PATTERN ARGS...
+  local what=$1 pattern=$2
+  shift 2
+  run refused mpirun --oversubscribe -q -n 3 "$TF" "$@" --resume
+  check "--resume with another $what: exit 2" test "$rc" -eq 2
+  check "... one line naming both" \
+    bash -c "[ \$(wc -l <'$TMP/refused.err') -eq 1 ] && grep -q -- '$pattern' '$TMP/refused.err'"
+}
+refused job 'holds a run of other arguments (square .*this run is sleep' sleep --tasks 10 --output "$OUT"
+refused "task count" '"tasks":8000000.*this run is.*"tasks":8000001' --batch 1 square --tasks 8000001 --seed 21 --output "$OUT"
+
 # wordcount: its map output is journaled in the part files and read back by a resumed
 # run's reduce. (A signal during the reduce phase is tested at the end.)
 mkdir "$TMP/words"
@@ -125,6 +166,11 @@ cat "$TMP/words"/*.txt | wordcount_reference >"$TMP/words.ref"
 kill_and_resume wordcount "$TMP/words.ref" --batch 1 wordcount --input "$TMP/words" --block-size 16
 check "wordcount: a resumed run read earlier map output back" \
   python3 -c "import json; r = json.load(open('$TMP/wordcount/_report.json')); assert r['tasks_resumed'] > 0, r['tasks_resumed']"
+check "wordcount: the commit removed its map output (no _temporary left)" test ! -e "$TMP/wordcount/_temporary"
+mkdir "$TMP/words2" && cp "$TMP/words/f0.txt" "$TMP/words2/"
+refused input 'words"\].*this run is wordcount.*words2"\]' --batch 1 wordcount --input "$TMP/words2" --block-size 16 --output "$TMP/wordcount"
+refused "block size" '"block_size":16.*this run is.*"block_size":17' --batch 1 wordcount --input "$TMP/words" --block-size 17 \
+  --output "$TMP/wordcount"
 
 # A stop signal during the reduce phase (3 million distinct words: it takes seconds).
 # Within --grace the reduce finishes and commits; with --grace 0 nothing is published
@@ -159,5 +205,16 @@ timeout 300 mpirun --oversubscribe -n 3 "$TF" wordcount --input "$TMP/distinct.t
 check "... --resume runs only the reduce again and completes" \
   bash -c "[ $? -eq 0 ] && grep -q '0 done (+[0-9]* done by earlier runs)' '$TMP/reduce-resume.err'"
 check "... and the output equals sort | uniq -c" cmp -s <(cat "$TMP/reduce-cut"/part-* | sort) "$TMP/distinct.ref"
+# --result-timeout bounds the reduce phase too: 1 MiB blocks keep the map's replies well
+# inside 2 s, and the reduce of 3 million distinct words takes longer than that.
+run reduce-timeout mpirun --oversubscribe -q -n 3 "$TF" --result-timeout 2 wordcount --input "$TMP/distinct.txt" \
+  --block-size 1M --output "$TMP/reduce-timeout"
+check "--result-timeout during the reduce phase: exit 3" test "$rc" -eq 3
+check "... the log says the reduce did not finish" grep -q "stopping: the reduce phase did not finish" "$TMP/reduce-timeout.err"
+check "... nothing is published" bash -c "! ls '$TMP/reduce-timeout' | grep -q '^part-\|_SUCCESS'"
+run reduce-timeout-resume mpirun --oversubscribe -n 3 "$TF" wordcount --input "$TMP/distinct.txt" --block-size 1M \
+  --output "$TMP/reduce-timeout" --resume
+check "... --resume completes it exactly" \
+  bash -c "[ $rc -eq 0 ] && cmp -s <(cat '$TMP/reduce-timeout'/part-* | sort) '$TMP/distinct.ref'"
 
 finish

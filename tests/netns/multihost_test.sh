@@ -62,7 +62,7 @@ hosts_for() {  # hosts_for N: N hosts with 2 slots each
   echo "$list"
 }
 
-"$TF" square --tasks 20000 --seed 6 2>/dev/null | sort >"$TMP/square.ref"
+square_reference 20000 6 >"$TMP/square.ref"
 mkdir "$TMP/in"
 python3 - "$TMP/in" <<'PY'
 import random, sys
@@ -83,14 +83,14 @@ for n in 2 3; do
   timeout 300 "${NET[@]}" --host "$H" -n "$ranks" "$TF" --report "$TMP/sq-$n.json" square --tasks 20000 --seed 6 \
     --output "$TMP/sq-$n" >/dev/null 2>"$TMP/sq-$n.err"
   check "$n hosts: square --output exits 0" test $? -eq 0
-  check "$n hosts: square output equals a one-rank run" cmp -s <(cat "$TMP/sq-$n"/part-* | sort) "$TMP/square.ref"
+  check "$n hosts: square output equals the tasks of seed 6" cmp -s <(cat "$TMP/sq-$n"/part-* | sort) "$TMP/square.ref"
   timeout 300 "${NET[@]}" --host "$H" -n "$ranks" "$TF" wordcount --input "$TMP/in" --block-size 8K \
     --output "$TMP/wc-$n" >/dev/null 2>&1
   check "$n hosts: wordcount equals tr | sort | uniq -c" cmp -s <(cat "$TMP/wc-$n"/part-* | sort) "$TMP/wc.ref"
   seq 0 $((4 * ranks)) | sed 's/.*/sleep 0.05; echo $TASKFARM_TASK_ID $(hostname)/' >"$TMP/cmd.txt"
   timeout 300 "${NET[@]}" --host "$H" -n "$ranks" "$TF" cmd --tasks-file "$TMP/cmd.txt" --joblog "$TMP/cmd-$n.log" \
     >"$TMP/cmd-$n.out" 2>/dev/null
-  check "$n hosts: cmd runs every task" test "$(cut -d' ' -f1 "$TMP/cmd-$n.out" | sort -n | uniq | wc -l)" -eq $((4 * ranks + 1))
+  check "$n hosts: cmd runs every task exactly once" ids_exactly $((4 * ranks + 1)) "$TMP/cmd-$n.out"
   check "$n hosts: tasks ran on $n hosts (their own hostnames)" \
     test "$(cut -d' ' -f2 "$TMP/cmd-$n.out" | sort -u | grep -c '^tfhost')" -eq "$n"
   check "$n hosts: the joblog's Host column names them" \

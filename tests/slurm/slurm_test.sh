@@ -2,7 +2,8 @@
 # The sbatch templates on a real one-node Slurm cluster (scripts/slurm-local): square and
 # wordcount through `sbatch --wait` with srun --mpi=pmix and with mpirun, 3 ranks on the
 # machine's CPUs (--overcommit), and a requeue/resume cycle driven by the walltime
-# warning signal. Outputs are compared with a one-rank run and with coreutils.
+# warning signal. Outputs are compared with independent oracles (square_reference.c, the
+# sleep job's rule) and with coreutils.
 # Usage: slurm_test.sh path/to/taskfarm
 TF=${1:?usage: slurm_test.sh path/to/taskfarm}
 source "$(dirname "$0")/../e2e/lib.sh"
@@ -16,13 +17,13 @@ cd "$TMP" || exit 1
 job_state() { scontrol show job "$1" | grep -o 'JobState=[A-Z_]*' | cut -d= -f2; }
 
 # 1. square with srun --mpi=pmix and with mpirun.
-"$TF" square --tasks 5000 --seed 4 2>/dev/null | sort >square.ref
+square_reference 5000 4 >square.ref
 for launcher in srun mpirun; do
   timeout 300 sbatch --wait --quiet -n 3 --overcommit -o "square-$launcher.log" \
     --export=ALL,TASKFARM_LAUNCHER=$launcher "$REPO/slurm/taskfarm.sbatch" square --tasks 5000 --seed 4 --output "sq-$launcher"
   check "sbatch square ($launcher): the job exits 0" test $? -eq 0
   check "sbatch square ($launcher): committed" test -f "sq-$launcher/_SUCCESS"
-  check "sbatch square ($launcher): output equals a one-rank run" cmp -s <(cat "sq-$launcher"/part-* | sort) square.ref
+  check "sbatch square ($launcher): output equals the tasks of seed 4" cmp -s <(cat "sq-$launcher"/part-* | sort) square.ref
   check "sbatch square ($launcher): 2 workers ran" \
     python3 -c "import json; r = json.load(open('sq-$launcher/_report.json')); assert r['workers'] == 2, r['workers']"
   check "sbatch square ($launcher): the report has the Slurm job ID" \
@@ -55,7 +56,7 @@ check "sbatch wordcount: the job exits 0" test $? -eq 0
 check "sbatch wordcount: equals tr | sort | uniq -c" cmp -s <(cat wc/part-* | sort) wc.ref
 
 # 3. Requeue and resume: the warning signal mid-run, then the requeued job finishes.
-"$TF" sleep --tasks 3000 --mean-us 4000 --seed 9 2>/dev/null | sort >sleep.ref
+sleep_reference 3000 4000 >sleep.ref
 job=$(sbatch --parsable -n 3 --overcommit -o requeue.log "$REPO/slurm/requeue.sbatch" \
   sleep --tasks 3000 --mean-us 4000 --seed 9 --output rq)
 for _ in $(seq 120); do [ "$(job_state "$job")" = RUNNING ] && grep -q "run 0" requeue.log 2>/dev/null && break; sleep 0.25; done

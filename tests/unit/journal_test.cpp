@@ -93,7 +93,18 @@ TEST_F(JournalFile, DamageBeforeTheLastRecordIsAnError) {
   EXPECT_THROW(read_journal(path_), JournalError);
   write_bytes("this is not a journal at all, but it is long enough to look like one");
   EXPECT_THROW(read_journal(path_), JournalError);
-  write_bytes("");
+}
+
+TEST_F(JournalFile, EndingInsideTheFirstRecordMeansNothingWasJournaled) {
+  { JournalWriter w(path_, "job", 0, true); }
+  const std::string whole = bytes();
+  // A kill between the file's creation and its first write, or during that write.
+  for (std::size_t cut : {std::size_t{0}, std::size_t{5}, std::size_t{13}, std::size_t{15}}) {
+    write_bytes(whole.substr(0, cut));
+    EXPECT_FALSE(read_journal(path_).has_value()) << cut << " bytes";
+  }
+  // Not the start of a journal at all: still an error.
+  write_bytes(std::string(13, 'x') + "rest");
   EXPECT_THROW(read_journal(path_), JournalError);
 }
 
