@@ -2,7 +2,7 @@
 // memory, and writes each block's counts to its part file too, where the journal vouches
 // for them: a resumed run reads earlier runs' counts back from there instead of counting
 // those blocks again. Shuffle: in finish(), every worker sends each word's partial count
-// to the worker that owns the word (FNV-1a hash modulo the number of workers), in one
+// to the worker that owns the word (its hash modulo the number of workers), in one
 // all-to-all among the workers. Reduce: each worker adds up the words it owns and writes
 // them, sorted, to its reduce file. No word passes through the master.
 // A word is a maximal run of bytes other than ASCII whitespace; lines are "word<TAB>count".
@@ -11,7 +11,6 @@
 #include <charconv>
 #include <fstream>
 #include <stdexcept>
-#include <unordered_map>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -20,13 +19,10 @@
 #include "taskfarm/job.hpp"
 #include "taskfarm/text.hpp"
 #include "taskfarm/wire.hpp"
+#include "taskfarm/word_table.hpp"
 
 namespace taskfarm {
 namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
-
-using Counts = std::unordered_map<std::string, std::uint64_t>;
 
 class WordCountJob final : public Job {
  public:
@@ -40,47 +36,41 @@ class WordCountJob final : public Job {
 
   void run(const TaskView& task, std::string& out) override {
     if (narrating()) narrate("run task " + std::to_string(task.id) + ": count " + describe_block(task.payload));
-    // Count into a task-local table first, so a failing task adds nothing.
-    Counts local;
-    bytes_read_ += for_each_line(decode_block(task.payload), [&](std::uint64_t, std::string_view line) {
-      std::size_t i = 0;
-      while (i < line.size()) {
-        while (i < line.size() && is_space(line[i])) ++i;
-        const std::size_t start = i;
-        while (i < line.size() && !is_space(line[i])) ++i;
-        if (i > start) ++local[std::string(line.substr(start, i - start))];
-      }
+    // Count into a task-local table of views into the block first, so a failing task
+    // adds nothing; then into the worker's table, which keeps its own copy of each word.
+    const BlockText block = read_block_text(decode_block(task.payload), buffer_);
+    bytes_read_ += block.bytes_read;
+    block_counts_.clear();
+    block_counts_.add_words(block.text);
+    block_counts_.for_each([&](const WordTable::Entry& e, std::uint64_t) {
+      append_count(out, e.word, e.count);
+      counts_.add_copy(e.word, e.count);
     });
-    for (auto& [word, n] : local) {
-      append_count(out, word, n);
-      counts_[word] += n;
-    }
   }
 
   void finish(WorkerContext& context) override {
     for (const PartSlice& earlier : context.earlier_output()) read_counts(earlier);
     const auto workers = static_cast<std::size_t>(context.workers());
     std::vector<std::string> outgoing(workers);
-    for (const auto& [word, n] : counts_) {
-      std::string& to = outgoing[fnv1a(word) % workers];
-      wire::put(to, static_cast<std::uint32_t>(word.size()));
-      to.append(word);
-      wire::put(to, n);
-    }
+    counts_.for_each([&](const WordTable::Entry& e, std::uint64_t hash) {
+      std::string& to = outgoing[hash % workers];  // every worker hashes alike: one owner per word
+      wire::put(to, static_cast<std::uint32_t>(e.word.size()));
+      to.append(e.word);
+      wire::put(to, e.count);
+    });
     counts_.clear();
-    Counts mine;
-    for (const std::string& received : context.exchange(outgoing)) {
-      std::string_view in = received;
+    const std::vector<std::string> received = context.exchange(outgoing);
+    WordTable mine;  // views into `received`, which outlives it
+    for (const std::string& from : received) {
+      std::string_view in = from;
       while (!in.empty()) {
         const auto len = wire::get<std::uint32_t>(in);
         const std::string_view word = wire::get_bytes(in, len);
-        mine[std::string(word)] += wire::get<std::uint64_t>(in);
+        mine.add(word, wire::get<std::uint64_t>(in));
       }
     }
-    std::vector<std::pair<std::string_view, std::uint64_t>> sorted(mine.begin(), mine.end());
-    std::sort(sorted.begin(), sorted.end());
     std::string& out = context.output();
-    for (const auto& [word, n] : sorted) append_count(out, word, n);
+    for (const WordTable::Entry& e : mine.sorted()) append_count(out, e.word, e.count);
   }
   std::uint64_t bytes_read() const override { return bytes_read_; }
   nlohmann::json parameters() const override { return {{"input", input_.paths}, {"block_size", input_.block_size}}; }
@@ -107,13 +97,15 @@ class WordCountJob final : public Job {
       std::uint64_t n = 0;
       const std::string_view number = rest.substr(tab + 1, end - tab - 1);
       std::from_chars(number.data(), number.data() + number.size(), n);
-      counts_[std::string(rest.substr(0, tab))] += n;
+      counts_.add_copy(rest.substr(0, tab), n);
       rest.remove_prefix(end + 1);
     }
   }
 
   InputOptions input_;
-  Counts counts_;
+  ReadBuffer buffer_;         // the block being counted, reused
+  WordTable block_counts_;    // its words, viewed in buffer_
+  WordTable counts_;          // every block's counts on this worker
   std::uint64_t bytes_read_ = 0;
 };
 

@@ -115,16 +115,20 @@ class ReadOnlyFile {
     if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
   }
   ~ReadOnlyFile() { ::close(fd_); }
-  /// Appends up to `n` bytes from `offset` to `buf`; returns how many (0 at end of file).
-  std::size_t read_at(std::uint64_t offset, std::size_t n, std::string& buf, const std::string& path) const {
-    const std::size_t old = buf.size();
-    buf.resize(old + n);
-    ssize_t got;
-    do got = ::pread(fd_, buf.data() + old, n, static_cast<off_t>(offset));
-    while (got < 0 && errno == EINTR);
-    if (got < 0) throw std::system_error(errno, std::generic_category(), "cannot read " + path);
-    buf.resize(old + static_cast<std::size_t>(got));
-    return static_cast<std::size_t>(got);
+  /// Appends up to `n` bytes from `offset` to `buf`; returns how many (fewer only at the
+  /// end of the file).
+  std::size_t read_at(std::uint64_t offset, std::size_t n, ReadBuffer& buf, const std::string& path) const {
+    char* to = buf.reserve_more(n);
+    std::size_t done = 0;
+    while (done < n) {
+      const ssize_t got = ::pread(fd_, to + done, n - done, static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) throw std::system_error(errno, std::generic_category(), "cannot read " + path);
+      if (got == 0) break;  // end of file
+      done += static_cast<std::size_t>(got);
+    }
+    buf.commit(done);
+    return done;
   }
 
  private:
@@ -151,43 +155,75 @@ std::string describe_block(std::string_view payload) {
   return std::string(b.path) + " [" + std::to_string(b.offset) + ", +" + std::to_string(b.length) + ")";
 }
 
-std::uint64_t for_each_line(const BlockRef& block,
-                            const std::function<void(std::uint64_t, std::string_view)>& on_line) {
+char* ReadBuffer::reserve_more(std::size_t n) {
+  if (size_ + n > capacity_) {
+    const std::size_t capacity = std::max(size_ + n, 2 * capacity_);
+    std::unique_ptr<char[]> bigger(new char[capacity + padding]);
+    if (size_) std::memcpy(bigger.get(), bytes_.get(), size_);
+    bytes_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+  std::memset(bytes_.get() + size_ + n, 0, padding);  // the padding is defined, if never meaningful
+  return bytes_.get() + size_;
+}
+
+BlockText read_block_text(const BlockRef& block, ReadBuffer& buf) {
   const std::string path(block.path);
   ReadOnlyFile file(path);
   // Read from one byte before the block: a line starts at the block's first byte only if
   // the byte before it is a newline (or the block starts the file).
   const std::uint64_t base = block.offset == 0 ? 0 : block.offset - 1;
   const auto wanted = static_cast<std::size_t>(block.offset + block.length - base);
-  std::string buf;
-  bool at_eof = file.read_at(base, wanted, buf, path) < wanted;
-  std::uint64_t bytes_read = buf.size();
-
-  std::size_t pos = 0;  // index in buf of the next line start
+  buf.clear();
+  const bool short_read = file.read_at(base, wanted, buf, path) < wanted;
+  BlockText result{{}, block.offset, buf.size()};
+  std::size_t first = 0;  // index in buf of the first line start
   if (block.offset != 0) {
     // Skip the partial line. Only the block's own bytes matter: if no newline is in
     // them, no line starts in this block. (Reading on would make every block inside a
     // long line read the rest of it: quadratic for small blocks.)
-    const std::size_t nl = buf.find('\n');
-    if (nl == std::string::npos) return bytes_read;
-    pos = nl + 1;
+    const auto* nl = static_cast<const char*>(std::memchr(buf.data(), '\n', buf.size()));
+    if (!nl) return result;
+    first = static_cast<std::size_t>(nl - buf.data()) + 1;
   }
-  const std::uint64_t block_end = block.offset + block.length;
-  while (base + pos < block_end && pos < buf.size()) {
-    std::size_t nl, scan = pos;
-    // Finish the last line past the block's end.
-    while ((nl = buf.find('\n', scan)) == std::string::npos && !at_eof) {
-      scan = buf.size();
-      const std::size_t got = file.read_at(base + buf.size(), continuation_chunk, buf, path);
-      bytes_read += got;
-      at_eof = got == 0;
-    }
-    const std::size_t end = nl == std::string::npos ? buf.size() : nl;
-    on_line(base + pos, std::string_view(buf).substr(pos, end - pos));
-    if (nl == std::string::npos) break;
-    pos = nl + 1;
+  if (first >= buf.size()) return result;  // the block ends where its first line would start
+  // Finish the last line past the block's end: up to the first newline at or after the
+  // block's last byte, or the end of the file.
+  std::size_t scan = std::min(buf.size(), static_cast<std::size_t>(block.offset + block.length - base)) - 1;
+  scan = std::max(scan, first);
+  const auto find_newline = [&](std::size_t from) {
+    const void* at = std::memchr(buf.data() + from, '\n', buf.size() - from);
+    return at ? static_cast<std::size_t>(static_cast<const char*>(at) - buf.data()) : std::string_view::npos;
+  };
+  std::size_t nl;
+  bool at_eof = short_read;
+  while ((nl = find_newline(scan)) == std::string_view::npos && !at_eof) {
+    scan = buf.size();
+    const std::size_t got = file.read_at(base + buf.size(), continuation_chunk, buf, path);
+    result.bytes_read += got;
+    at_eof = got < continuation_chunk;
   }
-  return bytes_read;
+  const std::size_t end = nl == std::string_view::npos ? buf.size() : nl + 1;
+  result.text = std::string_view(buf.data() + first, end - first);
+  result.file_offset = base + first;
+  return result;
+}
+
+std::uint64_t for_each_line(const BlockRef& block,
+                            const std::function<void(std::uint64_t, std::string_view)>& on_line) {
+  ReadBuffer buf;
+  const BlockText block_text = read_block_text(block, buf);
+  std::string_view text = block_text.text;
+  std::uint64_t offset = block_text.file_offset;
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    const std::size_t length = nl == std::string_view::npos ? text.size() : nl;
+    on_line(offset, text.substr(0, length));
+    const std::size_t step = nl == std::string_view::npos ? text.size() : nl + 1;
+    text.remove_prefix(step);
+    offset += step;
+  }
+  return block_text.bytes_read;
 }
 
 }  // namespace taskfarm

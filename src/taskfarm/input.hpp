@@ -55,6 +55,36 @@ std::unique_ptr<TaskSource> open_block_source(std::vector<InputFile> files, std:
 BlockRef decode_block(std::string_view payload);
 std::string describe_block(std::string_view payload);
 
+/// A byte buffer for file reads: it grows without zero-filling (a 64 MiB block is read,
+/// not cleared first), and keeps `padding` readable bytes after its end, so that a kernel
+/// may load 8 bytes at a time up to its last byte.
+class ReadBuffer {
+ public:
+  static constexpr std::size_t padding = 16;
+  const char* data() const { return bytes_.get(); }
+  std::size_t size() const { return size_; }
+  void clear() { size_ = 0; }
+  /// Makes room for `n` more bytes and returns where they go; commit() then counts them.
+  char* reserve_more(std::size_t n);
+  void commit(std::size_t n) { size_ += n; }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+/// The lines that start inside a block, as one piece of text: from the first line start
+/// in the block to the end of the last such line, its '\n' included (none if the file
+/// ends without one). Kernels scan it whole, with no call per line.
+struct BlockText {
+  std::string_view text;      // into the buffer given to read_block_text, padded after
+  std::uint64_t file_offset;  // where text begins in the file
+  std::uint64_t bytes_read;   // from the file, for the report
+};
+/// Reads the block into `buffer` (reusing its capacity) and finds its lines.
+BlockText read_block_text(const BlockRef& block, ReadBuffer& buffer);
+
 /// Calls `on_line(offset_in_file, line)` for every line that starts inside the block;
 /// `line` is without its '\n'. Returns the bytes read from the file.
 std::uint64_t for_each_line(const BlockRef& block,
