@@ -163,8 +163,12 @@ char* ReadBuffer::reserve_more(std::size_t n) {
     bytes_ = std::move(bigger);
     capacity_ = capacity;
   }
-  std::memset(bytes_.get() + size_ + n, 0, padding);  // the padding is defined, if never meaningful
   return bytes_.get() + size_;
+}
+
+void ReadBuffer::commit(std::size_t n) {
+  size_ += n;
+  std::memset(bytes_.get() + size_, 0, padding);  // defined, if never meaningful
 }
 
 BlockText read_block_text(const BlockRef& block, ReadBuffer& buf) {

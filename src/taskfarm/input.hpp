@@ -66,7 +66,7 @@ class ReadBuffer {
   void clear() { size_ = 0; }
   /// Makes room for `n` more bytes and returns where they go; commit() then counts them.
   char* reserve_more(std::size_t n);
-  void commit(std::size_t n) { size_ += n; }
+  void commit(std::size_t n);
 
  private:
   std::unique_ptr<char[]> bytes_;
