@@ -24,6 +24,7 @@ int code(ExitCode c) { return static_cast<int>(c); }
 // Broadcast from rank 0 after preparing: a run number, or one of these.
 constexpr int prepare_failed = -1;
 constexpr int already_complete = -2;
+constexpr int prepare_broke = -3;  // not the user's input: a runtime error (exit 4)
 
 struct Prepared {
   std::unique_ptr<TaskSource> source;
@@ -74,6 +75,7 @@ void plan_resume(const Config& config, RunPlan& plan, bool& complete) {
 /// rank starts work, so a bad path is a usage error and not a failure half-way.
 Prepared prepare_on_master(const CommandLine& cl) {
   Prepared p;
+  if (cl.config.report_path) check_can_write(*cl.config.report_path, "--report");
   p.source = cl.job->open_source();
   p.plan.identity = cl.config.job + " " + cl.job->parameters().dump();
   if (cl.config.output_dir && cl.config.resume) plan_resume(cl.config, p.plan, p.already_complete);
@@ -124,13 +126,10 @@ int finish_run(const RunReport& report, const Config& config, const RunPlan& pla
 
 }  // namespace
 
-int run_program(int argc, char** argv) {
-  prefer_fast_single_node_startup();
-  boost::mpi::environment env(argc, argv);
-  install_stop_signals();  // every rank: a worker keeps working until the master stops it
-  boost::mpi::communicator world;
+namespace {
+
+int run_ranks(boost::mpi::communicator& world, int argc, char** argv) {
   const int rank = world.rank();
-  log::set_rank(rank);
 
   CommandLine cl;
   try {
@@ -153,10 +152,14 @@ int run_program(int argc, char** argv) {
     } catch (const UsageError& e) {
       log::error(e.what());
       run = prepare_failed;
+    } catch (const std::exception& e) {
+      log::error(e.what());
+      run = prepare_broke;
     }
   }
   run = channel.broadcast_from_master(run);
   if (run == prepare_failed) return code(ExitCode::usage);
+  if (run == prepare_broke) return code(ExitCode::runtime_error);
   if (run == already_complete) {
     if (rank == master_rank) log::line("the job in " + *cl.config.output_dir + " is already complete; nothing to do");
     return code(ExitCode::success);
@@ -176,6 +179,27 @@ int run_program(int argc, char** argv) {
     log::error(e.what());
     channel.abort(code(ExitCode::runtime_error));
   }
+}
+
+}  // namespace
+
+int run_program(int argc, char** argv) {
+  prefer_fast_single_node_startup();
+  boost::mpi::environment env(argc, argv);
+  install_stop_signals();  // every rank: a worker keeps working until the master stops it
+  boost::mpi::communicator world;
+  log::set_rank(world.rank());
+  // Nothing escapes to std::terminate: one line, and the job ends with exit code 4 (an
+  // exception leaving this function would make Boost.MPI abort with -1 instead).
+  try {
+    return run_ranks(world, argc, argv);
+  } catch (const std::exception& e) {
+    log::error(e.what());
+  } catch (...) {
+    log::error("an exception that is not a std::exception");
+  }
+  world.abort(code(ExitCode::runtime_error));
+  return code(ExitCode::runtime_error);
 }
 
 }  // namespace taskfarm

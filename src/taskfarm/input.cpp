@@ -1,6 +1,7 @@
 #include "taskfarm/input.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include <CLI/CLI.hpp>
@@ -52,27 +54,56 @@ bool hidden(const fs::path& p) {
   return !name.empty() && (name[0] == '_' || name[0] == '.');
 }
 
-void add_directory(const fs::path& dir, std::vector<InputFile>& files) {
-  std::vector<fs::directory_entry> entries{fs::directory_iterator(dir), fs::directory_iterator()};
-  std::sort(entries.begin(), entries.end(),
-            [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
-  for (const auto& e : entries) {
-    if (hidden(e.path())) continue;
-    if (e.is_directory()) add_directory(e.path(), files);
-    else if (e.is_regular_file()) files.push_back({e.path().string(), e.file_size()});
+std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
+
+/// The walk over --input: each directory and each file once, by (device, inode), so a
+/// symlink loop ends and a file reached through a symlink too is read once.
+class InputWalk {
+ public:
+  void add(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+      throw UsageError("--input: " + (errno == ENOENT ? "no such file or directory '" + path + "'"
+                                                      : "cannot read '" + path + "': " + errno_text(errno)));
+    if (!seen_.insert({st.st_dev, st.st_ino}).second) return;
+    if (S_ISDIR(st.st_mode)) return add_directory(path);
+    if (!S_ISREG(st.st_mode))  // a FIFO would hang the master, a device never end
+      throw UsageError("--input: '" + path + "' is " + kind(st.st_mode) + ", not a regular file");
+    if (::access(path.c_str(), R_OK) != 0) throw UsageError("--input: cannot read '" + path + "': " + errno_text(errno));
+    files_.push_back({path, static_cast<std::uint64_t>(st.st_size)});
   }
-}
+  std::vector<InputFile> take() { return std::move(files_); }
+
+ private:
+  static std::string kind(mode_t mode) {
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    return "not a file";
+  }
+  void add_directory(const std::string& dir) {
+    std::error_code ec;
+    std::vector<fs::path> entries;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
+    if (ec) throw UsageError("--input: cannot list '" + dir + "': " + ec.message());
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.filename() < b.filename(); });
+    for (const auto& e : entries)
+      if (!hidden(e)) add(e.string());
+  }
+
+  std::set<std::pair<dev_t, ino_t>> seen_;
+  std::vector<InputFile> files_;
+};
 }  // namespace
 
 std::vector<InputFile> list_input_files(const std::vector<std::string>& paths) {
-  std::vector<InputFile> files;
-  for (const auto& p : paths) {
-    std::error_code ec;
-    const auto status = fs::status(p, ec);
-    if (ec || !fs::exists(status)) throw UsageError("--input: no such file or directory '" + p + "'");
-    if (fs::is_directory(status)) add_directory(p, files);
-    else if (::access(p.c_str(), R_OK) != 0) throw UsageError("--input: cannot read '" + p + "'");
-    else files.push_back({p, fs::file_size(p)});
+  InputWalk walk;
+  for (const auto& p : paths) walk.add(p);
+  std::vector<InputFile> files = walk.take();
+  if (files.empty()) {
+    std::string names;
+    for (const auto& p : paths) names += (names.empty() ? "'" : ", '") + p + "'";
+    throw UsageError("--input: no files to read in " + names);
   }
   return files;
 }

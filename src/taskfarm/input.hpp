@@ -40,7 +40,9 @@ struct InputOptions {
 std::uint64_t parse_byte_size(const std::string& text, const std::string& option);
 
 /// Files given directly, and files under directories (recursively, in name order),
-/// skipping names that start with '_' or '.'. Throws UsageError for a missing path.
+/// skipping names that start with '_' or '.'; each directory and file once, so symlink
+/// loops end. Throws UsageError, naming the path, for a missing or unreadable one, a
+/// FIFO, socket or device, a directory that cannot be listed, or no files at all.
 std::vector<InputFile> list_input_files(const std::vector<std::string>& paths);
 
 struct BlockRef {

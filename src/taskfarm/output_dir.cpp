@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -32,6 +33,18 @@ std::string part_name(std::size_t index) {
   throw std::system_error(errno, std::generic_category(), what + " " + path);
 }
 }  // namespace
+
+void check_can_write(const std::string& path, const std::string& option) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw UsageError(option + ": '" + path + "' is a directory");
+  fs::path parent = fs::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  const fs::path probe = parent / ("." + fs::path(path).filename().string() + ".probe-" + std::to_string(::getpid()));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw UsageError(option + ": cannot write '" + path + "': " + std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
 
 void prepare_output_dir(const std::string& dir, bool overwrite) {
   std::error_code ec;

@@ -16,6 +16,10 @@ namespace taskfarm {
 /// removes them first.
 void prepare_output_dir(const std::string& dir, bool overwrite);
 
+/// Creates and removes a probe file beside `path`, so that a run which could not write
+/// `path` at its end is refused before its first task. Throws UsageError naming `option`.
+void check_can_write(const std::string& path, const std::string& option);
+
 /// Where `rank` writes its results during run `run` of the job (resumes add runs).
 std::string temporary_part_path(const std::string& dir, int rank, std::uint32_t run = 0);
 /// DIR/_temporary/reduce-RRRRR.run-NNN: a reduce job's final output (its part files hold

@@ -106,5 +106,22 @@ usage_case "no such file or directory '$TMP/missing'" grep --pattern a --input "
 usage_case "invalid regular expression" grep --pattern 'a(' --input "$IN"
 usage_case "give --output DIR" wordcount --input "$IN"
 usage_case "--block-size" wordcount --input "$IN" --output "$TMP/o" --block-size 0
+mkdir -p "$TMP/emptydir/sub"
+usage_case "no files to read in '$TMP/emptydir'" wordcount --input "$TMP/emptydir" --output "$TMP/o"
+mkdir "$TMP/odd" && cp "$IN/a.txt" "$TMP/odd/" && mkfifo "$TMP/odd/fifo"
+usage_case "'$TMP/odd/fifo' is a FIFO, not a regular file" grep --pattern a --input "$TMP/odd"
+rm "$TMP/odd/fifo" && ln -s /nonexistent "$TMP/odd/dangling"
+usage_case "no such file or directory '$TMP/odd/dangling'" grep --pattern a --input "$TMP/odd"
+usage_case "'/dev/zero' is a device" grep --pattern a --input /dev/zero
+usage_case "--report: cannot write '$TMP/nodir/r.json': No such file or directory" \
+  grep --pattern a --input "$IN" --report "$TMP/nodir/r.json"
+
+# A symlink loop in the tree ends; a file reached through a symlink as well is read once.
+ln -s . "$IN/sub/loop"
+ln -s ../a.txt "$IN/sub/again.txt"
+timeout 120 "${MPIRUN[@]}" -n 3 "$TF" wordcount --input "$IN" --block-size 4096 --output "$TMP/looped" 2>"$TMP/err"
+check "a symlink loop and a second link to a file: exit 0" test $? -eq 0
+check "... every file counted once: equals tr | sort | uniq -c" cmp -s <(cat "$TMP/looped"/part-* | sort) "$TMP/wc.ref"
+rm "$IN/sub/loop" "$IN/sub/again.txt"
 
 finish
