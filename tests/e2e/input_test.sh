@@ -116,6 +116,17 @@ usage_case "'/dev/zero' is a device" grep --pattern a --input /dev/zero
 usage_case "--report: cannot write '$TMP/nodir/r.json': No such file or directory" \
   grep --pattern a --input "$IN" --report "$TMP/nodir/r.json"
 
+# An unreadable file (mode 000) is refused before any work, by a user other than root
+# (root reads it anyway): nobody's, through setpriv, when the test runs as root.
+mkdir "$TMP/locked" && cp "$IN/a.txt" "$TMP/locked/" && echo hello >"$TMP/locked/secret.txt"
+chmod 000 "$TMP/locked/secret.txt" && chmod 755 "$TMP" "$TMP/locked" && chmod 644 "$TMP/locked/a.txt"
+as_user=()
+[ "$(id -u)" -eq 0 ] && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+cp "$TF" "$TMP/taskfarm" && chmod 755 "$TMP/taskfarm"  # where nobody may run it, whatever the build's path
+timeout 20 "${as_user[@]}" "$TMP/taskfarm" grep --pattern a --input "$TMP/locked" >/dev/null 2>"$TMP/u.err"
+check "an unreadable input file: exit 2, one line naming it" \
+  bash -c "[ $? -eq 2 ] && [ \$(wc -l <'$TMP/u.err') -eq 1 ] && grep -q \"cannot read '$TMP/locked/secret.txt': Permission denied\" '$TMP/u.err'"
+
 # A symlink loop in the tree ends; a file reached through a symlink as well is read once.
 ln -s . "$IN/sub/loop"
 ln -s ../a.txt "$IN/sub/again.txt"
