@@ -21,6 +21,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "taskfarm/clock.hpp"
 #include "taskfarm/joblog.hpp"
 #include "taskfarm/job.hpp"
 #include "taskfarm/log.hpp"
@@ -87,6 +88,10 @@ void put_text(std::string& out, std::string_view text) {
 }
 
 std::string_view get_text(std::string_view& in) { return wire::get_bytes(in, wire::get<std::uint32_t>(in)); }
+
+/// An attempt that failed outside its command: no process (a process limit, no memory),
+/// or no files for its output (a full disk). Its reason stands where its stderr would.
+bool failed_outside_command(const AttemptRecord& r) { return r.exit_value == -1 && r.signal == 0 && !r.timed_out; }
 
 struct DecodedAttempt {
   AttemptRecord record;
@@ -197,17 +202,27 @@ class CmdJob final : public Job {
     if (output_dir_) {
       // Written under temporary names, renamed when the attempt ends: a file with the
       // final name is always a finished attempt's whole output.
-      const std::string base = task_output_base(task.id);
-      started.output_base = base;
+      const std::string base = task_output_path(task.id);
       spec.stdout_path = base + ".out" + temporary_suffix();
       spec.stderr_path = base + ".err" + temporary_suffix();
     }
     if (narrating()) narrate("run task " + std::to_string(task.id) + ": " + spec.command);
-    processes_->start(ticket, spec);
+    try {
+      if (output_dir_) started.output_base = task_output_base(task.id);
+      processes_->start(ticket, spec);
+    } catch (const std::exception& e) {  // no process (a process limit, no memory) or no files for it
+      if (output_dir_)
+        for (const auto& path : {spec.stdout_path, spec.stderr_path})
+          if (path) std::remove(path->c_str());
+      not_started_.push_back(failed_attempt(ticket, started.command, std::string("could not start: ") + e.what()));
+      return;
+    }
     started_.emplace(ticket, std::move(started));
   }
 
   void reap(std::vector<FinishedTask>& finished, double wait_s) override {
+    for (FinishedTask& task : not_started_) finished.push_back(std::move(task));
+    not_started_.clear();
     ended_.clear();
     processes_->reap(ended_, wait_s);
     for (ProcessOutcome& outcome : ended_) {
@@ -216,8 +231,10 @@ class CmdJob final : public Job {
       if (output_dir_) {
         for (const char* stream : {".out", ".err"}) {
           const std::string final_path = started.output_base + stream;
-          if (std::rename((final_path + temporary_suffix()).c_str(), final_path.c_str()) != 0)
-            throw std::system_error(errno, std::generic_category(), "cannot rename to " + final_path);
+          if (std::rename((final_path + temporary_suffix()).c_str(), final_path.c_str()) != 0 && outcome.ok()) {
+            outcome.stderr_text = "cannot rename to " + final_path + ": " + std::strerror(errno);
+            outcome.exit_value = -1;  // the attempt fails; its output is not final
+          }
         }
       }
       FinishedTask task{outcome.ticket, outcome.ok() ? TaskStatus::ok : TaskStatus::failed, outcome.run_s, {}};
@@ -235,7 +252,7 @@ class CmdJob final : public Job {
   void deliver(const ResultView& result, ResultSink& out) override {
     const DecodedAttempt attempt = decode(result.data);
     out.write(attempt.out);
-    if (!attempt.err.empty()) {
+    if (!attempt.err.empty() && !failed_outside_command(attempt.record)) {
       out.flush();  // what the task printed before, first
       log::raw(attempt.err);
     }
@@ -250,7 +267,9 @@ class CmdJob final : public Job {
   }
 
   std::string failure_message(std::string_view data) const override {
-    const AttemptRecord r = decode(data).record;
+    const DecodedAttempt attempt = decode(data);
+    const AttemptRecord r = attempt.record;
+    if (failed_outside_command(r)) return std::string(attempt.err);
     if (r.timed_out)
       return "timed out after " + seconds_text(task_timeout_s_) + " s (--task-timeout); process group killed by signal " +
              std::to_string(r.signal);
@@ -272,17 +291,32 @@ class CmdJob final : public Job {
 
   /// DIR/tasks/<id / 1000, 5 digits>/<id>: at most 1000 tasks' files per directory, and
   /// a task's files are found from its ID alone.
-  std::string task_output_base(std::uint64_t id) {
+  std::string task_output_path(std::uint64_t id) const {
     char bucket[32];
     std::snprintf(bucket, sizeof bucket, "%05" PRIu64, id / 1000);
-    const std::string tasks_dir = *output_dir_ + "/tasks";
-    const std::string dir = tasks_dir + "/" + bucket;
-    if (made_dirs_.insert(id / 1000).second) {
-      for (const std::string& d : {tasks_dir, dir})
+    return *output_dir_ + "/tasks/" + bucket + "/" + std::to_string(id);
+  }
+  /// task_output_path, with its directories made. Throws when they cannot be.
+  std::string task_output_base(std::uint64_t id) {
+    const std::string base = task_output_path(id);
+    if (!made_dirs_.count(id / 1000)) {
+      const std::string tasks_dir = *output_dir_ + "/tasks";
+      for (const std::string& d : {tasks_dir, base.substr(0, base.rfind('/'))})
         if (::mkdir(d.c_str(), 0755) != 0 && errno != EEXIST)
           throw std::system_error(errno, std::generic_category(), "cannot create " + d);
+      made_dirs_.insert(id / 1000);
     }
-    return dir + "/" + std::to_string(id);
+    return base;
+  }
+  /// The result of an attempt that could not start: exit value -1, the reason as its stderr.
+  FinishedTask failed_attempt(std::uint64_t ticket, const std::string& command, const std::string& reason) const {
+    FinishedTask task{ticket, TaskStatus::failed, 0, {}};
+    wire::put(task.data, AttemptRecord{epoch_now(), 0, -1, 0, 0, 0});
+    put_text(task.data, host_);
+    put_text(task.data, command);
+    put_text(task.data, "");
+    task.data.append(reason);
+    return task;
   }
   /// mpirun and srun may bind a rank to one core, and its commands inherit that: N slots
   /// would then share one core. With more slots than bound cores, this rank and its
@@ -335,6 +369,7 @@ class CmdJob final : public Job {
   std::unordered_map<std::uint64_t, Started> started_;
   std::unordered_set<std::uint64_t> made_dirs_;
   std::vector<ProcessOutcome> ended_;
+  std::vector<FinishedTask> not_started_;  // attempts that failed in start(), reported by the next reap()
 };
 
 }  // namespace

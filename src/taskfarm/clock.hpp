@@ -16,4 +16,9 @@ inline clock::duration seconds(double s) {
 /// Seconds from `t` until now.
 inline double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
 
+/// Wall-clock seconds since the epoch (joblog start times).
+inline double epoch_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace taskfarm

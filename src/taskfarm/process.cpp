@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "taskfarm/clock.hpp"
+#include "taskfarm/test_hook.hpp"
 
 extern char** environ;
 
@@ -38,10 +39,6 @@ int open_pidfd(pid_t pid) {
   (void)pid;
   return -1;
 #endif
-}
-
-double epoch_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 /// posix_spawn's setup, released on every path.
@@ -147,8 +144,14 @@ void ProcessSlots::start(std::uint64_t ticket, const ProcessSpec& spec) {
   const char* argv[] = {"sh", "-c", spec.command.c_str(), nullptr};
   child.outcome.start_epoch_s = epoch_now();
   child.started = clock::now();
-  const int error = ::posix_spawn(&child.pid, "/bin/sh", &setup.actions, &setup.attr, const_cast<char**>(argv),
-                                  envp.data());
+  // The test hook stands for a process limit reached (EAGAIN), for the commands marked.
+  const std::string_view mark = "# spawn-fails";
+  const bool injected = test_hook("spawn-fails") && spec.command.size() >= mark.size() &&
+                        spec.command.compare(spec.command.size() - mark.size(), mark.size(), mark) == 0;
+  const int error = injected
+                        ? EAGAIN
+                        : ::posix_spawn(&child.pid, "/bin/sh", &setup.actions, &setup.attr, const_cast<char**>(argv),
+                                        envp.data());
   for (int& fd : child_ends) close_fd(fd);
   if (error != 0) {
     release();

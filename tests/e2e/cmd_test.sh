@@ -106,6 +106,19 @@ check "... none of its processes survives (SIGKILL)" bash -c "! pgrep -f '^sleep
 check "... the log and joblog say it timed out" \
   bash -c "grep -q 'timed out after 1 s' stubborn.err && awk -F'\t' '\$1 == 1 && \$7 == -1 { found = 1 } END { exit !found }' stubborn.log"
 
+# A task whose process cannot be started (a process limit, injected by a test hook for
+# the commands marked) fails that attempt only, with the reason, and the retry rules apply.
+printf 'echo ok1\necho ok2 # spawn-fails\necho ok3\n' >spawn.txt
+TASKFARM_TEST_HOOK=spawn-fails timeout 60 "${MPIRUN[@]}" -x TASKFARM_TEST_HOOK -n 3 "$TF" cmd --tasks-file spawn.txt \
+  --retries 1 --joblog spawn.log --output spawn >/dev/null 2>spawn.err
+check "a task that cannot start: exit 1, not an abort" test $? -eq 1
+check "... both its attempts logged with the reason" \
+  test "$(grep -c 'task 1 failed on rank [12]: could not start: cannot start /bin/sh: Resource temporarily unavailable' spawn.err)" -eq 2
+check "... in the joblog with Exitval -1, and in _failed" \
+  bash -c "[ \$(awk -F'\t' '\$1 == 2 && \$7 == -1' spawn.log | wc -l) -eq 2 ] && grep -qx 'echo ok2 # spawn-fails' spawn/_failed"
+check "... the other tasks ran, and no temporary file is left" \
+  bash -c "[ \"\$(cat spawn/tasks/00000/0.out spawn/tasks/00000/2.out)\" = \$'ok1\nok3' ] && ! ls spawn/tasks/00000 | grep -q tmp"
+
 # 4. Retries: a task failing twice and then succeeding ends done.
 cat >flaky.txt <<'EOF'
 n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) >count; test "$n" -ge 2 && echo third-time-lucky
