@@ -3,11 +3,13 @@
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/environment.hpp>
 
+#include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
 
 #include "taskfarm/backoff.hpp"
+#include "taskfarm/clock.hpp"
 
 namespace taskfarm {
 
@@ -28,20 +30,24 @@ Channel::Channel(boost::mpi::communicator comm) : comm_(std::move(comm)) {
 }
 
 Channel::~Channel() {
-  // A send still pending here belongs to a peer that is gone; cancelling keeps
-  // MPI_Finalize from waiting on it.
   if (workers_ != MPI_COMM_NULL) MPI_Comm_free(&workers_);
+  // A buffer is never freed under a live send: a matched send cannot be cancelled, and
+  // MPI may still read it. The sends get a moment to complete (their peers are usually
+  // just receiving); those that do not belong to a peer that is stuck or gone, and keep
+  // their buffers for good: the process is ending, or aborting.
+  const auto deadline = clock::now() + seconds(1);
+  Backoff backoff;
+  while (progress_all_sends() > 0 && clock::now() < deadline) backoff.pause();
   for (auto& p : pending_) {
-    int done = 0;
-    MPI_Test(&p.request, &done, MPI_STATUS_IGNORE);
-    if (!done) {
-      MPI_Cancel(&p.request);
-      MPI_Request_free(&p.request);
-    }
+    MPI_Request_free(&p.request);
+    new std::string(std::move(p.body));  // deliberately leaked: MPI may still read it
   }
 }
 
 void Channel::send(int dest, Tag tag, std::string body) {
+  if (body.size() > static_cast<std::size_t>(INT_MAX))
+    throw std::runtime_error("a message of " + std::to_string(body.size()) + " bytes to rank " +
+                             std::to_string(dest) + " is over MPI's limit of 2 GiB");
   pending_.push_back(PendingSend{MPI_REQUEST_NULL, std::move(body)});
   PendingSend& p = pending_.back();
   MPI_Isend(p.body.data(), static_cast<int>(p.body.size()), MPI_BYTE, dest, static_cast<int>(tag), raw_comm(),
@@ -58,6 +64,11 @@ std::string Channel::take_buffer() {
   return buf;
 }
 
+void Channel::recycle(std::list<PendingSend>::iterator send) {
+  if (spare_buffers_.size() < max_spare_buffers) spare_buffers_.push_back(std::move(send->body));
+  pending_.erase(send);
+}
+
 std::size_t Channel::progress_sends() {
   // Sends complete roughly in order; testing from the front and stopping at the first
   // incomplete one keeps this O(1) per call however deep the window is.
@@ -65,9 +76,28 @@ std::size_t Channel::progress_sends() {
     int done = 0;
     MPI_Test(&pending_.front().request, &done, MPI_STATUS_IGNORE);
     if (!done) break;
-    if (spare_buffers_.size() < max_spare_buffers) spare_buffers_.push_back(std::move(pending_.front().body));
-    pending_.pop_front();
+    recycle(pending_.begin());
   }
+  // Now and then every send, so that one send to a slow or stuck peer does not hold the
+  // buffers of all the sends after it.
+  if (pending_.size() > 1 && (++progress_calls_ & 15) == 0) progress_all_sends();
+  return pending_.size();
+}
+
+std::size_t Channel::progress_all_sends() {
+  if (pending_.empty()) return 0;
+  std::vector<MPI_Request> requests;
+  std::vector<std::list<PendingSend>::iterator> sends;
+  requests.reserve(pending_.size());
+  sends.reserve(pending_.size());
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    requests.push_back(it->request);
+    sends.push_back(it);
+  }
+  std::vector<int> completed(requests.size());
+  int count = 0;
+  MPI_Testsome(static_cast<int>(requests.size()), requests.data(), &count, completed.data(), MPI_STATUSES_IGNORE);
+  for (int i = 0; i < count; ++i) recycle(sends[static_cast<std::size_t>(completed[static_cast<std::size_t>(i)])]);
   return pending_.size();
 }
 

@@ -63,12 +63,16 @@ class Channel {
   int size() const { return comm_.size(); }
 
   /// Starts a non-blocking send of `body`. The channel owns the buffer until the send
-  /// completes; completed buffers are recycled through take_buffer().
+  /// completes; completed buffers are recycled through take_buffer(). A body over 2 GiB
+  /// (MPI's int count) is refused with std::runtime_error.
   void send(int dest, Tag tag, std::string body);
   /// Returns an empty buffer, reusing the memory of a completed send when possible.
   std::string take_buffer();
   /// Tests outstanding sends and recycles the completed ones. Returns how many remain.
+  /// Cheap enough for every loop: the oldest sends each call, all of them every 16th.
   std::size_t progress_sends();
+  /// Tests every outstanding send (MPI_Testsome). Returns how many remain.
+  std::size_t progress_all_sends();
 
   /// If a message is waiting (from `source`, or any rank when negative), receives it into
   /// `body` and returns its envelope. Never blocks.
@@ -100,6 +104,8 @@ class Channel {
   MPI_Comm workers_ = MPI_COMM_NULL;  // the workers only, for exchanges among them
   std::list<PendingSend> pending_;  // list: nodes, and so buffers, never move; FIFO order
   std::list<std::string> spare_buffers_;
+  std::uint32_t progress_calls_ = 0;
+  void recycle(std::list<PendingSend>::iterator send);
   std::uint64_t messages_sent_ = 0;
   std::uint64_t messages_received_ = 0;
   std::uint64_t bytes_sent_ = 0;
