@@ -61,7 +61,7 @@ check "... and rejects an interleaved output built by hand" fails consecutive_li
 check "a task's lines are not interleaved with others" consecutive_lines stdout4
 check "stderr passes through" grep -qx to-stderr stderr4
 # Standard input as the tasks file: one rank, and under mpirun (rank 0 reads it).
-"$TF" cmd --tasks-file - <tasks.txt >stdout1 2>/dev/null
+timeout 60 "$TF" cmd --tasks-file - <tasks.txt >stdout1 2>/dev/null
 check "--tasks-file - reads standard input (one rank): exit 0" test $? -eq 0
 check "... every task's lines" cmp -s <(sort stdout1 | grep -v '^id=') <(grep -v '^id=' expected.sorted)
 timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file - <tasks.txt >stdin3 2>/dev/null

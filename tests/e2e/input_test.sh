@@ -72,11 +72,12 @@ run_case 2 1M
 run_case 5 7
 
 # More patterns, each against grep -H -b -E: anchors, alternation, classes, .*, one that
-# matches the empty string (every line), a long literal, a back-reference (regexec alone).
+# matches the empty string (every line), a long literal, a back-reference (regexec alone),
+# at every block size above.
 for pattern in '^alpha' 'zz$' 'beta|gamma|^A' '[[:upper:]][[:space:]]' '[^a-z \t]{3}' 'a.*z' 'x*' \
   'hello alpha hello|start' '(al)pha.*\1' 'caf.[[:space:]]'; do
   (for f in "${FILES[@]}"; do grep -a -H -b -E "$pattern" "$IN/$f"; done) | sort >"$TMP/pattern.ref"
-  for bs in 7 1M; do
+  for bs in 1 7 4096 1M; do
     timeout 300 "${MPIRUN[@]}" -n 3 "$TF" grep --pattern "$pattern" --input "$IN" --block-size "$bs" \
       >"$TMP/pattern.out" 2>"$TMP/err"
     check "grep '$pattern' --block-size $bs: exit 0, equals grep -H -b -E ($(wc -l <"$TMP/pattern.ref") lines)" \
