@@ -125,20 +125,17 @@ void LineMatcher::for_each_match(std::string_view text,
     const std::string_view line = text.substr(start, line_end(text, start) - start);
     if (matches(line)) on_line(start, line);
   };
-  if (!database_) {
+  auto confirm_every_line = [&] {
     for (std::size_t start = 0; start < text.size(); start = line_end(text, start) + 1) confirm(start);
-    return;
-  }
+  };
+  if (!database_) return confirm_every_line();
   // Hyperscan scans at most 4 GiB at once: longer text goes in pieces cut at line breaks.
   candidates_.clear();
   for (std::size_t from = 0; from < text.size();) {
     std::size_t to = text.size();
     if (to - from > UINT_MAX) {
       const std::size_t cut = text.rfind('\n', from + UINT_MAX - 1);
-      if (cut == std::string_view::npos || cut < from) {  // one line of over 4 GiB
-        for (std::size_t start = 0; start < text.size(); start = line_end(text, start) + 1) confirm(start);
-        return;
-      }
+      if (cut == std::string_view::npos || cut < from) return confirm_every_line();  // a line of over 4 GiB
       to = cut + 1;
     }
     Scan scan{text.data() + from, to - from, &candidates_};
