@@ -124,10 +124,6 @@ int finish_run(const RunReport& report, const Config& config, const RunPlan& pla
   return code(exit_code_for(report));
 }
 
-}  // namespace
-
-namespace {
-
 int run_ranks(boost::mpi::communicator& world, int argc, char** argv) {
   const int rank = world.rank();
 
