@@ -24,6 +24,8 @@
 namespace taskfarm {
 namespace {
 
+constexpr std::uint64_t piece_bytes = std::uint64_t{1} << 20;  // 1 MiB: read into the cache, counted there
+
 class WordCountJob final : public Job {
  public:
   void add_options(CLI::App& command) override { input_.add_to(command); }
@@ -36,12 +38,17 @@ class WordCountJob final : public Job {
 
   void run(const TaskView& task, std::string& out) override {
     if (narrating()) narrate("run task " + std::to_string(task.id) + ": count " + describe_block(task.payload));
-    // Count into a task-local table of views into the block first, so a failing task
-    // adds nothing; then into the worker's table, which keeps its own copy of each word.
-    const BlockText block = read_block_text(decode_block(task.payload), buffer_);
-    bytes_read_ += block.bytes_read;
+    // Count into a task-local table first, so a failing task adds nothing; then into the
+    // worker's table. The block is read in pieces that stay in the cache for the count
+    // (the lines that start in a block are those that start in its pieces).
+    const BlockRef block = decode_block(task.payload);
     block_counts_.clear();
-    block_counts_.add_words(block.text);
+    for (std::uint64_t at = block.offset; at < block.offset + block.length; at += piece_bytes) {
+      const BlockText piece =
+          read_block_text(BlockRef{block.path, at, std::min(piece_bytes, block.offset + block.length - at)}, buffer_);
+      bytes_read_ += piece.bytes_read;
+      block_counts_.add_words(piece.text);
+    }
     block_counts_.for_each([&](const WordTable::Entry& e, std::uint64_t) {
       append_count(out, e.word, e.count);
       counts_.add_copy(e.word, e.count);
@@ -103,8 +110,8 @@ class WordCountJob final : public Job {
   }
 
   InputOptions input_;
-  ReadBuffer buffer_;         // the block being counted, reused
-  WordTable block_counts_;    // its words, viewed in buffer_
+  ReadBuffer buffer_;         // the piece of a block being counted, reused
+  WordTable block_counts_;    // the block's words
   WordTable counts_;          // every block's counts on this worker
   std::uint64_t bytes_read_ = 0;
 };

@@ -20,7 +20,8 @@ void WordTable::rebuild(std::size_t capacity) {
 const char* WordTable::copy(std::string_view word) {
   if (word.size() > arena_left_) {
     const std::size_t chunk = std::max<std::size_t>(word.size(), 1 << 20);
-    arena_.push_back(std::make_unique<char[]>(chunk));  // words are compared in place, never past their end
+    // 8 bytes more: add_words compares its words 8 bytes at a time, up to 7 past their end.
+    arena_.push_back(std::make_unique<char[]>(chunk + 8));
     arena_next_ = arena_.back().get();
     arena_left_ = chunk;
   }

@@ -82,8 +82,9 @@ class WordTable {
   void add(std::string_view word, std::uint64_t n = 1) { insert(word, hash_word(word), n, false); }
   void add_copy(std::string_view word, std::uint64_t n) { insert(word, hash_word(word), n, true); }
   /// Counts every word of `text`, which must be followed by at least 8 readable bytes (a
-  /// ReadBuffer's padding): words are hashed and compared 8 bytes at a time. Keys are views
-  /// into `text`; a table filled this way must hold words of such padded text only.
+  /// ReadBuffer's padding): words are hashed and compared 8 bytes at a time. New words are
+  /// copied into the table's arena (padded too), so `text` may be reused at once; a table
+  /// filled this way must hold such padded words only.
   void add_words(std::string_view text) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const auto* end = p + text.size();
@@ -99,7 +100,7 @@ class WordTable {
       while (true) {
         Slot& s = slots_[i];
         if (!s.data) {
-          place(i, Slot{hash, word, size, 1});
+          place(i, Slot{hash, copy(std::string_view(word, size)), size, 1});
           break;
         }
         if (s.hash == hash && s.size == size && equal_padded(s.data, word, size)) {
