@@ -22,6 +22,7 @@ const char* WordTable::copy(std::string_view word) {
     const std::size_t chunk = std::max<std::size_t>(word.size(), 1 << 20);
     // 8 bytes more: add_words compares its words 8 bytes at a time, up to 7 past their end.
     arena_.push_back(std::make_unique<char[]>(chunk + 8));
+    if (arena_.size() == 1) first_chunk_bytes_ = chunk;
     arena_next_ = arena_.back().get();
     arena_left_ = chunk;
   }

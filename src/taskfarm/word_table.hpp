@@ -69,7 +69,7 @@ inline bool equal_padded(const char* a, const char* b, std::size_t n) {
 }
 
 /// word -> count. Keys are views: into text the caller keeps alive (add), or into the
-/// table's own arena (add_copy), for a table that outlives the text.
+/// table's own arena (add_copy, add_words), for a table that outlives the text.
 class WordTable {
  public:
   struct Entry {
@@ -127,8 +127,10 @@ class WordTable {
   void clear() {
     for (const std::uint32_t i : used_) slots_[i].data = nullptr;  // cost by entries, not capacity
     used_.clear();
-    arena_.clear();
-    arena_left_ = 0;
+    if (arena_.empty()) return;
+    arena_.resize(1);  // the first chunk is reused: no allocation for a table cleared per block
+    arena_next_ = arena_.front().get();
+    arena_left_ = first_chunk_bytes_;
   }
 
  private:
@@ -174,6 +176,7 @@ class WordTable {
   std::vector<std::unique_ptr<char[]>> arena_;
   char* arena_next_ = nullptr;
   std::size_t arena_left_ = 0;
+  std::size_t first_chunk_bytes_ = 0;
 };
 
 }  // namespace taskfarm
