@@ -35,19 +35,14 @@ class GrepJob final : public Job {
   void run(const TaskView& task, std::string& out) override {
     const BlockRef block = decode_block(task.payload);
     if (narrating()) narrate("run task " + std::to_string(task.id) + ": grep " + describe_block(task.payload));
-    // In pieces that stay in the cache between the read and the search. The lines that
-    // start in a block are those that start in its pieces, each once.
-    for (std::uint64_t at = block.offset; at < block.offset + block.length; at += piece_bytes) {
-      const BlockRef piece{block.path, at, std::min(piece_bytes, block.offset + block.length - at)};
-      const BlockText text = read_block_text(piece, buffer_);
-      bytes_read_ += text.bytes_read;
+    bytes_read_ += for_each_block_piece(block, piece_bytes, buffer_, [&](const BlockText& text) {
       matcher_->for_each_match(text.text, [&](std::size_t offset, std::string_view line) {
         out.append(block.path).push_back(':');
         append_decimal(out, text.file_offset + offset);
         out.push_back(':');
         out.append(line).push_back('\n');
       });
-    }
+    });
   }
   std::uint64_t bytes_read() const override { return bytes_read_; }
   nlohmann::json parameters() const override {

@@ -43,12 +43,8 @@ class WordCountJob final : public Job {
     // (the lines that start in a block are those that start in its pieces).
     const BlockRef block = decode_block(task.payload);
     block_counts_.clear();
-    for (std::uint64_t at = block.offset; at < block.offset + block.length; at += piece_bytes) {
-      const BlockText piece =
-          read_block_text(BlockRef{block.path, at, std::min(piece_bytes, block.offset + block.length - at)}, buffer_);
-      bytes_read_ += piece.bytes_read;
-      block_counts_.add_words(piece.text);
-    }
+    bytes_read_ += for_each_block_piece(block, piece_bytes, buffer_,
+                                        [&](const BlockText& piece) { block_counts_.add_words(piece.text); });
     block_counts_.for_each([&](const WordTable::Entry& e, std::uint64_t) {
       append_count(out, e.word, e.count);
       counts_.add_copy(e.word, e.count);

@@ -244,6 +244,18 @@ BlockText read_block_text(const BlockRef& block, ReadBuffer& buf) {
   return result;
 }
 
+std::uint64_t for_each_block_piece(const BlockRef& block, std::uint64_t piece_bytes, ReadBuffer& buffer,
+                                   const std::function<void(const BlockText&)>& on_piece) {
+  std::uint64_t bytes_read = 0;
+  const std::uint64_t end = block.offset + block.length;
+  for (std::uint64_t at = block.offset; at < end; at += piece_bytes) {
+    const BlockText piece = read_block_text(BlockRef{block.path, at, std::min(piece_bytes, end - at)}, buffer);
+    bytes_read += piece.bytes_read;
+    on_piece(piece);
+  }
+  return bytes_read;
+}
+
 std::uint64_t for_each_line(const BlockRef& block,
                             const std::function<void(std::uint64_t, std::string_view)>& on_line) {
   ReadBuffer buf;

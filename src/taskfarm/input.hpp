@@ -87,6 +87,12 @@ struct BlockText {
 /// Reads the block into `buffer` (reusing its capacity) and finds its lines.
 BlockText read_block_text(const BlockRef& block, ReadBuffer& buffer);
 
+/// Reads a block in pieces of `piece_bytes` that stay in the cache while `on_piece` scans
+/// them (the lines that start in a block are those that start in its pieces, each once).
+/// Returns the bytes read from the file.
+std::uint64_t for_each_block_piece(const BlockRef& block, std::uint64_t piece_bytes, ReadBuffer& buffer,
+                                   const std::function<void(const BlockText&)>& on_piece);
+
 /// Calls `on_line(offset_in_file, line)` for every line that starts inside the block;
 /// `line` is without its '\n'. Returns the bytes read from the file.
 std::uint64_t for_each_line(const BlockRef& block,
