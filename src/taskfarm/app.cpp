@@ -6,6 +6,8 @@
 #include <iostream>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 
@@ -32,6 +34,23 @@ struct Prepared {
   bool already_complete = false;
 };
 
+/// "; they differ in NAME" for the first parameter two identities ("job {json}") give
+/// different values, when both parse.
+std::string differing_parameter(const std::string& earlier, const std::string& now) {
+  auto parameters = [](const std::string& identity) {
+    const auto space = identity.find(' ');
+    return nlohmann::json::parse(space == std::string::npos ? "" : identity.substr(space + 1), nullptr, false);
+  };
+  const auto a = parameters(earlier);
+  const auto b = parameters(now);
+  if (!a.is_object() || !b.is_object()) return {};
+  for (const auto& [name, value] : b.items())
+    if (!a.contains(name) || a[name] != value) return "; they differ in " + name;
+  for (const auto& [name, value] : a.items())
+    if (!b.contains(name)) return "; they differ in " + name;
+  return {};
+}
+
 /// --resume: reads the journal, checks it is this job's, and cuts every part file back to
 /// what the journal vouches for (a killed run may have written more). Files it does not
 /// know are from a run killed before its first journal flush: removed.
@@ -50,7 +69,7 @@ void plan_resume(const Config& config, RunPlan& plan, bool& complete) {
   }
   if (state->identity != plan.identity)
     throw UsageError("--resume: " + dir + " holds a run of other arguments (" + state->identity +
-                     "); this run is " + plan.identity);
+                     "); this run is " + plan.identity + differing_parameter(state->identity, plan.identity));
   if (fs::exists(fs::path(dir) / "_SUCCESS")) {
     complete = true;
     return;
@@ -73,16 +92,16 @@ void plan_resume(const Config& config, RunPlan& plan, bool& complete) {
 
 /// Checks that need the file system or the task source; done on rank 0 only, before any
 /// rank starts work, so a bad path is a usage error and not a failure half-way.
-Prepared prepare_on_master(const CommandLine& cl) {
+Prepared prepare_on_master(const Config& config, Job& job) {
   Prepared p;
-  if (cl.config.report_path) check_can_write(*cl.config.report_path, "--report");
-  p.source = cl.job->open_source();
-  p.plan.identity = cl.config.job + " " + cl.job->parameters().dump();
-  if (cl.config.output_dir && cl.config.resume) plan_resume(cl.config, p.plan, p.already_complete);
-  else if (cl.config.output_dir) prepare_output_dir(*cl.config.output_dir, cl.config.overwrite);
-  else if (cl.config.resume && cl.job->done_in_own_log()) {  // cmd --joblog without --output
+  if (config.report_path) check_can_write(*config.report_path, "--report");
+  p.source = job.open_source();
+  p.plan.identity = config.job + " " + job.parameters().dump();
+  if (config.output_dir && config.resume) plan_resume(config, p.plan, p.already_complete);
+  else if (config.output_dir) prepare_output_dir(*config.output_dir, config.overwrite);
+  else if (config.resume && job.done_in_own_log()) {  // cmd --joblog without --output
     p.plan.resumed.emplace();
-    p.plan.resumed->done = *cl.job->done_in_own_log();
+    p.plan.resumed->done = *job.done_in_own_log();
   }
   return p;
 }
@@ -95,6 +114,7 @@ std::vector<PartToPublish> files_to_publish(const RunReport& report, const Confi
                                             const Job& job) {
   std::vector<PartToPublish> parts;
   const std::string& dir = *config.output_dir;
+  if (job.folds()) return parts;  // part files hold partial values; DIR/result is the result
   if (job.has_reduce_phase()) {
     for (const auto& w : report.per_worker) parts.push_back({temporary_reduce_path(dir, w.rank, plan.run), std::nullopt});
     return parts;
@@ -124,26 +144,35 @@ int finish_run(const RunReport& report, const Config& config, const RunPlan& pla
   return code(exit_code_for(report));
 }
 
-int run_ranks(boost::mpi::communicator& world, int argc, char** argv) {
-  const int rank = world.rank();
-
-  CommandLine cl;
-  try {
-    cl = parse_command_line(argc, argv);
-  } catch (const InfoRequested& info) {
-    if (rank == master_rank) std::cout << info.text << std::flush;
-    return code(ExitCode::success);
-  } catch (const UsageError& e) {
-    if (rank == master_rank) log::error(e.what());
-    return code(ExitCode::usage);
+/// Jobs that fold their results (the library's fold): the final value, from the partial
+/// values in the part files that the journal vouches for (every run's), or from what
+/// the master gathered without --output. Printed as the last line on stdout and written
+/// to DIR/result; the report carries it.
+void publish_fold(RunReport& report, const Config& config, const RunPlan& plan, Job& job, ResultSink& out) {
+  std::vector<PartSlice> parts;
+  if (config.output_dir) {
+    if (plan.resumed)
+      for (const auto& [key, bytes] : plan.resumed->part_bytes)
+        if (bytes > 0) parts.push_back({temporary_part_path(*config.output_dir, key.rank, key.run), bytes});
+    for (const auto& w : report.per_worker)
+      if (w.part_bytes > 0) parts.push_back({temporary_part_path(*config.output_dir, w.rank, plan.run), w.part_bytes});
   }
+  report.result = job.fold_value(parts);
+  out.write(*report.result + "\n");
+  out.flush();
+  if (config.output_dir) write_file_whole(*config.output_dir + "/result", *report.result + "\n");
+}
 
-  Channel channel(world);
+}  // namespace
+
+RunOutcome run_job(boost::mpi::communicator& comm, Config& config, Job& job, ResultSink& out) {
+  const int rank = comm.rank();
+  Channel channel(comm);
   Prepared prepared;
   int run = 0;
   if (rank == master_rank) {
     try {
-      prepared = prepare_on_master(cl);
+      prepared = prepare_on_master(config, job);
       run = prepared.already_complete ? already_complete : static_cast<int>(prepared.plan.run);
     } catch (const UsageError& e) {
       log::error(e.what());
@@ -154,27 +183,44 @@ int run_ranks(boost::mpi::communicator& world, int argc, char** argv) {
     }
   }
   run = channel.broadcast_from_master(run);
-  if (run == prepare_failed) return code(ExitCode::usage);
-  if (run == prepare_broke) return code(ExitCode::runtime_error);
+  if (run == prepare_failed) return {code(ExitCode::usage), std::nullopt};
+  if (run == prepare_broke) return {code(ExitCode::runtime_error), std::nullopt};
   if (run == already_complete) {
-    if (rank == master_rank) log::line("the job in " + *cl.config.output_dir + " is already complete; nothing to do");
-    return code(ExitCode::success);
+    if (rank == master_rank) log::line("the job in " + *config.output_dir + " is already complete; nothing to do");
+    return {code(ExitCode::success), std::nullopt};
   }
   prepared.plan.run = static_cast<std::uint32_t>(run);
 
   try {
-    FdSink out(STDOUT_FILENO);
-    const auto report = run_this_rank(channel, *cl.job, std::move(prepared.source), cl.config, prepared.plan, out);
-    if (!report) return code(ExitCode::success);  // a worker
-    const int exit_code = finish_run(*report, cl.config, prepared.plan, *cl.job);
+    auto report = run_this_rank(channel, job, std::move(prepared.source), config, prepared.plan, out);
+    if (!report) return {code(ExitCode::success), std::nullopt};  // a worker
+    if (job.folds() && report->status == "complete") publish_fold(*report, config, prepared.plan, job, out);
+    const int exit_code = finish_run(*report, config, prepared.plan, job);
     // A rank that never answered cannot be joined in MPI_Finalize: end the job instead,
     // now that everything is committed.
     if (!report->stuck_ranks().empty()) channel.abort(exit_code);
-    return exit_code;
+    return {exit_code, std::move(report)};
   } catch (const std::exception& e) {
     log::error(e.what());
     channel.abort(code(ExitCode::runtime_error));
   }
+}
+
+namespace {
+
+int run_ranks(boost::mpi::communicator& world, int argc, char** argv) {
+  CommandLine cl;
+  try {
+    cl = parse_command_line(argc, argv);
+  } catch (const InfoRequested& info) {
+    if (world.rank() == master_rank) std::cout << info.text << std::flush;
+    return code(ExitCode::success);
+  } catch (const UsageError& e) {
+    if (world.rank() == master_rank) log::error(e.what());
+    return code(ExitCode::usage);
+  }
+  FdSink out(STDOUT_FILENO);
+  return run_job(world, cl.config, *cl.job, out).exit_code;
 }
 
 }  // namespace

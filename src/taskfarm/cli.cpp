@@ -67,18 +67,8 @@ CLI::Validator non_negative_integer() {
       "INT>=0");
 }
 
-CommandLine parse_command_line(int argc, const char* const* argv) {
-  CLI::App app{"An MPI task farm: rank 0 hands out tasks, every other rank runs them.", "taskfarm"};
-  app.require_subcommand(0, 1);
-  app.allow_extras();  // unknown words are explained below, not by CLI11
-  app.set_version_flag("--version", std::string("taskfarm ") + version);
-  app.footer("Run under mpirun or srun. Exit codes: 0 all tasks done, 1 some tasks failed, "
-             "2 usage error, 3 incomplete and resumable (signal, result timeout), 4 runtime error, "
-             "5 done but a stuck rank was aborted.");
-
-  CommandLine cl;
-  Config& cfg = cl.config;
-  std::string batch = "auto";
+void add_engine_options(CLI::App& app, Config& cfg, std::string& batch) {
+  batch = "auto";
   app.add_option("--output", cfg.output_dir,
                  "Write results to part files in this directory (workers write them; committed only "
                  "when every task succeeded) instead of stdout");
@@ -98,7 +88,6 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
                  "or when a reduce phase takes longer (0: wait as long as tasks run)")
       ->check(non_negative_number())
       ->capture_default_str();
-
   app.add_option("--task-timeout", cfg.task_timeout_s,
                  "A task running longer than this many seconds is given to another worker as a backup "
                  "attempt (cmd: its process group is killed); 0: no limit")
@@ -110,7 +99,6 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--halt-on-error", cfg.halt_on_error,
                "Stop handing out tasks at the first task that failed every attempt (like GNU parallel "
                "--halt now,fail=1); running tasks finish");
-
   app.add_option("--grace", cfg.grace_s,
                  "On SIGTERM, SIGUSR1 (a walltime warning) or SIGINT, stop handing out tasks and wait this many "
                  "seconds for the running ones before committing (exit 3, resumable)")
@@ -124,6 +112,46 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_option("--progress-interval", cfg.progress_interval_s, "Seconds between progress lines in log mode (the first comes after at most 5 s)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+}
+
+std::vector<std::string> engine_option_names() {
+  CLI::App app;
+  Config config;
+  std::string batch;
+  add_engine_options(app, config, batch);
+  std::vector<std::string> names{"-h", "--help", "--version"};
+  for (const CLI::Option* option : app.get_options()) {
+    for (const auto& name : option->get_lnames()) names.push_back("--" + name);
+    for (const auto& name : option->get_snames()) names.push_back("-" + name);
+  }
+  return names;
+}
+
+void check_engine_options(Config& cfg, const std::string& batch, const Job& job) {
+  cfg.batch = parse_batch(batch);
+  if (cfg.resume && !cfg.output_dir && !job.keeps_own_log())
+    throw UsageError("--resume needs --output DIR (the journal lives there)");
+  if (cfg.resume && cfg.overwrite) throw UsageError("--resume and --overwrite contradict each other: pick one");
+  if (cfg.task_timeout_s > 0 && job.has_reduce_phase())
+    throw UsageError("--task-timeout: job " + cfg.job + " cannot hand a stuck worker's tasks to another "
+                     "(the results it already has live in its memory until the reduce)");
+  if (job.has_reduce_phase() && !cfg.output_dir)
+    throw UsageError("job " + cfg.job + " writes its results to part files: give --output DIR");
+}
+
+CommandLine parse_command_line(int argc, const char* const* argv) {
+  CLI::App app{"An MPI task farm: rank 0 hands out tasks, every other rank runs them.", "taskfarm"};
+  app.require_subcommand(0, 1);
+  app.allow_extras();  // unknown words are explained below, not by CLI11
+  app.set_version_flag("--version", std::string("taskfarm ") + version);
+  app.footer("Run under mpirun or srun. Exit codes: 0 all tasks done, 1 some tasks failed, "
+             "2 usage error, 3 incomplete and resumable (signal, result timeout), 4 runtime error, "
+             "5 done but a stuck rank was aborted.");
+
+  CommandLine cl;
+  Config& cfg = cl.config;
+  std::string batch;
+  add_engine_options(app, cfg, batch);
 
   std::vector<std::pair<CLI::App*, std::unique_ptr<Job>>> jobs;
   for (const auto& entry : registered_jobs()) {
@@ -151,7 +179,6 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (!extras.empty()) throw UsageError(explain_extras(extras, chosen));
   if (chosen == nullptr) throw UsageError("no job given (jobs: " + job_names() + "; see taskfarm --help)");
 
-  cfg.batch = parse_batch(batch);
   for (auto& [command, job] : jobs) {
     if (command->parsed()) {
       cfg.job = command->get_name();
@@ -159,14 +186,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     }
   }
   cl.job->check_options(cfg);
-  if (cfg.resume && !cfg.output_dir && !cl.job->keeps_own_log())
-    throw UsageError("--resume needs --output DIR (the journal lives there)");
-  if (cfg.resume && cfg.overwrite) throw UsageError("--resume and --overwrite contradict each other: pick one");
-  if (cfg.task_timeout_s > 0 && cl.job->has_reduce_phase())
-    throw UsageError("--task-timeout: job " + cfg.job + " cannot hand a stuck worker's tasks to another "
-                     "(the results it already has live in its memory until the reduce)");
-  if (cl.job->has_reduce_phase() && !cfg.output_dir)
-    throw UsageError("job " + cfg.job + " writes its results to part files: give --output DIR");
+  check_engine_options(cfg, batch, *cl.job);
   return cl;
 }
 

@@ -27,6 +27,15 @@ struct InfoRequested {
 CLI::Validator non_negative_integer();
 CLI::Validator non_negative_number();
 
+/// The options every job shares (--output, --batch, ...), bound to `config` and, for
+/// --batch, to `batch` (checked by check_engine_options).
+void add_engine_options(CLI::App& app, Config& config, std::string& batch);
+/// Every name of an engine option ("--output", "-v", ...), --help and --version included.
+std::vector<std::string> engine_option_names();
+/// After parsing: parses --batch and checks the engine options against each other and
+/// against what the job can do. Throws UsageError.
+void check_engine_options(Config& config, const std::string& batch, const Job& job);
+
 /// Throws UsageError (one line, naming the option or value) or InfoRequested.
 CommandLine parse_command_line(int argc, const char* const* argv);
 /// The same for arguments without the program name (tests, benchmarks).

@@ -15,6 +15,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "taskfarm/config.hpp"
+#include "taskfarm/error.hpp"
 #include "taskfarm/journal.hpp"
 #include "taskfarm/sink.hpp"
 #include "taskfarm/wire.hpp"
@@ -24,12 +25,6 @@ class App;
 }
 
 namespace taskfarm {
-
-/// A bad command line or input: reported as one line on rank 0, exit code 2.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 /// Produces task payloads one at a time, in a fixed order, without materialising the list:
 /// 100 million tasks cost the master no more memory than ten.
@@ -118,6 +113,15 @@ class Job {
   virtual bool keeps_own_log() const { return false; }
   /// Master, with --resume, after open_source(): the tasks its own log says are done.
   virtual const IdRanges* done_in_own_log() const { return nullptr; }
+  /// Called after each batch on a worker that writes a part file (a fold appends the
+  /// batch's partial value there).
+  virtual void end_batch(std::string& /*out*/) {}
+  /// Jobs that fold their results into one value (the library's fold). Their part files
+  /// hold partial values, not results.
+  virtual bool folds() const { return false; }
+  /// Master, after a complete run of a folding job: the final value as text, from the
+  /// partial values in `parts` (empty without --output: from what deliver() gathered).
+  virtual std::string fold_value(const std::vector<PartSlice>& /*parts*/) { return {}; }
   /// Input bytes this rank has read, for the report.
   virtual std::uint64_t bytes_read() const { return 0; }
   /// The job's parameters, recorded in the report.

@@ -79,7 +79,7 @@ void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
       status = TaskStatus::failed;
     } catch (...) {
       out.resize(mark);
-      reply.out().append("unknown error");
+      reply.out().append("the kernel threw an exception that is not a std::exception");
       status = TaskStatus::failed;
     }
     const auto end = clock::now();
@@ -87,6 +87,7 @@ void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
     reply.end(status, run_s);
     start = end;
   }
+  if (side_output_) job_.end_batch(*side_output_);
   reply.complete_batch();
 }
 

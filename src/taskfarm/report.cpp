@@ -90,8 +90,14 @@ nlohmann::json to_json(const RunReport& r) {
     const FailedTask& f = r.failed_tasks[i];
     failed.push_back({{"id", f.id}, {"attempts", f.attempts}, {"task", f.task}, {"error", f.error}});
   }
+  nlohmann::json result = nullptr;  // a fold's value: a JSON number when it is one
+  if (r.result) {
+    result = nlohmann::json::parse(*r.result, nullptr, false);
+    if (!result.is_number()) result = *r.result;
+  }
   return {{"job", r.job},
           {"parameters", r.parameters},
+          {"result", result},
           {"status", r.status},
           {"ranks", r.ranks},
           {"workers", r.workers},
@@ -151,8 +157,6 @@ std::string summary_line(const RunReport& r) {
          (r.workers > 0 ? "tasks per worker: " : "") + tasks_per_worker(r);
 }
 
-namespace {
-/// Writes through a temporary file and a rename, so a reader never sees half a file.
 void write_file_whole(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp";
   {
@@ -162,7 +166,6 @@ void write_file_whole(const std::string& path, const std::string& content) {
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
 }
-}  // namespace
 
 void write_report_file(const RunReport& report, const std::string& path) {
   write_file_whole(path, to_json(report).dump(2) + "\n");

@@ -2,6 +2,7 @@
 // The run report: the one-line summary on stderr and the --report JSON.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,7 @@ struct RunReport {
   std::vector<WorkerReport> per_worker;
   std::vector<FailedTask> failed_tasks;  // every task that failed all its attempts
   std::string stop_reason;               // why an incomplete run stopped
+  std::optional<std::string> result;     // a fold's final value, as printed
   nlohmann::json slurm = nullptr;        // the Slurm job, when run under Slurm
   std::vector<TaskSample> timeline;      // sampled tasks (scripts/plot-report)
   std::vector<std::pair<double, std::uint64_t>> completions;  // completed count over time
@@ -65,6 +67,9 @@ std::string summary_line(const RunReport& report);
 /// One failed task per line (the job's description of it, as a tasks file would hold
 /// it), through a temporary file and rename.
 void write_failed_file(const RunReport& report, const std::string& path);
+/// Writes `content` through a temporary file and a rename, so a reader never sees half a
+/// file.
+void write_file_whole(const std::string& path, const std::string& content);
 /// Writes the JSON to `path` through a temporary file and rename, so a reader never
 /// sees half a report.
 void write_report_file(const RunReport& report, const std::string& path);

@@ -1,6 +1,6 @@
 # Shared by the end-to-end test scripts: source it after setting TF.
 # Gives $TMP (removed on exit), check DESCRIPTION COMMAND..., run, kill_job,
-# square_reference, wordcount_reference and finish.
+# kill_and_resume, square_reference, wordcount_reference and finish.
 set -u
 set -o pipefail  # a pipeline fails when any part of it does: no exit code lost in a pipe
 TF=$(realpath "$TF")
@@ -49,6 +49,87 @@ square_reference() {  # square_reference TASKS SEED
   local generator="$TMP/square_reference"
   [ -x "$generator" ] || cc -O2 -o "$generator" "$(dirname "${BASH_SOURCE[0]}")/square_reference.c" || return 1
   "$generator" "$1" "$2" | sort
+}
+
+# A committed output directory's results: DIR/result (a fold's value), or the
+# lines of its part files, sorted.
+output_of() {  # output_of DIR
+  if [ -e "$1/result" ]; then cat "$1/result"; else cat "$1"/part-* | sort; fi
+}
+
+# The moments kill_and_resume kills at are random; RESUME_TEST_SEED (printed) replays them.
+SEED=${RESUME_TEST_SEED:-$RANDOM$RANDOM}
+
+# wait_for_journal OUT BYTES PID: returns once OUT/_journal is longer than BYTES or the
+# run PID has ended (at most 2 minutes).
+wait_for_journal() {
+  for _ in $(seq 2400); do
+    [ "$(stat -c %s "$1/_journal" 2>/dev/null || echo 0)" -gt "$2" ] && return
+    kill -0 "$3" 2>/dev/null || return
+    sleep 0.05
+  done
+}
+
+now() { date +%s.%N; }
+random_between() {  # random_between KEY A B: uniform in [A, B], fixed by SEED and KEY
+  python3 -c "import random; r = random.Random('$SEED $1'); print(round(r.uniform($2, $3), 3))"
+}
+
+# kill_and_resume NAME REFERENCE PROGRAM ARGS...: an uninterrupted run first, timed: its start-up
+# S (until it has journaled work) and its working time W. Then 10 runs with --resume into
+# one directory, each killed with SIGKILL at a random moment, and a last resume; every
+# output must equal REFERENCE. The odd runs are killed 0.5 S to S + 0.1 W after launch,
+# in start-up or early work; the even ones 0 to 0.12 W after they have journaled work.
+# Timed this way, the kills hit a running job on a fast machine and a loaded one alike.
+# The output is DIR/result for a fold, the sorted part files otherwise (output_of).
+kill_and_resume() {
+  local name=$1 reference=$2
+  shift 2
+  local out="$TMP/$name" killed_mid_run=0 t0 t1 t2
+  echo "$name: kill moments from RESUME_TEST_SEED=$SEED"
+  t0=$(now)
+  setsid mpirun --oversubscribe -n 3 "$@" --output "$out.full" >/dev/null 2>&1 &
+  local pid=$!
+  wait_for_journal "$out.full" 1000 "$pid"  # it has journaled work
+  t1=$(now)
+  wait "$pid"
+  check "$name: the uninterrupted run exits 0" test $? -eq 0
+  t2=$(now)
+  check "$name: the uninterrupted run's output equals the reference" \
+    cmp -s <(output_of "$out.full") "$reference"
+  local startup work
+  startup=$(python3 -c "print($t1 - $t0)")
+  work=$(python3 -c "print($t2 - $t1)")
+  echo "$name: start-up $startup s, work $work s"
+  for i in $(seq 10); do
+    local journaled
+    journaled=$(stat -c %s "$out/_journal" 2>/dev/null || echo 0)
+    setsid mpirun --oversubscribe -n 3 "$@" --output "$out" --resume >/dev/null 2>&1 &
+    pid=$!
+    local delay
+    if [ $((i % 2)) -eq 1 ]; then
+      delay=$(random_between "$name $i" "0.5 * $startup" "$startup + 0.1 * $work")
+      sleep "$delay"
+    else
+      wait_for_journal "$out" $((journaled + 1000)) "$pid"
+      delay=$(random_between "$name $i" 0 "0.12 * $work")
+      sleep "$delay"
+      delay="journaled work + $delay"
+    fi
+    # A kill counts as mid-run only if the job was still alive just before it.
+    local alive=no
+    kill -0 "$pid" 2>/dev/null && alive=yes
+    kill_job "$pid"
+    echo "$name kill $i: after ${delay} s, job alive: $alive"
+    [ "$alive" = yes ] && [ ! -e "$out/_SUCCESS" ] && killed_mid_run=$((killed_mid_run + 1))
+    check "$name kill $i: no part file looks final before the job completes" \
+      bash -c "[ -e '$out/_SUCCESS' ] || ! ls '$out' 2>/dev/null | grep -q '^part-'"
+  done
+  echo "$name: $killed_mid_run of 10 kills hit a running job"
+  check "$name: most kills hit a running job" test "$killed_mid_run" -ge 5
+  timeout 300 mpirun --oversubscribe -n 3 "$@" --output "$out" --resume >/dev/null 2>"$TMP/final.err"
+  check "$name: the last resume completes" test $? -eq 0 -a -e "$out/_SUCCESS"
+  check "$name: after 10 kills the output equals the uninterrupted run" cmp -s <(output_of "$out") "$reference"
 }
 
 # Whether the first fields (space or tab separated) of the lines of FILEs are exactly the

@@ -7,86 +7,14 @@
 # Usage: resume_test.sh path/to/taskfarm
 TF=${1:?usage: resume_test.sh path/to/taskfarm}
 source "$(dirname "$0")/lib.sh"
-SEED=${RESUME_TEST_SEED:-$RANDOM$RANDOM}
-echo "kill moments from RESUME_TEST_SEED=$SEED"
 
 TASKS=8000000
 ARGS=(--batch 1 square --tasks "$TASKS" --seed 21)
 square_reference "$TASKS" 21 >"$TMP/reference"
 check "the reference (square_reference.c) has every line" test "$(wc -l <"$TMP/reference")" -eq "$TASKS"
 
-# wait_for_journal OUT BYTES PID: returns once OUT/_journal is longer than BYTES or the
-# run PID has ended (at most 2 minutes).
-wait_for_journal() {
-  for _ in $(seq 2400); do
-    [ "$(stat -c %s "$1/_journal" 2>/dev/null || echo 0)" -gt "$2" ] && return
-    kill -0 "$3" 2>/dev/null || return
-    sleep 0.05
-  done
-}
-
-now() { date +%s.%N; }
-random_between() {  # random_between KEY A B: uniform in [A, B], fixed by SEED and KEY
-  python3 -c "import random; r = random.Random('$SEED $1'); print(round(r.uniform($2, $3), 3))"
-}
-
-# kill_and_resume NAME REFERENCE ARGS...: an uninterrupted run first, timed: its start-up
-# S (until it has journaled work) and its working time W. Then 10 runs with --resume into
-# one directory, each killed with SIGKILL at a random moment, and a last resume; every
-# output must equal REFERENCE. The odd runs are killed 0.5 S to S + 0.1 W after launch,
-# in start-up or early work; the even ones 0 to 0.12 W after they have journaled work.
-# Timed this way, the kills hit a running job on a fast machine and a loaded one alike.
-kill_and_resume() {
-  local name=$1 reference=$2
-  shift 2
-  local out="$TMP/$name" killed_mid_run=0 t0 t1 t2
-  t0=$(now)
-  setsid mpirun --oversubscribe -n 3 "$TF" "$@" --output "$out.full" >/dev/null 2>&1 &
-  local pid=$!
-  wait_for_journal "$out.full" 1000 "$pid"  # it has journaled work
-  t1=$(now)
-  wait "$pid"
-  check "$name: the uninterrupted run exits 0" test $? -eq 0
-  t2=$(now)
-  check "$name: the uninterrupted run's output equals the reference" \
-    cmp -s <(cat "$out.full"/part-* | sort) "$reference"
-  local startup work
-  startup=$(python3 -c "print($t1 - $t0)")
-  work=$(python3 -c "print($t2 - $t1)")
-  echo "$name: start-up $startup s, work $work s"
-  for i in $(seq 10); do
-    local journaled
-    journaled=$(stat -c %s "$out/_journal" 2>/dev/null || echo 0)
-    setsid mpirun --oversubscribe -n 3 "$TF" "$@" --output "$out" --resume >/dev/null 2>&1 &
-    pid=$!
-    local delay
-    if [ $((i % 2)) -eq 1 ]; then
-      delay=$(random_between "$name $i" "0.5 * $startup" "$startup + 0.1 * $work")
-      sleep "$delay"
-    else
-      wait_for_journal "$out" $((journaled + 1000)) "$pid"
-      delay=$(random_between "$name $i" 0 "0.12 * $work")
-      sleep "$delay"
-      delay="journaled work + $delay"
-    fi
-    # A kill counts as mid-run only if the job was still alive just before it.
-    local alive=no
-    kill -0 "$pid" 2>/dev/null && alive=yes
-    kill_job "$pid"
-    echo "$name kill $i: after ${delay} s, job alive: $alive"
-    [ "$alive" = yes ] && [ ! -e "$out/_SUCCESS" ] && killed_mid_run=$((killed_mid_run + 1))
-    check "$name kill $i: no part file looks final before the job completes" \
-      bash -c "[ -e '$out/_SUCCESS' ] || ! ls '$out' 2>/dev/null | grep -q '^part-'"
-  done
-  echo "$name: $killed_mid_run of 10 kills hit a running job"
-  check "$name: most kills hit a running job" test "$killed_mid_run" -ge 5
-  timeout 300 mpirun --oversubscribe -n 3 "$TF" "$@" --output "$out" --resume >/dev/null 2>"$TMP/final.err"
-  check "$name: the last resume completes" test $? -eq 0 -a -e "$out/_SUCCESS"
-  check "$name: after 10 kills the output equals the uninterrupted run" cmp -s <(cat "$out"/part-* | sort) "$reference"
-}
-
 OUT="$TMP/square"
-kill_and_resume square "$TMP/reference" "${ARGS[@]}"
+kill_and_resume square "$TMP/reference" "$TF" "${ARGS[@]}"
 timeout 60 mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" --output "$OUT" --resume >/dev/null 2>"$TMP/again.err"
 check "resuming a completed job exits 0 and changes nothing" \
   bash -c "[ $? -eq 0 ] && grep -q 'already complete' '$TMP/again.err' && cmp -s <(cat '$OUT'/part-* | sort) '$TMP/reference'"
@@ -164,7 +92,7 @@ for i in range(4):
             f.write(" ".join(rng.choices(vocab, k=rng.randint(1, 12))) + "\n")
 PY
 cat "$TMP/words"/*.txt | wordcount_reference >"$TMP/words.ref"
-kill_and_resume wordcount "$TMP/words.ref" --batch 1 wordcount --input "$TMP/words" --block-size 16
+kill_and_resume wordcount "$TMP/words.ref" "$TF" --batch 1 wordcount --input "$TMP/words" --block-size 16
 check "wordcount: a resumed run read earlier map output back" \
   python3 -c "import json; r = json.load(open('$TMP/wordcount/_report.json')); assert r['tasks_resumed'] > 0, r['tasks_resumed']"
 check "wordcount: the commit removed its map output (no _temporary left)" test ! -e "$TMP/wordcount/_temporary"

@@ -1,0 +1,315 @@
+// The public API (include/taskfarm/taskfarm.hpp) on the engine: App and Farm turn the
+// user's typed source and kernel (type-erased in the header as detail::Work) into a Job
+// the engine runs like any built-in one.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "taskfarm/app.hpp"
+#include "taskfarm/cli.hpp"
+#include "taskfarm/log.hpp"
+#include "taskfarm/monitor.hpp"
+#include "taskfarm/output_dir.hpp"
+#include "taskfarm/protocol.hpp"
+#include "taskfarm/taskfarm.hpp"
+
+namespace taskfarm {
+
+namespace {
+
+/// The user's source, kernel and root side as an engine job.
+class ApiJob final : public Job {
+ public:
+  ApiJob(detail::Work& work, nlohmann::json parameters, bool has_output_dir)
+      : work_(work), parameters_(std::move(parameters)), part_files_(has_output_dir && uses_part_files()) {
+    work_.kernel->fold_in_batches(has_output_dir);
+  }
+  void add_options(CLI::App&) override {}
+  std::unique_ptr<TaskSource> open_source() override { return std::make_unique<Stream>(std::move(work_.stream)); }
+  std::string describe(std::string_view payload) const override { return work_.kernel->describe(payload); }
+  void run(const TaskView& task, std::string& out) override { work_.kernel->run(task.payload, out); }
+  void end_batch(std::string& out) override { work_.kernel->end_batch(out); }
+  bool uses_part_files() const override { return work_.shape != detail::Shape::to_root; }
+  bool folds() const override { return work_.shape == detail::Shape::fold; }
+  void deliver(const ResultView& result, ResultSink& out) override {
+    if (result.status != TaskStatus::ok) return;
+    if (work_.root) {
+      if (!part_files_) work_.root->deliver(result.data);  // with part files, a fold reads them at the end
+    } else {
+      out.write(result.data);
+    }
+  }
+  std::string fold_value(const std::vector<PartSlice>& parts) override {
+    for (const PartSlice& part : parts) {
+      std::string bytes(part.bytes, '\0');
+      std::ifstream in(part.path, std::ios::binary);
+      if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+        throw std::runtime_error("cannot read the partial values in " + part.path);
+      std::string_view records = bytes;
+      while (!records.empty()) {
+        const auto size = codec<std::uint64_t>::decode(records);
+        if (size > records.size()) throw std::runtime_error(part.path + ": a partial value is cut short");
+        work_.root->add_partial(records.substr(0, static_cast<std::size_t>(size)));
+        records.remove_prefix(static_cast<std::size_t>(size));
+      }
+    }
+    return work_.root->value_text();
+  }
+  nlohmann::json parameters() const override { return parameters_; }
+
+ private:
+  class Stream final : public TaskSource {
+   public:
+    explicit Stream(std::unique_ptr<detail::TaskStream> stream) : stream_(std::move(stream)) {}
+    std::optional<std::uint64_t> size() const override { return stream_->size(); }
+    bool next(std::string& payload) override { return stream_->next(payload); }
+
+   private:
+    std::unique_ptr<detail::TaskStream> stream_;
+  };
+  detail::Work& work_;
+  nlohmann::json parameters_;
+  bool part_files_;
+};
+
+/// Discards what it is given: an embedded fold or sink prints nothing itself.
+class NullSink final : public ResultSink {
+ public:
+  void write(std::string_view) override {}
+};
+
+Report public_report(const RunOutcome& outcome) {
+  Report r;
+  r.exit_code = outcome.exit_code;
+  if (!outcome.report) return r;
+  const RunReport& report = *outcome.report;
+  r.on_root = true;
+  r.status = report.status;
+  r.tasks_total = report.tasks_total;
+  r.tasks_done = report.tasks_done;
+  r.tasks_failed = report.tasks_failed;
+  r.tasks_resumed = report.tasks_resumed;
+  r.elapsed_s = report.elapsed_s;
+  r.ranks = report.ranks;
+  r.workers = report.workers;
+  r.stop_reason = report.stop_reason;
+  r.result = report.result;
+  for (const auto& f : report.failed_tasks) r.failed_tasks.push_back(f.id);
+  r.json = to_json(report).dump();
+  return r;
+}
+
+/// Where a user option clashes with an engine option: the engine option's full name.
+std::optional<std::string> engine_option_named(const std::string& name) {
+  CLI::App app;
+  Config config;
+  std::string batch;
+  add_engine_options(app, config, batch);
+  for (const CLI::Option* option : app.get_options())
+    if (option->check_name(name)) return option->get_name(false, true);
+  for (const std::string& other : {"--version"})
+    if (name == other) return other;
+  return std::nullopt;
+}
+
+}  // namespace
+
+// ---- App ---------------------------------------------------------------------------
+
+struct App::State {
+  std::vector<std::string> args;  // argv[1..]
+  std::string program;            // argv[0]'s file name
+  std::string description;
+  std::vector<detail::OptionSpec> options;
+  std::string first_error;        // of option(): reported by run()
+  std::optional<boost::mpi::environment> environment;  // when the App started MPI
+  std::optional<boost::mpi::communicator> world;
+};
+
+App::App(int argc, char** argv, std::string description) : state_(std::make_unique<State>()) {
+  state_->program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "taskfarm-app";
+  for (int i = 1; i < argc; ++i) state_->args.emplace_back(argv[i]);
+  state_->description = std::move(description);
+  int initialised = 0;
+  MPI_Initialized(&initialised);
+  if (!initialised) {
+    prefer_fast_single_node_startup();
+    state_->environment.emplace(argc, argv);
+  }
+  state_->world.emplace();
+  log::set_rank(state_->world->rank());
+  install_stop_signals();
+}
+
+App::~App() = default;
+
+int App::rank() const { return state_->world->rank(); }
+int App::size() const { return state_->world->size(); }
+
+void App::add_option(detail::OptionSpec spec) {
+  auto note = [&](const std::string& error) {
+    if (state_->first_error.empty()) state_->first_error = error;
+  };
+  if (const auto engine = engine_option_named(spec.name))
+    note("option " + spec.name + " of " + state_->program + " clashes with the engine option " + *engine +
+         ": rename it");
+  const auto& args = state_->args;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--") break;
+    std::string error;
+    if (args[i] == spec.name) {
+      if (spec.is_flag) error = spec.assign("true");
+      else if (i + 1 < args.size()) error = spec.assign(args[++i]);
+      else error = "a value is needed";
+    } else if (args[i].rfind(spec.name + "=", 0) == 0) {
+      error = spec.assign(args[i].substr(spec.name.size() + 1));
+    }
+    if (!error.empty()) note(spec.name + ": " + error);
+  }
+  state_->options.push_back(std::move(spec));
+}
+
+int App::run_work(detail::Work& work) {
+  const bool root = state_->world->rank() == master_rank;
+  try {
+    Config config;
+    std::string batch;
+    nlohmann::json parameters = nlohmann::json::object();
+    try {
+      if (!state_->first_error.empty()) throw UsageError(state_->first_error);
+      CLI::App cli{state_->description, state_->program};
+      cli.allow_extras();
+      cli.set_help_flag();  // added again below: the user's options come first in --help
+      cli.footer("Exit codes: 0 all tasks done, 1 some tasks failed, 2 usage error, 3 incomplete and resumable "
+                 "(signal, result timeout), 4 runtime error, 5 done but a stuck rank was aborted.");
+      for (const auto& spec : state_->options) {
+        CLI::Option* option =
+            spec.is_flag ? cli.add_flag(spec.name, spec.help)
+                         : cli.add_option(spec.name, spec.help)->check(CLI::Validator(
+                               [check = spec.check](std::string& text) { return check(text); }, ""));
+        option->default_str(spec.current())
+            ->group("Options of " + state_->program)
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        if (!spec.is_flag) option->type_name(spec.type_name);
+      }
+      cli.set_help_flag("-h,--help", "Print this help message and exit");
+      add_engine_options(cli, config, batch);
+      for (CLI::Option* option : cli.get_options())
+        if (option->get_group() == "Options") option->group("Engine options (as in the taskfarm program)");
+      std::vector<std::string> reversed(state_->args.rbegin(), state_->args.rend());
+      try {
+        cli.parse(reversed);
+      } catch (const CLI::CallForHelp&) {
+        throw InfoRequested{cli.help()};
+      } catch (const CLI::ParseError& e) {
+        throw UsageError(e.what());
+      }
+      const auto extras = cli.remaining();
+      if (!extras.empty()) {
+        const std::string& word = extras.front();
+        throw UsageError((!word.empty() && word[0] == '-' ? "unknown option '" : "unexpected argument '") + word +
+                         "' (see " + state_->program + " --help)");
+      }
+      // The run's identity: every option's value as the run starts (defaults and values
+      // the program computed included).
+      for (const auto& spec : state_->options) parameters[spec.name] = spec.current();
+      config.job = state_->program;
+      ApiJob probe(work, parameters, config.output_dir.has_value());
+      check_engine_options(config, batch, probe);
+    } catch (const InfoRequested& info) {
+      if (root) std::cout << info.text << std::flush;
+      return static_cast<int>(ExitCode::success);
+    } catch (const UsageError& e) {
+      if (root) log::error(e.what());
+      return static_cast<int>(ExitCode::usage);
+    }
+    ApiJob job(work, parameters, config.output_dir.has_value());
+    FdSink out(STDOUT_FILENO);
+    return run_job(*state_->world, config, job, out).exit_code;
+  } catch (const std::exception& e) {
+    log::error(e.what());
+  }
+  state_->world->abort(static_cast<int>(ExitCode::runtime_error));
+  return static_cast<int>(ExitCode::runtime_error);
+}
+
+// ---- Farm --------------------------------------------------------------------------
+
+Farm::Farm(MPI_Comm comm, Options options) : options_(std::move(options)) {
+  int initialised = 0;
+  MPI_Initialized(&initialised);
+  int finalised = 0;
+  MPI_Finalized(&finalised);
+  if (!initialised || finalised)
+    throw UsageError("taskfarm::Farm needs MPI: construct it after MPI_Init and before MPI_Finalize");
+  if (comm == MPI_COMM_NULL) throw UsageError("taskfarm::Farm: the communicator is MPI_COMM_NULL");
+  MPI_Comm_dup(comm, &comm_);
+  int world_rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  log::set_rank(world_rank);
+}
+
+Farm::~Farm() {
+  int finalised = 0;
+  MPI_Finalized(&finalised);
+  if (comm_ != MPI_COMM_NULL && !finalised) MPI_Comm_free(&comm_);
+}
+
+int Farm::rank() const {
+  int rank = 0;
+  MPI_Comm_rank(comm_, &rank);
+  return rank;
+}
+
+int Farm::size() const {
+  int size = 0;
+  MPI_Comm_size(comm_, &size);
+  return size;
+}
+
+Report Farm::run_work(detail::Work& work) {
+  boost::mpi::communicator comm(comm_, boost::mpi::comm_attach);
+  Config config;
+  config.job = options_.name;
+  config.output_dir = options_.output;
+  config.overwrite = options_.overwrite;
+  config.resume = options_.resume;
+  config.report_path = options_.report;
+  config.retries = options_.retries;
+  config.halt_on_error = options_.halt_on_error;
+  config.task_timeout_s = options_.task_timeout_s;
+  config.result_timeout_s = options_.result_timeout_s;
+  config.grace_s = options_.grace_s;
+  config.window = options_.window;
+  config.progress = options_.progress;
+  config.progress_interval_s = options_.progress_interval_s;
+  config.verbose = options_.verbose;
+  ApiJob job(work, nlohmann::json::object({{"name", options_.name}}), config.output_dir.has_value());
+  try {
+    check_engine_options(config, options_.batch == 0 ? "auto" : std::to_string(options_.batch), job);
+    if (config.window < 1) throw UsageError("Options::window: at least 1");
+    if (config.progress != "none" && config.progress != "bar" && config.progress != "log" && config.progress != "auto")
+      throw UsageError("Options::progress: none, bar, log or auto, not '" + config.progress + "'");
+  } catch (const UsageError& e) {
+    if (comm.rank() == master_rank) log::error(e.what());
+    last_report_ = Report{};
+    last_report_.exit_code = static_cast<int>(ExitCode::usage);
+    return last_report_;
+  }
+  NullSink quiet;
+  FdSink out(STDOUT_FILENO);
+  ResultSink& sink = work.shape == detail::Shape::lines ? static_cast<ResultSink&>(out) : quiet;
+  last_report_ = public_report(run_job(comm, config, job, sink));
+  return last_report_;
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The library as a user gets it: `cmake --install` into a fresh prefix, then every example
+# built out of tree against that prefix with find_package(taskfarm) (the square example
+# through the modulefile's CMAKE_PREFIX_PATH), run under mpirun at 1 and 3 ranks (and 5
+# for mandelbrot), each output compared with a serial reference that shares no code with
+# the library. Then the fold and the line output through the App, each killed with SIGKILL
+# 10 times and resumed; and the bad uses the API must answer clearly.
+# Usage: examples_test.sh BUILD_DIR SOURCE_DIR
+BUILD=${1:?usage: examples_test.sh BUILD_DIR SOURCE_DIR}
+SRC=$(realpath "${2:?usage: examples_test.sh BUILD_DIR SOURCE_DIR}")
+TF=$BUILD/taskfarm
+source "$SRC/tests/e2e/lib.sh"
+PREFIX=$TMP/prefix
+EX=$SRC/examples
+
+cmake --install "$BUILD" --prefix "$PREFIX" >"$TMP/install.log" 2>&1
+check "cmake --install succeeds" test $? -eq 0
+for f in bin/taskfarm include/taskfarm/taskfarm.hpp include/taskfarm/codec.hpp lib/libtaskfarm.so \
+         lib/cmake/taskfarm/taskfarmConfig.cmake lib/cmake/taskfarm/taskfarmConfigVersion.cmake \
+         share/taskfarm/slurm/taskfarm.sbatch share/taskfarm/slurm/requeue.sbatch \
+         share/taskfarm/modulefiles/taskfarm/0.2.0; do
+  check "installed: $f" test -e "$PREFIX/$f"
+done
+run installed_program "$PREFIX/bin/taskfarm" --progress none square --tasks 5 --seed 3
+check "the installed program runs (its library found beside it)" test "$rc" -eq 0 -a "$(wc -l <"$TMP/installed_program.out")" -eq 5
+# The public headers include the standard library, <mpi.h> and each other: nothing else.
+grep -h '^#include' "$PREFIX"/include/taskfarm/*.hpp | grep -v -E '^#include (<mpi\.h>|<[a-z_]+>|"taskfarm/[a-z_]+\.hpp")$' \
+  >"$TMP/foreign_includes"
+check "public headers include only the standard library and <mpi.h>" test ! -s "$TMP/foreign_includes"
+check "the exported target's interface has no warning or sanitizer flag, nor Boost, CLI11 or nlohmann-json" \
+  bash -c "grep -q INTERFACE_LINK_LIBRARIES '$PREFIX/lib/cmake/taskfarm/taskfarmTargets.cmake' &&
+           ! grep -E 'INTERFACE_' '$PREFIX'/lib/cmake/taskfarm/taskfarmTargets*.cmake | grep -E -- '-W|sanitize|Boost|CLI11|nlohmann|hs'"
+check "the package version is 0.2.0 with SameMajorVersion compatibility" \
+  bash -c "grep -q 'PACKAGE_VERSION \"0.2.0\"' '$PREFIX/lib/cmake/taskfarm/taskfarmConfigVersion.cmake' &&
+           grep -q 'requested major version is the same as the current one' '$PREFIX/lib/cmake/taskfarm/taskfarmConfigVersion.cmake'"
+
+# build NAME SOURCE_DIR [CMAKE ARGS...]: configures and builds out of tree, into $TMP/build-NAME.
+build() {
+  local name=$1 dir=$2
+  shift 2
+  cmake -S "$dir" -B "$TMP/build-$name" -DCMAKE_BUILD_TYPE=Release "$@" >"$TMP/build-$name.log" 2>&1 &&
+    cmake --build "$TMP/build-$name" >>"$TMP/build-$name.log" 2>&1
+}
+
+# The square example through the modulefile: `module load` puts the prefix on
+# CMAKE_PREFIX_PATH and taskfarm on PATH.
+bash -c "source /usr/share/modules/init/bash && module use '$PREFIX/share/taskfarm/modulefiles' && module load taskfarm &&
+         command -v taskfarm && cmake -S '$EX/square' -B '$TMP/build-square' -DCMAKE_BUILD_TYPE=Release &&
+         cmake --build '$TMP/build-square'" >"$TMP/build-square.log" 2>&1
+check "module load taskfarm, then the square example builds with find_package(taskfarm)" test $? -eq 0
+check "... and module load put the installed taskfarm on PATH" grep -q "^$PREFIX/bin/taskfarm\$" "$TMP/build-square.log"
+for e in pi mandelbrot embedded; do
+  build "$e" "$EX/$e" -DCMAKE_PREFIX_PATH="$PREFIX"
+  check "examples/$e builds against the installed package" test $? -eq 0
+done
+check "the examples use the installed headers, not the source tree's" \
+  bash -c "! grep -rq -- '-I$SRC/include' '$TMP'/build-*/CMakeFiles/*/flags.make"
+
+# square: "n<TAB>n*n" for n in [0, N); the reference by awk.
+N=2000
+awk -v n=$N 'BEGIN { for (i = 0; i < n; i++) printf "%d\t%d\n", i, i * i }' | sort >"$TMP/square.ref"
+for p in 1 3; do
+  run "square$p" "${MPIRUN[@]}" -n $p "$TMP/build-square/square" --n $N --progress none
+  check "square at $p ranks: exit 0, output equals awk's" \
+    bash -c "[ $rc -eq 0 ] && cmp -s <(sort '$TMP/square$p.out') '$TMP/square.ref'"
+done
+run square_out "${MPIRUN[@]}" -n 3 "$TMP/build-square/square" --n $N --output "$TMP/square.d" --progress none
+check "square --output at 3 ranks: the part files hold awk's lines" \
+  bash -c "[ $rc -eq 0 ] && [ -e '$TMP/square.d/_SUCCESS' ] && cmp -s <(cat '$TMP/square.d'/part-* | sort) '$TMP/square.ref'"
+
+# pi: the fold's value, the last line on stdout, equals a plain C loop's.
+cc -O2 -o "$TMP/pi_reference" "$SRC/tests/examples/pi_reference.c"
+"$TMP/pi_reference" 200 20000 7 >"$TMP/pi.ref"
+for p in 1 3; do
+  run "pi$p" "${MPIRUN[@]}" -n $p "$TMP/build-pi/pi" --tasks 200 --samples 20000 --seed 7 --progress none
+  check "pi at $p ranks: exit 0, the last line is the reference's hit count ($(cat "$TMP/pi.ref"))" \
+    bash -c "[ $rc -eq 0 ] && [ \"\$(tail -n 1 '$TMP/pi$p.out')\" = '$(cat "$TMP/pi.ref")' ] && [ \$(wc -l <'$TMP/pi$p.out') -eq 1 ]"
+done
+run pi_out "${MPIRUN[@]}" -n 3 "$TMP/build-pi/pi" --tasks 200 --samples 20000 --seed 7 --output "$TMP/pi.d" \
+  --report "$TMP/pi.json" --progress none
+check "pi --output: DIR/result holds the value, and the report's \"result\" too; no part files" \
+  bash -c "[ $rc -eq 0 ] && cmp -s '$TMP/pi.d/result' '$TMP/pi.ref' && ! ls '$TMP/pi.d' | grep -q part- &&
+           python3 -c \"import json,sys; sys.exit(json.load(open('$TMP/pi.json'))['result'] != $(cat "$TMP/pi.ref"))\""
+run pi_other "${MPIRUN[@]}" -q -n 3 "$TMP/build-pi/pi" --tasks 200 --samples 999 --seed 7 --output "$TMP/pi.d" --resume
+check "pi --resume with another --samples: exit 2, naming the option" \
+  bash -c "[ $rc -eq 2 ] && grep -q 'they differ in --samples' '$TMP/pi_other.err' && [ \$(wc -l <'$TMP/pi_other.err') -eq 1 ]"
+
+# mandelbrot: rows of escape counts, equal to a Python loop's; assembled into a PNG.
+python3 "$SRC/tests/examples/mandelbrot_reference.py" 96 64 200 | sort >"$TMP/mandelbrot.ref"
+for p in 1 3 5; do
+  run "mandelbrot$p" "${MPIRUN[@]}" -n $p "$TMP/build-mandelbrot/mandelbrot" --width 96 --height 64 --iterations 200 --progress none
+  check "mandelbrot at $p ranks: exit 0, rows equal the Python reference's" \
+    bash -c "[ $rc -eq 0 ] && cmp -s <(sort '$TMP/mandelbrot$p.out') '$TMP/mandelbrot.ref'"
+done
+python3 "$EX/mandelbrot/assemble.py" 200 "$TMP/mandelbrot.png" "$TMP/mandelbrot5.out"
+check "assemble.py makes a 96x64 PNG of the rows" \
+  bash -c "head -c 8 '$TMP/mandelbrot.png' | od -An -c | grep -q 'P   N   G' &&
+           python3 -c \"import struct,sys; d=open('$TMP/mandelbrot.png','rb').read(); sys.exit(struct.unpack('>II', d[16:24]) != (96, 64))\""
+
+# embedded: two farms at once on the halves of MPI_COMM_WORLD, a second map, each checked
+# against a serial loop by the program itself.
+for p in 1 3 4; do
+  run "embedded$p" "${MPIRUN[@]}" -n $p "$TMP/build-embedded/embedded"
+  check "embedded at $p ranks: every farm equals its serial loop" \
+    bash -c "[ $rc -eq 0 ] && grep -q '^embedded: OK$' '$TMP/embedded$p.out' && ! grep -q DIFFERENT '$TMP/embedded$p.out'"
+done
+check "embedded at 3 ranks: the sum ran twice on one half while collatz ran on the other" \
+  test "$(grep -c '^sum of squares' "$TMP/embedded3.out")" -eq 2 -a "$(grep -c '^collatz' "$TMP/embedded3.out")" -eq 1
+
+# Bad use: a clear answer, never a crash.
+build bad_use "$SRC/tests/examples/bad_use" -DCMAKE_PREFIX_PATH="$PREFIX"
+check "tests/examples/bad_use builds" test $? -eq 0
+BAD_USE=clash run clash "${MPIRUN[@]}" -q -n 3 "$TMP/build-bad_use/bad_use"
+check "a user option named like an engine option: exit 2, one line naming both" \
+  bash -c "[ $rc -eq 2 ] && [ \$(wc -l <'$TMP/clash.err') -eq 1 ] &&
+           grep -q 'option --batch of bad_use clashes with the engine option --batch' '$TMP/clash.err'"
+BAD_USE=throw-int run throw_int "${MPIRUN[@]}" -n 3 "$TMP/build-bad_use/bad_use" --retries 1 --output "$TMP/throw.d"
+check "a kernel throwing an int fails that task only: exit 1, the message says so, _failed lists it" \
+  bash -c "[ $rc -eq 1 ] && grep -q 'not a std::exception' '$TMP/throw_int.err' && [ \"\$(cat '$TMP/throw.d/_failed')\" = 3 ]"
+BAD_USE=farm-no-mpi run farm_no_mpi "$TMP/build-bad_use/bad_use"
+check "a Farm before MPI_Init: a taskfarm::UsageError that says so" \
+  bash -c "[ $rc -eq 2 ] && grep -q '^caught: taskfarm::Farm needs MPI: construct it after MPI_Init' '$TMP/farm_no_mpi.err'"
+build no_codec "$SRC/tests/examples/no_codec" -DCMAKE_PREFIX_PATH="$PREFIX"
+check "a result type without a codec does not compile, with the library's message" \
+  bash -c "[ $? -ne 0 ] && grep -q 'taskfarm: no codec for this task or result type' '$TMP/build-no_codec.log'"
+
+# Exact after kills: the fold (DIR/result) and the line output (part files) through the App.
+"$TMP/pi_reference" 6000 100000 11 >"$TMP/pi_kill.ref"
+kill_and_resume app_pi "$TMP/pi_kill.ref" "$TMP/build-pi/pi" --batch 1 --tasks 6000 --samples 100000 --seed 11
+awk -v n=2000000 'BEGIN { for (i = 0; i < n; i++) printf "%d\t%d\n", i, i * i }' | sort >"$TMP/square_kill.ref"
+kill_and_resume app_square "$TMP/square_kill.ref" "$TMP/build-square/square" --batch 1 --n 2000000
+
+finish
