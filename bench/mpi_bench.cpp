@@ -58,7 +58,7 @@ void MPI_FarmSquare(benchmark::State& state) {
     CountingSink sink;
     gentle_barrier(comm);
     const auto start = clock::now();
-    run_this_rank(channel, *cl.job, cl.job->open_source(), cl.config, RunPlan{}, sink);
+    run_this_rank(channel, cl.job, cl.job.source->open(), cl.config, RunPlan{}, sink);
     set_iteration_time(state, comm, std::chrono::duration<double>(clock::now() - start).count());
   }
   state.SetItemsProcessed(state.iterations() * state.range(1));
@@ -86,7 +86,7 @@ void MPI_FarmSleepBalance(benchmark::State& state) {
     CountingSink sink;
     gentle_barrier(comm);
     const auto start = clock::now();
-    const auto report = run_this_rank(channel, *cl.job, cl.job->open_source(), cl.config, RunPlan{}, sink);
+    const auto report = run_this_rank(channel, cl.job, cl.job.source->open(), cl.config, RunPlan{}, sink);
     const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
     set_iteration_time(state, comm, elapsed);
     if (report) {

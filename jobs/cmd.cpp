@@ -108,8 +108,17 @@ DecodedAttempt decode(std::string_view data) {
   return d;
 }
 
-class CmdJob final : public Job {
+class CmdJob final : public JobCommand, public JobSource, public Kernel, public AsyncSlots, public ResultHandler {
  public:
+  JobRoles roles() override {
+    JobRoles roles;
+    roles.source = this;
+    roles.kernel = this;
+    roles.slots = this;
+    roles.results = this;
+    roles.part_files = false;  // its results go to the master (the joblog, stdout)
+    return roles;
+  }
   void add_options(CLI::App& command) override {
     command.add_option("--tasks-file", tasks_file_, "File of commands, one per line ('-': standard input); "
                                                     "blank lines and lines starting with # are skipped")
@@ -122,13 +131,13 @@ class CmdJob final : public Job {
         ->capture_default_str();
   }
 
-  void check_options(const Config& engine) override {
+  void check_options(const JobSettings& engine) override {
     output_dir_ = engine.output_dir;
     task_timeout_s_ = engine.task_timeout_s;
     resume_ = engine.resume;
   }
 
-  std::unique_ptr<TaskSource> open_source() override {
+  std::unique_ptr<TaskSource> open() override {
     std::unique_ptr<std::istream> in;
     if (tasks_file_ == "-") {
       // Read once and keep: standard input cannot be read twice.
@@ -176,7 +185,7 @@ class CmdJob final : public Job {
   std::string describe(std::string_view payload) const override { return std::string(command_of(payload)); }
   void run(const TaskView&, std::string&) override { throw std::logic_error("cmd runs asynchronously"); }
 
-  void start_worker(int rank, int workers) override {
+  void start(int rank, int workers) override {
     rank_ = rank;
     workers_ = workers;
     char name[256] = {};
@@ -186,8 +195,6 @@ class CmdJob final : public Job {
     widen_cpu_binding();
   }
   std::size_t slots() const override { return static_cast<std::size_t>(slots_); }
-  bool enforces_task_timeout() const override { return true; }
-  bool uses_part_files() const override { return false; }
   bool keeps_own_log() const override { return joblog_path_.has_value(); }
   const IdRanges* done_in_own_log() const override { return &done_; }
 

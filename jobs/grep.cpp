@@ -18,17 +18,23 @@ namespace {
 
 constexpr std::uint64_t piece_bytes = std::uint64_t{1} << 20;  // 1 MiB: the read stays in L2 for the search
 
-class GrepJob final : public Job {
+class GrepJob final : public JobCommand, public JobSource, public Kernel {
  public:
+  JobRoles roles() override {
+    JobRoles roles;
+    roles.source = this;
+    roles.kernel = this;
+    return roles;
+  }
   void add_options(CLI::App& command) override {
     command.add_option("--pattern,-e", pattern_, "Extended regular expression (as grep -E)")->required();
     input_.add_to(command);
   }
-  void check_options(const Config&) override {
+  void check_options(const JobSettings&) override {
     input_.check();
     matcher_ = std::make_unique<LineMatcher>(pattern_);
   }
-  std::unique_ptr<TaskSource> open_source() override {
+  std::unique_ptr<TaskSource> open() override {
     return open_block_source(list_input_files(input_.paths), input_.block_size);
   }
   std::string describe(std::string_view payload) const override { return describe_block(payload); }

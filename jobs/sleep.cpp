@@ -76,8 +76,14 @@ class SleepSource final : public TaskSource {
 };
 
 
-class SleepJob final : public Job {
+class SleepJob final : public JobCommand, public JobSource, public Kernel {
  public:
+  JobRoles roles() override {
+    JobRoles roles;
+    roles.source = this;
+    roles.kernel = this;
+    return roles;
+  }
   void add_options(CLI::App& command) override {
     command.add_option("--tasks", tasks_, "Number of tasks")->check(non_negative_integer())->capture_default_str();
     command.add_option("--mean-us", mean_us_, "Mean task length in microseconds")
@@ -106,11 +112,11 @@ class SleepJob final : public Job {
         ->check(non_negative_integer())
         ->capture_default_str();
   }
-  void check_options(const Config&) override {
+  void check_options(const JobSettings&) override {
     const auto name = std::find(std::begin(distribution_names), std::end(distribution_names), dist_name_);
     dist_ = static_cast<Distribution>(name - std::begin(distribution_names));
   }
-  std::unique_ptr<TaskSource> open_source() override {
+  std::unique_ptr<TaskSource> open() override {
     return std::make_unique<SleepSource>(static_cast<std::uint64_t>(tasks_), dist_, mean_us_, seed_);
   }
   std::string describe(std::string_view payload) const override {

@@ -34,18 +34,24 @@ class SquareSource final : public TaskSource {
   std::uint64_t next_ = 0;
 };
 
-class SquareJob final : public Job {
+class SquareJob final : public JobCommand, public JobSource, public Kernel {
  public:
+  JobRoles roles() override {
+    JobRoles roles;
+    roles.source = this;
+    roles.kernel = this;
+    return roles;
+  }
   void add_options(CLI::App& command) override {
     command.add_option("--tasks", tasks_, "Number of tasks")
         ->check(non_negative_integer())
         ->capture_default_str();
     command.add_option("--seed", seed_, "Random seed (default: a fresh one, shown in the report)");
   }
-  void check_options(const Config&) override {
+  void check_options(const JobSettings&) override {
     if (!seed_) seed_ = fresh_seed();
   }
-  std::unique_ptr<TaskSource> open_source() override {
+  std::unique_ptr<TaskSource> open() override {
     return std::make_unique<SquareSource>(static_cast<std::uint64_t>(tasks_), *seed_);
   }
   std::string describe(std::string_view payload) const override {

@@ -26,12 +26,18 @@ namespace {
 
 constexpr std::uint64_t piece_bytes = std::uint64_t{1} << 20;  // 1 MiB: read into the cache, counted there
 
-class WordCountJob final : public Job {
+class WordCountJob final : public JobCommand, public JobSource, public Kernel, public ReducePhase {
  public:
+  JobRoles roles() override {
+    JobRoles roles;
+    roles.source = this;
+    roles.kernel = this;
+    roles.reduce = this;
+    return roles;
+  }
   void add_options(CLI::App& command) override { input_.add_to(command); }
-  void check_options(const Config&) override { input_.check(); }
-  bool has_reduce_phase() const override { return true; }
-  std::unique_ptr<TaskSource> open_source() override {
+  void check_options(const JobSettings&) override { input_.check(); }
+  std::unique_ptr<TaskSource> open() override {
     return open_block_source(list_input_files(input_.paths), input_.block_size);
   }
   std::string describe(std::string_view payload) const override { return describe_block(payload); }

@@ -1,6 +1,6 @@
 // The public API (include/taskfarm/taskfarm.hpp) on the engine: App and Farm turn the
-// user's typed source and kernel (type-erased in the header as detail::Work) into a Job
-// the engine runs like any built-in one.
+// user's typed source and kernel (type-erased in the header as detail::Work) into job
+// roles the engine runs like any built-in job's.
 
 #include <unistd.h>
 
@@ -26,28 +26,35 @@ namespace taskfarm {
 
 namespace {
 
-/// The user's source, kernel and root side as an engine job.
-class ApiJob final : public Job {
+/// The user's source, kernel and root side as an engine job's roles.
+class ApiJob final : public JobSource, public Kernel, public ResultHandler, public Folding {
  public:
   ApiJob(detail::Work& work, nlohmann::json parameters, bool has_output_dir)
-      : work_(work), parameters_(std::move(parameters)), part_files_(has_output_dir && uses_part_files()) {
+      : work_(work), parameters_(std::move(parameters)), part_files_(has_output_dir && work.shape != detail::Shape::to_root) {
     work_.kernel->fold_in_batches(has_output_dir);
   }
-  void add_options(CLI::App&) override {}
-  std::unique_ptr<TaskSource> open_source() override { return std::make_unique<Stream>(std::move(work_.stream)); }
+  JobRoles roles() {
+    JobRoles roles;
+    roles.source = this;
+    roles.kernel = this;
+    // Results go to rank 0's sink or fold, unless a fold's partial values are in part files.
+    if (work_.root && !part_files_) roles.results = this;
+    if (work_.shape == detail::Shape::fold) roles.fold = this;
+    roles.part_files = work_.shape != detail::Shape::to_root;
+    return roles;
+  }
+
+  std::unique_ptr<TaskSource> open() override { return std::make_unique<Stream>(std::move(work_.stream)); }
   std::string describe(std::string_view payload) const override { return work_.kernel->describe(payload); }
+  nlohmann::json parameters() const override { return parameters_; }
+
   void run(const TaskView& task, std::string& out) override { work_.kernel->run(task.payload, out); }
   void end_batch(std::string& out) override { work_.kernel->end_batch(out); }
-  bool uses_part_files() const override { return work_.shape != detail::Shape::to_root; }
-  bool folds() const override { return work_.shape == detail::Shape::fold; }
-  void deliver(const ResultView& result, ResultSink& out) override {
-    if (result.status != TaskStatus::ok) return;
-    if (work_.root) {
-      if (!part_files_) work_.root->deliver(result.data);  // with part files, a fold reads them at the end
-    } else {
-      out.write(result.data);
-    }
+
+  void deliver(const ResultView& result, ResultSink&) override {
+    if (result.status == TaskStatus::ok) work_.root->deliver(result.data);
   }
+
   std::string fold_value(const std::vector<PartSlice>& parts) override {
     for (const PartSlice& part : parts) {
       std::string bytes(part.bytes, '\0');
@@ -64,7 +71,6 @@ class ApiJob final : public Job {
     }
     return work_.root->value_text();
   }
-  nlohmann::json parameters() const override { return parameters_; }
 
  private:
   class Stream final : public TaskSource {
@@ -116,8 +122,7 @@ std::optional<std::string> engine_option_named(const std::string& name) {
   add_engine_options(app, config, batch);
   for (const CLI::Option* option : app.get_options())
     if (option->check_name(name)) return option->get_name(false, true);
-  for (const std::string& other : {"--version"})
-    if (name == other) return other;
+  if (name == "--version") return name;  // the program's, kept free for symmetry
   return std::nullopt;
 }
 
@@ -224,7 +229,7 @@ int App::run_work(detail::Work& work) {
       for (const auto& spec : state_->options) parameters[spec.name] = spec.current();
       config.job = state_->program;
       ApiJob probe(work, parameters, config.output_dir.has_value());
-      check_engine_options(config, batch, probe);
+      check_engine_options(config, batch, probe.roles());
     } catch (const InfoRequested& info) {
       if (root) std::cout << info.text << std::flush;
       return static_cast<int>(ExitCode::success);
@@ -234,7 +239,7 @@ int App::run_work(detail::Work& work) {
     }
     ApiJob job(work, parameters, config.output_dir.has_value());
     FdSink out(STDOUT_FILENO);
-    return run_job(*state_->world, config, job, out).exit_code;
+    return run_job(*state_->world, config, job.roles(), out).exit_code;
   } catch (const std::exception& e) {
     log::error(e.what());
   }
@@ -295,7 +300,7 @@ Report Farm::run_work(detail::Work& work) {
   config.verbose = options_.verbose;
   ApiJob job(work, nlohmann::json::object({{"name", options_.name}}), config.output_dir.has_value());
   try {
-    check_engine_options(config, options_.batch == 0 ? "auto" : std::to_string(options_.batch), job);
+    check_engine_options(config, options_.batch == 0 ? "auto" : std::to_string(options_.batch), job.roles());
     if (config.window < 1) throw UsageError("Options::window: at least 1");
     if (config.progress != "none" && config.progress != "bar" && config.progress != "log" && config.progress != "auto")
       throw UsageError("Options::progress: none, bar, log or auto, not '" + config.progress + "'");
@@ -308,7 +313,7 @@ Report Farm::run_work(detail::Work& work) {
   NullSink quiet;
   FdSink out(STDOUT_FILENO);
   ResultSink& sink = work.shape == detail::Shape::lines ? static_cast<ResultSink&>(out) : quiet;
-  last_report_ = public_report(run_job(comm, config, job, sink));
+  last_report_ = public_report(run_job(comm, config, job.roles(), sink));
   return last_report_;
 }
 

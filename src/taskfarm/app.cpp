@@ -92,16 +92,16 @@ void plan_resume(const Config& config, RunPlan& plan, bool& complete) {
 
 /// Checks that need the file system or the task source; done on rank 0 only, before any
 /// rank starts work, so a bad path is a usage error and not a failure half-way.
-Prepared prepare_on_master(const Config& config, Job& job) {
+Prepared prepare_on_master(const Config& config, const JobRoles& job) {
   Prepared p;
   if (config.report_path) check_can_write(*config.report_path, "--report");
-  p.source = job.open_source();
-  p.plan.identity = config.job + " " + job.parameters().dump();
+  p.source = job.source->open();
+  p.plan.identity = config.job + " " + job.source->parameters().dump();
   if (config.output_dir && config.resume) plan_resume(config, p.plan, p.already_complete);
   else if (config.output_dir) prepare_output_dir(*config.output_dir, config.overwrite);
-  else if (config.resume && job.done_in_own_log()) {  // cmd --joblog without --output
+  else if (config.resume && job.keeps_own_log()) {  // cmd --joblog without --output
     p.plan.resumed.emplace();
-    p.plan.resumed->done = *job.done_in_own_log();
+    p.plan.resumed->done = *job.results->done_in_own_log();
   }
   return p;
 }
@@ -111,15 +111,15 @@ Prepared prepare_on_master(const Config& config, Job& job) {
 /// last accepted reply vouched for. Reduce jobs: this run's reduce files (their part files
 /// are map output). Jobs without part files (cmd): nothing.
 std::vector<PartToPublish> files_to_publish(const RunReport& report, const Config& config, const RunPlan& plan,
-                                            const Job& job) {
+                                            const JobRoles& job) {
   std::vector<PartToPublish> parts;
   const std::string& dir = *config.output_dir;
-  if (job.folds()) return parts;  // part files hold partial values; DIR/result is the result
-  if (job.has_reduce_phase()) {
+  if (job.fold) return parts;  // part files hold partial values; DIR/result is the result
+  if (job.reduce) {
     for (const auto& w : report.per_worker) parts.push_back({temporary_reduce_path(dir, w.rank, plan.run), std::nullopt});
     return parts;
   }
-  if (!job.uses_part_files()) return parts;
+  if (!job.part_files) return parts;
   if (plan.resumed)
     for (const auto& [key, bytes] : plan.resumed->part_bytes)
       if (bytes > 0) parts.push_back({temporary_part_path(dir, key.rank, key.run), std::nullopt});
@@ -133,7 +133,7 @@ std::vector<PartToPublish> files_to_publish(const RunReport& report, const Confi
 
 /// Publishes the part files of a run in which every task succeeded; writes the reports;
 /// marks success last, so _SUCCESS never stands beside missing results.
-int finish_run(const RunReport& report, const Config& config, const RunPlan& plan, const Job& job) {
+int finish_run(const RunReport& report, const Config& config, const RunPlan& plan, const JobRoles& job) {
   log::line(summary_line(report));
   const bool commit = config.output_dir && report.status == "complete";
   if (commit) publish_parts(*config.output_dir, files_to_publish(report, config, plan, job));
@@ -148,7 +148,7 @@ int finish_run(const RunReport& report, const Config& config, const RunPlan& pla
 /// values in the part files that the journal vouches for (every run's), or from what
 /// the master gathered without --output. Printed as the last line on stdout and written
 /// to DIR/result; the report carries it.
-void publish_fold(RunReport& report, const Config& config, const RunPlan& plan, Job& job, ResultSink& out) {
+void publish_fold(RunReport& report, const Config& config, const RunPlan& plan, Folding& fold, ResultSink& out) {
   std::vector<PartSlice> parts;
   if (config.output_dir) {
     if (plan.resumed)
@@ -157,7 +157,7 @@ void publish_fold(RunReport& report, const Config& config, const RunPlan& plan, 
     for (const auto& w : report.per_worker)
       if (w.part_bytes > 0) parts.push_back({temporary_part_path(*config.output_dir, w.rank, plan.run), w.part_bytes});
   }
-  report.result = job.fold_value(parts);
+  report.result = fold.fold_value(parts);
   out.write(*report.result + "\n");
   out.flush();
   if (config.output_dir) write_file_whole(*config.output_dir + "/result", *report.result + "\n");
@@ -165,7 +165,7 @@ void publish_fold(RunReport& report, const Config& config, const RunPlan& plan, 
 
 }  // namespace
 
-RunOutcome run_job(boost::mpi::communicator& comm, Config& config, Job& job, ResultSink& out) {
+RunOutcome run_job(boost::mpi::communicator& comm, Config& config, const JobRoles& job, ResultSink& out) {
   const int rank = comm.rank();
   Channel channel(comm);
   Prepared prepared;
@@ -194,7 +194,7 @@ RunOutcome run_job(boost::mpi::communicator& comm, Config& config, Job& job, Res
   try {
     auto report = run_this_rank(channel, job, std::move(prepared.source), config, prepared.plan, out);
     if (!report) return {code(ExitCode::success), std::nullopt};  // a worker
-    if (job.folds() && report->status == "complete") publish_fold(*report, config, prepared.plan, job, out);
+    if (job.fold && report->status == "complete") publish_fold(*report, config, prepared.plan, *job.fold, out);
     const int exit_code = finish_run(*report, config, prepared.plan, job);
     // A rank that never answered cannot be joined in MPI_Finalize: end the job instead,
     // now that everything is committed.
@@ -220,7 +220,7 @@ int run_ranks(boost::mpi::communicator& world, int argc, char** argv) {
     return code(ExitCode::usage);
   }
   FdSink out(STDOUT_FILENO);
-  return run_job(world, cl.config, *cl.job, out).exit_code;
+  return run_job(world, cl.config, cl.job, out).exit_code;
 }
 
 }  // namespace

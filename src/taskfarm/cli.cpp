@@ -127,15 +127,15 @@ std::vector<std::string> engine_option_names() {
   return names;
 }
 
-void check_engine_options(Config& cfg, const std::string& batch, const Job& job) {
+void check_engine_options(Config& cfg, const std::string& batch, const JobRoles& job) {
   cfg.batch = parse_batch(batch);
   if (cfg.resume && !cfg.output_dir && !job.keeps_own_log())
     throw UsageError("--resume needs --output DIR (the journal lives there)");
   if (cfg.resume && cfg.overwrite) throw UsageError("--resume and --overwrite contradict each other: pick one");
-  if (cfg.task_timeout_s > 0 && job.has_reduce_phase())
+  if (cfg.task_timeout_s > 0 && job.reduce)
     throw UsageError("--task-timeout: job " + cfg.job + " cannot hand a stuck worker's tasks to another "
                      "(the results it already has live in its memory until the reduce)");
-  if (job.has_reduce_phase() && !cfg.output_dir)
+  if (job.reduce && !cfg.output_dir)
     throw UsageError("job " + cfg.job + " writes its results to part files: give --output DIR");
 }
 
@@ -153,7 +153,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   std::string batch;
   add_engine_options(app, cfg, batch);
 
-  std::vector<std::pair<CLI::App*, std::unique_ptr<Job>>> jobs;
+  std::vector<std::pair<CLI::App*, std::unique_ptr<JobCommand>>> jobs;
   for (const auto& entry : registered_jobs()) {
     CLI::App* command = app.add_subcommand(entry.name, entry.summary);
     command->fallthrough();  // engine options may also follow the job name
@@ -182,11 +182,12 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   for (auto& [command, job] : jobs) {
     if (command->parsed()) {
       cfg.job = command->get_name();
-      cl.job = std::move(job);
+      cl.command = std::move(job);
     }
   }
-  cl.job->check_options(cfg);
-  check_engine_options(cfg, batch, *cl.job);
+  cl.command->check_options(JobSettings{cfg.output_dir, cfg.resume, cfg.task_timeout_s});
+  cl.job = cl.command->roles();
+  check_engine_options(cfg, batch, cl.job);
   return cl;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Command line -> Config + Job. Every rank parses the same argv, so every rank knows the
+// Command line -> Config + the job's roles. Every rank parses the same argv, so every rank knows the
 // configuration without a broadcast; only rank 0 prints.
 
 #include <memory>
@@ -15,7 +15,8 @@ namespace taskfarm {
 
 struct CommandLine {
   Config config;
-  std::unique_ptr<Job> job;
+  std::unique_ptr<JobCommand> command;  // owns the job's roles
+  JobRoles job;
 };
 
 /// --help or --version: print `text` to stdout and exit 0.
@@ -34,7 +35,7 @@ void add_engine_options(CLI::App& app, Config& config, std::string& batch);
 std::vector<std::string> engine_option_names();
 /// After parsing: parses --batch and checks the engine options against each other and
 /// against what the job can do. Throws UsageError.
-void check_engine_options(Config& config, const std::string& batch, const Job& job);
+void check_engine_options(Config& config, const std::string& batch, const JobRoles& job);
 
 /// Throws UsageError (one line, naming the option or value) or InfoRequested.
 CommandLine parse_command_line(int argc, const char* const* argv);

@@ -11,6 +11,7 @@
 #include "taskfarm/protocol.hpp"
 #include "taskfarm/report.hpp"
 #include "taskfarm/sink.hpp"
+#include "taskfarm/transport.hpp"
 
 namespace taskfarm {
 
@@ -21,18 +22,15 @@ struct RunPlan {
   std::string identity;                 // master: the job and its parameters, for the journal
 };
 
-/// Rank 0 with no other ranks: runs every task in-process.
-RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& config, const RunPlan& plan,
-                    ResultSink& sink);
-/// Rank 0 with workers: dispatches, gathers, stops the workers.
-RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> source, const Config& config,
+/// Rank 0: dispatches, gathers, stops the workers (in-process in the one-rank mode).
+RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<TaskSource> source, const Config& config,
                      const RunPlan& plan, ResultSink& sink);
 /// Every other rank: receive, compute, reply, until told to stop.
-void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t run);
+void run_worker(Channel& channel, const JobRoles& job, const Config& config, std::uint32_t run);
 
-/// This rank's part of a run: run_alone, run_master or run_worker, by rank and size.
+/// This rank's part of a run: run_master (over MPI, or alone) or run_worker, by rank and size.
 /// `source` is used on rank 0 only (workers may pass null). Rank 0 gets the report.
-std::optional<RunReport> run_this_rank(Channel& channel, Job& job, std::unique_ptr<TaskSource> source,
+std::optional<RunReport> run_this_rank(Channel& channel, const JobRoles& job, std::unique_ptr<TaskSource> source,
                                        const Config& config, const RunPlan& plan, ResultSink& sink);
 
 /// The exit code a finished run deserves.

@@ -13,8 +13,6 @@ std::vector<JobEntry>& registry() {
 }
 }  // namespace
 
-nlohmann::json Job::parameters() const { return nlohmann::json::object(); }
-
 const std::vector<JobEntry>& registered_jobs() { return registry(); }
 
 bool detail::register_job(JobEntry entry) {

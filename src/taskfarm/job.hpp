@@ -1,7 +1,9 @@
 #pragma once
-// The job interface. A job is a kernel (run on workers) plus a streamed task source
-// (run on the master). Each job lives in one file under jobs/ and registers itself by
-// name with TASKFARM_REGISTER_JOB, so adding a job means adding a file.
+// What a job gives the engine: a master side (JobSource, streaming the tasks), a worker
+// side (Kernel, running them), and the opt-in capabilities it needs (a reduce phase,
+// asynchronous process slots, result handling on the master, a fold), bundled in
+// JobRoles. Each built-in job lives in one file under jobs/ and registers its command
+// line (JobCommand) by name with TASKFARM_REGISTER_JOB, so adding a job means adding a file.
 
 #include <cstdint>
 #include <functional>
@@ -12,9 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
-#include "taskfarm/config.hpp"
 #include "taskfarm/error.hpp"
 #include "taskfarm/journal.hpp"
 #include "taskfarm/sink.hpp"
@@ -55,7 +56,7 @@ class WorkerContext {
   virtual const std::vector<PartSlice>& earlier_output() const = 0;
 };
 
-/// What an asynchronous job reports for a task it started (see Job::start).
+/// What an asynchronous job reports for a task it started (see AsyncSlots::start).
 struct FinishedTask {
   std::uint64_t ticket;
   TaskStatus status;
@@ -63,69 +64,38 @@ struct FinishedTask {
   std::string data;  // the result's data, or the failure message
 };
 
-class Job {
- public:
-  virtual ~Job() = default;
+// ---- The roles a job composes ---------------------------------------------------------
+// Every job has a master side (JobSource) and a worker side (Kernel). The capabilities
+// below are opt-in: a job that has one gives the engine a pointer to it in JobRoles, and
+// the engine asks for it through that pointer (null when the job lacks it).
 
-  /// Adds the job's own options to its subcommand. Called on every rank.
-  virtual void add_options(CLI::App& command) = 0;
-  /// Checks and completes option values after parsing (on every rank), given the engine's
-  /// options; throws UsageError naming the bad option.
-  virtual void check_options(const Config&) {}
+/// Master side: opens the task source and speaks for the tasks.
+class JobSource {
+ public:
+  virtual ~JobSource() = default;
   /// Opens the task source. Called on the master only; may throw UsageError.
-  virtual std::unique_ptr<TaskSource> open_source() = 0;
-  /// Short human text for a task, used in "Put task ..." narration.
+  virtual std::unique_ptr<TaskSource> open() = 0;
+  /// Short human text for a task ("Put task ..." narration, the _failed file).
   virtual std::string describe(std::string_view payload) const = 0;
+  /// The job's parameters: the report's, and with the job's name the run's identity for
+  /// --resume. Called after open().
+  virtual nlohmann::json parameters() const = 0;
+};
+
+/// Worker side: runs one task at a time.
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  /// Called on a rank that runs tasks, before its first task.
+  virtual void start(int /*rank*/, int /*workers*/) {}
   /// Runs one task and appends its output (complete lines) to `out`.
   /// Throws std::exception to fail the task; the message is reported.
   virtual void run(const TaskView& task, std::string& out) = 0;
-  /// Runs once on every worker after its last task (wordcount's shuffle and reduce).
-  virtual void finish(WorkerContext&) {}
-  /// Called on a rank that runs tasks, before its first task.
-  virtual void start_worker(int /*rank*/, int /*workers*/) {}
-  /// Jobs with a reduce phase: their results only exist after finish(), which writes them
-  /// to a reduce file of its own; their part files hold the map output, journaled like
-  /// any results so that --resume can read them back (WorkerContext::earlier_output).
-  virtual bool has_reduce_phase() const { return false; }
-  /// Whether kernels write their results to the worker's part file under --output. Jobs
-  /// that write files of their own (cmd) send their results to the master instead.
-  virtual bool uses_part_files() const { return true; }
-
-  // Asynchronous jobs, whose tasks are processes (cmd), run up to slots() tasks at once on
-  // one worker. For them the engine calls start() and reap() instead of run().
-  /// 0 for ordinary jobs, which run one task at a time through run().
-  virtual std::size_t slots() const { return 0; }
-  /// Starts a task without waiting for it; `ticket` names it in reap().
-  virtual void start(std::uint64_t /*ticket*/, const TaskView&) { throw std::logic_error("start: not asynchronous"); }
-  /// Waits up to `wait_s` seconds for started tasks to end; appends each one that ended.
-  virtual void reap(std::vector<FinishedTask>&, double /*wait_s*/) { throw std::logic_error("reap: not asynchronous"); }
-  /// Whether the job enforces --task-timeout itself (by killing the task).
-  virtual bool enforces_task_timeout() const { return false; }
-
-  /// Master: what to do with one result. The default writes a success's data to `out`.
-  virtual void deliver(const ResultView& result, ResultSink& out) {
-    if (result.status == TaskStatus::ok) out.write(result.data);
-  }
-  /// Master: the message of a failed attempt, from its result data.
-  virtual std::string failure_message(std::string_view data) const { return std::string(data); }
-  /// Whether the job keeps a log of its own (cmd's --joblog) that --resume can use
-  /// without an output directory's journal.
-  virtual bool keeps_own_log() const { return false; }
-  /// Master, with --resume, after open_source(): the tasks its own log says are done.
-  virtual const IdRanges* done_in_own_log() const { return nullptr; }
   /// Called after each batch on a worker that writes a part file (a fold appends the
   /// batch's partial value there).
   virtual void end_batch(std::string& /*out*/) {}
-  /// Jobs that fold their results into one value (the library's fold). Their part files
-  /// hold partial values, not results.
-  virtual bool folds() const { return false; }
-  /// Master, after a complete run of a folding job: the final value as text, from the
-  /// partial values in `parts` (empty without --output: from what deliver() gathered).
-  virtual std::string fold_value(const std::vector<PartSlice>& /*parts*/) { return {}; }
   /// Input bytes this rank has read, for the report.
   virtual std::uint64_t bytes_read() const { return 0; }
-  /// The job's parameters, recorded in the report.
-  virtual nlohmann::json parameters() const;
 
   /// Set by the engine before tasks run when --verbose is given.
   void set_narrator(Narrator narrator) { narrator_ = std::move(narrator); }
@@ -140,10 +110,94 @@ class Job {
   Narrator narrator_;
 };
 
+/// Capability: a phase on every worker after its last task (wordcount's shuffle and
+/// reduce). Its results only exist after finish(), which writes them to a reduce file of
+/// its own; the part files hold the map output, journaled like any results so that
+/// --resume can read them back (WorkerContext::earlier_output). Needs --output.
+class ReducePhase {
+ public:
+  virtual ~ReducePhase() = default;
+  virtual void finish(WorkerContext&) = 0;
+};
+
+/// Capability: tasks are processes (cmd), up to slots() at once on one worker. The engine
+/// calls start() and reap() instead of Kernel::run(), and the job enforces --task-timeout
+/// itself (by killing the task).
+class AsyncSlots {
+ public:
+  virtual ~AsyncSlots() = default;
+  virtual std::size_t slots() const = 0;
+  /// Starts a task without waiting for it; `ticket` names it in reap().
+  virtual void start(std::uint64_t ticket, const TaskView&) = 0;
+  /// Waits up to `wait_s` seconds for started tasks to end; appends each one that ended.
+  virtual void reap(std::vector<FinishedTask>&, double wait_s) = 0;
+};
+
+/// Capability: results go to the master, which handles them itself (cmd's joblog, the
+/// library's sink and its fold without --output) instead of writing them out.
+class ResultHandler {
+ public:
+  virtual ~ResultHandler() = default;
+  /// Master: what to do with one result.
+  virtual void deliver(const ResultView& result, ResultSink& out) = 0;
+  /// Master: the message of a failed attempt, from its result data.
+  virtual std::string failure_message(std::string_view data) const { return std::string(data); }
+  /// Whether the job keeps a log of its own (cmd's --joblog) that --resume can use
+  /// without an output directory's journal; then done_in_own_log() is what it says is
+  /// done (after JobSource::open()).
+  virtual bool keeps_own_log() const { return false; }
+  virtual const IdRanges* done_in_own_log() const { return nullptr; }
+};
+
+/// Capability: results fold into one value (the library's fold). Its part files hold
+/// partial values, not results.
+class Folding {
+ public:
+  virtual ~Folding() = default;
+  /// Master, after a complete run: the final value as text, from the partial values in
+  /// `parts` (empty without --output: from what the ResultHandler gathered).
+  virtual std::string fold_value(const std::vector<PartSlice>& parts) = 0;
+};
+
+/// A job as the engine runs it: its roles.
+struct JobRoles {
+  JobSource* source = nullptr;
+  Kernel* kernel = nullptr;
+  ReducePhase* reduce = nullptr;
+  AsyncSlots* slots = nullptr;
+  ResultHandler* results = nullptr;
+  Folding* fold = nullptr;
+  /// Whether kernels write their output to the worker's part file under --output. Jobs
+  /// that write files of their own (cmd) send their results to the master instead.
+  bool part_files = true;
+
+  std::size_t slot_count() const { return slots ? slots->slots() : 0; }
+  bool keeps_own_log() const { return results && results->keeps_own_log(); }
+};
+
+/// The engine options a job may depend on (and nothing else of the engine's Config).
+struct JobSettings {
+  std::optional<std::string> output_dir;
+  bool resume = false;
+  double task_timeout_s = 0;
+};
+
+/// A built-in job's command line: its options, checked after parsing, and its roles.
+class JobCommand {
+ public:
+  virtual ~JobCommand() = default;
+  /// Adds the job's own options to its subcommand. Called on every rank.
+  virtual void add_options(CLI::App& command) = 0;
+  /// Checks and completes option values after parsing (on every rank); throws UsageError
+  /// naming the bad option.
+  virtual void check_options(const JobSettings&) {}
+  virtual JobRoles roles() = 0;
+};
+
 struct JobEntry {
   std::string name;
   std::string summary;
-  std::function<std::unique_ptr<Job>()> make;
+  std::function<std::unique_ptr<JobCommand>()> make;
 };
 
 /// All jobs linked into the program, sorted by name.
@@ -157,8 +211,8 @@ bool register_job(JobEntry entry);
 
 #define TASKFARM_CONCAT_INNER(a, b) a##b
 #define TASKFARM_CONCAT(a, b) TASKFARM_CONCAT_INNER(a, b)
-/// Registers `Type` (default-constructible, derived from Job) under `name`.
+/// Registers `Type` (default-constructible, derived from JobCommand) under `name`.
 #define TASKFARM_REGISTER_JOB(Type, name, summary)                                   \
   static const bool TASKFARM_CONCAT(taskfarm_registered_, __LINE__) =                \
       ::taskfarm::detail::register_job(                                              \
-          {name, summary, [] { return std::unique_ptr<::taskfarm::Job>(new Type()); }})
+          {name, summary, [] { return std::unique_ptr<::taskfarm::JobCommand>(new Type()); }})

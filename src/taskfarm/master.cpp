@@ -16,40 +16,18 @@
 #include "taskfarm/output_dir.hpp"
 #include "taskfarm/pipeline.hpp"
 #include "taskfarm/text.hpp"
+#include "taskfarm/transport.hpp"
 
 namespace taskfarm {
 
 namespace {
 
-int rank_of(int worker) { return worker + 1; }
-int worker_of(int rank) { return rank - 1; }
-
-Narrator narrator_if(bool verbose) {
-  if (!verbose) return nullptr;
-  return [](std::string_view text) { log::line(text); };
-}
-
-/// The one-rank mode is its own single worker.
-class AloneContext final : public WorkerContext {
- public:
-  AloneContext(std::string& output, std::vector<PartSlice> earlier) : output_(output), earlier_(std::move(earlier)) {}
-  int worker_index() const override { return 0; }
-  int workers() const override { return 1; }
-  std::vector<std::string> exchange(const std::vector<std::string>& outgoing) override { return outgoing; }
-  std::string& output() override { return output_; }
-  const std::vector<PartSlice>& earlier_output() const override { return earlier_; }
-
- private:
-  std::string& output_;
-  std::vector<PartSlice> earlier_;
-};
-
 /// For a reduce job resumed: the map output of earlier runs that worker `worker` reads back
 /// (their part files, round-robin over the workers).
-std::vector<PartSlice> earlier_output_for(const Job& job, const Config& config, const RunPlan& plan, int worker,
+std::vector<PartSlice> earlier_output_for(const JobRoles& job, const Config& config, const RunPlan& plan, int worker,
                                           int workers) {
   std::vector<PartSlice> slices;
-  if (!job.has_reduce_phase() || !plan.resumed) return slices;
+  if (!job.reduce || !plan.resumed) return slices;
   int i = 0;
   for (const auto& [key, bytes] : plan.resumed->part_bytes) {
     if (bytes == 0) continue;
@@ -58,10 +36,10 @@ std::vector<PartSlice> earlier_output_for(const Job& job, const Config& config, 
   return slices;
 }
 
-RunReport base_report(const Config& config, const Job& job, int ranks, int workers) {
+RunReport base_report(const Config& config, const JobRoles& job, int ranks, int workers) {
   RunReport report;
   report.job = config.job;
-  report.parameters = job.parameters();
+  report.parameters = job.source->parameters();
   report.ranks = ranks;
   report.workers = workers;
   report.slurm = slurm_environment();
@@ -149,7 +127,7 @@ void log_dropped_reply(int rank, const std::string& reply) {
 /// Sends each worker its stop message and waits for its goodbye, whose figures go into
 /// report.per_worker. A stop signal cuts every wait to the grace period. Those that never
 /// answer are logged and left unanswered in the report.
-void stop_workers(Channel& channel, const Scheduler& scheduler, std::vector<std::string> stop_messages,
+void stop_workers(Transport& transport, const Scheduler& scheduler, std::vector<std::string> stop_messages,
                   const std::vector<std::uint64_t>& accepted_part_bytes, const GoodbyeWait& wait, Backoff& backoff,
                   RunReport& report) {
   const int workers = scheduler.workers();
@@ -160,8 +138,8 @@ void stop_workers(Channel& channel, const Scheduler& scheduler, std::vector<std:
   for (int w = 0; w < workers; ++w) {
     const WorkerLoad& load = scheduler.load(w);
     answer_by[static_cast<std::size_t>(w)] = now + seconds(suspect(w) ? wait.suspect_s : wait.healthy_s);
-    channel.send(rank_of(w), Tag::stop, std::move(stop_messages[static_cast<std::size_t>(w)]));
-    WorkerReport& r = report.per_worker.emplace_back(worker_report(rank_of(w), load));
+    transport.send(w, Tag::stop, std::move(stop_messages[static_cast<std::size_t>(w)]));
+    WorkerReport& r = report.per_worker.emplace_back(worker_report(transport.worker_rank(w), load));
     r.part_bytes = accepted_part_bytes[static_cast<std::size_t>(w)];
     r.retired = scheduler.retired(w);
     r.answered = false;
@@ -179,20 +157,20 @@ void stop_workers(Channel& channel, const Scheduler& scheduler, std::vector<std:
       for (auto& d : answer_by) d = std::min(d, t + seconds(wait.grace_s));
     }
     if (std::none_of(answer_by.begin(), answer_by.end(), [&](clock::time_point d) { return d > t; })) break;
-    const auto envelope = channel.poll(inbox);
-    channel.progress_sends();
+    const auto envelope = transport.poll(inbox);
+    transport.progress_sends();
     if (!envelope) {
       backoff.pause();
       continue;
     }
     backoff.reset();
     if (envelope->tag != Tag::goodbye) {  // a late reply: the tasks were done elsewhere or not at all
-      if (envelope->tag == Tag::results) log_dropped_reply(envelope->source, inbox);
+      if (envelope->tag == Tag::results) log_dropped_reply(transport.worker_rank(envelope->source), inbox);
       continue;
     }
     std::string_view body = inbox;
     const auto goodbye = wire::get<WorkerGoodbye>(body);
-    const int worker = worker_of(envelope->source);
+    const int worker = envelope->source;
     auto& w = report.per_worker[static_cast<std::size_t>(worker)];
     w.idle_s = goodbye.idle_s;
     w.messages = goodbye.messages_received + goodbye.messages_sent;
@@ -204,7 +182,7 @@ void stop_workers(Channel& channel, const Scheduler& scheduler, std::vector<std:
   }
   for (int w = 0; w < workers; ++w) {
     if (report.per_worker[static_cast<std::size_t>(w)].answered) continue;
-    log::line("rank " + std::to_string(rank_of(w)) + " did not answer the stop message" +
+    log::line("rank " + std::to_string(transport.worker_rank(w)) + " did not answer the stop message" +
               (suspect(w) ? ": it is stuck" : " in time"));
   }
 }
@@ -233,102 +211,34 @@ ExitCode exit_code_for(const RunReport& report) {
   return ExitCode::success;
 }
 
-std::optional<RunReport> run_this_rank(Channel& channel, Job& job, std::unique_ptr<TaskSource> source,
+std::optional<RunReport> run_this_rank(Channel& channel, const JobRoles& job, std::unique_ptr<TaskSource> source,
                                        const Config& config, const RunPlan& plan, ResultSink& sink) {
   if (channel.rank() != master_rank) {
     run_worker(channel, job, config, plan.run);
     return std::nullopt;
   }
-  if (channel.size() == 1) return run_alone(job, std::move(source), config, plan, sink);
-  return run_master(channel, job, std::move(source), config, plan, sink);
-}
-
-RunReport run_alone(Job& job, std::unique_ptr<TaskSource> source, const Config& config, const RunPlan& plan,
-                    ResultSink& sink) {
-  const auto start = clock::now();
-  Watch watch(config, start);
-  job.set_narrator(narrator_if(config.verbose));
-  Scheduler scheduler(1, 1, config.batch);
-  TaskFeeder feeder(std::move(source), job, config.verbose);
-  ResultCollector results(sink, scheduler, job);
-  FailureHandler failures(feeder, job, config.retries, config.halt_on_error);
-  std::vector<FailedAttempt> failed_attempts;
-  std::optional<PartFile> part;
-  if (config.output_dir && job.uses_part_files()) part.emplace(temporary_part_path(*config.output_dir, master_rank, plan.run));
-  auto journal = open_journal(config, plan);
-  if (plan.resumed) feeder.skip(&plan.resumed->done);  // done by earlier runs
-  std::vector<std::uint64_t> done_ids;
-  job.start_worker(master_rank, 1);
-  BatchRunner runner(job, part ? &part->buffer() : nullptr);
-  std::optional<SlotRunner> slots;
-  if (job.slots() > 0) slots.emplace(job);
-  std::string batch_buf, reply_buf;
-  ResultBatchWriter reply(reply_buf);
-  bool complete = true;
-  std::string stop_reason;
-  while (!feeder.exhausted()) {
-    if (stop_signal()) {  // between batches: the one running has finished
-      complete = false;
-      stop_reason = signal_name(stop_signal()) + " received";
-      log::line(stop_reason + ": stopping; the tasks done are kept (--resume continues)");
-      break;
-    }
-    TaskBatchWriter batch(batch_buf);
-    // Asynchronous jobs get a batch that fills their slots.
-    const auto size = scheduler.next_batch_size(feeder.undispatched());
-    if (feeder.fill(batch, slots ? std::max<std::uint32_t>(size, static_cast<std::uint32_t>(job.slots())) : size) == 0)
-      break;
-    scheduler.on_sent(0, batch.count());
-    reply.reset();
-    if (slots) {
-      slots->add(batch_buf);
-      while (!slots->empty()) slots->step(reply, 0.05);
-    } else {
-      runner.run(batch_buf, reply);
-    }
-    if (part) reply.set_part_bytes(part->flush());
-    results.consume(0, reply_buf, master_rank, failed_attempts, done_ids, &watch.timeline, watch.now_s());
-    if (journal) journal->record(master_rank, ResultBatchReader(reply_buf).header().part_bytes, done_ids);
-    done_ids.clear();
-    for (const auto& f : failed_attempts) failures.on_failure(f, {batch_buf}, 0);
-    failed_attempts.clear();
-    ProgressState state = progress_state(watch.now_s(), feeder, results, failures, scheduler);
-    state.busy_workers = 1;  // the master itself, between batches
-    watch.update(state);
+  if (channel.size() == 1) {
+    LocalTransport alone(job, config, plan.run);
+    return run_master(alone, job, std::move(source), config, plan, sink);
   }
-  if (journal) journal->flush();
-  std::string finish_output;
-  std::optional<PartFile> reduce;
-  if (config.output_dir && job.has_reduce_phase())
-    reduce.emplace(temporary_reduce_path(*config.output_dir, master_rank, plan.run));
-  AloneContext context(reduce ? reduce->buffer() : finish_output, earlier_output_for(job, config, plan, 0, 1));
-  if (complete) job.finish(context);
-  sink.write(finish_output);
-  sink.flush();
-  const std::uint64_t bytes_written = (part ? part->close() : 0) + (reduce ? reduce->close() : 0);
-
-  RunReport report = base_report(config, job, 1, 0);
-  report.elapsed_s = seconds_since(start);
-  const WorkerLoad& load = scheduler.load(0);
-  WorkerReport& self = report.per_worker.emplace_back(worker_report(master_rank, load));
-  self.idle_s = report.elapsed_s - load.busy_s;
-  self.bytes_written = self.part_bytes = bytes_written;
-  self.bytes_read = job.bytes_read();
-  finish_report(report, feeder, results, failures, complete, stop_reason, watch);
-  return report;
+  MpiTransport workers(channel);
+  return run_master(workers, job, std::move(source), config, plan, sink);
 }
 
-RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> source, const Config& config,
+RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<TaskSource> source, const Config& config,
                      const RunPlan& plan, ResultSink& sink) {
   const auto start = clock::now();
   Watch watch(config, start);
-  const int workers = channel.size() - 1;
+  const int workers = transport.workers();
   BatchPolicy policy = config.batch;
-  policy.slots = static_cast<std::uint32_t>(std::max<std::size_t>(job.slots(), 1));
-  Scheduler scheduler(workers, config.window, policy);
-  TaskFeeder feeder(std::move(source), job, config.verbose);
-  ResultCollector results(sink, scheduler, job);
-  FailureHandler failures(feeder, job, config.retries, config.halt_on_error);
+  policy.slots = static_cast<std::uint32_t>(std::max<std::size_t>(job.slot_count(), 1));
+  // In-process, the worker runs what it holds when polled: one batch at a time (one per
+  // process slot, and one more), so that the master's loop runs between batches.
+  const int window = transport.in_process() ? static_cast<int>(policy.slots) + (job.slots ? 1 : 0) : config.window;
+  Scheduler scheduler(workers, window, policy);
+  TaskFeeder feeder(std::move(source), *job.source, config.verbose);
+  ResultCollector results(sink, scheduler, job.results);
+  FailureHandler failures(feeder, *job.source, config.retries, config.halt_on_error);
   std::vector<FailedAttempt> failed_attempts;
   // A copy of every batch a worker holds: a failed task is retried from it, and a stuck
   // worker's tasks are handed out again from it.
@@ -336,13 +246,13 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   std::vector<std::string> spare_copies;  // recycled: fresh 300 KB strings cost page faults
   // --task-timeout: since when each worker with tasks has been silent.
   std::vector<clock::time_point> silent_since(static_cast<std::size_t>(workers), start);
-  const bool backups = config.task_timeout_s > 0 && !job.enforces_task_timeout();
+  const bool backups = config.task_timeout_s > 0 && !job.slots;  // process slots kill their own
   int active_workers = workers;
   std::vector<std::uint64_t> accepted_part_bytes(static_cast<std::size_t>(workers), 0);
   auto journal = open_journal(config, plan);
   if (plan.resumed) feeder.skip(&plan.resumed->done);  // done by earlier runs
   std::vector<std::uint64_t> done_ids;
-  Backoff backoff(job.slots() > 0 ? Backoff::patient() : Backoff::Limits{});
+  Backoff backoff(job.slots ? Backoff::patient() : Backoff::Limits{});
   std::string inbox;
   auto last_reply = clock::now();
   bool complete = true;
@@ -356,7 +266,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   // others as backup attempts. Whatever it sends later is dropped, so the first result
   // (the backup's) wins and nothing is counted twice.
   auto retire = [&](int w) {
-    log::line("rank " + std::to_string(rank_of(w)) + " sent nothing for " + seconds_text(config.task_timeout_s) +
+    log::line("rank " + std::to_string(transport.worker_rank(w)) + " sent nothing for " + seconds_text(config.task_timeout_s) +
               " s with " + std::to_string(scheduler.load(w).tasks_in_flight) +
               " tasks in flight (--task-timeout): no more work for it; its tasks go to other workers");
     scheduler.retire(w);
@@ -377,7 +287,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     while (!feeder.exhausted()) {
       const auto worker = scheduler.next_ready_worker();
       if (!worker) break;
-      std::string buf = channel.take_buffer();
+      std::string buf = transport.take_buffer();
       TaskBatchWriter batch(buf);
       if (feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers) == 0) {
         if (++passed_over >= scheduler.defer_front()) break;
@@ -392,27 +302,28 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
         spare_copies.pop_back();
       }
       copies.back().assign(buf);
-      channel.send(rank_of(*worker), Tag::tasks, std::move(buf));
+      transport.send(*worker, Tag::tasks, std::move(buf));
       progressed = true;
     }
     double arrival_s = -1;  // read once, when a reply has come
-    while (auto envelope = channel.poll(inbox)) {
+    while (auto envelope = transport.poll(inbox)) {
+      const int worker = envelope->source;
+      const int rank = transport.worker_rank(worker);
       if (envelope->tag != Tag::results)
         throw std::runtime_error("unexpected message tag " + std::to_string(static_cast<int>(envelope->tag)) +
-                                 " from rank " + std::to_string(envelope->source));
+                                 " from rank " + std::to_string(rank));
       progressed = true;
-      const int worker = worker_of(envelope->source);
       if (scheduler.retired(worker)) {  // its tasks were handed out again: the first result wins
-        log_dropped_reply(envelope->source, inbox);
+        log_dropped_reply(rank, inbox);
         continue;
       }
       auto& batches = held[static_cast<std::size_t>(worker)];
       const ResultBatchHeader header = ResultBatchReader(inbox).header();
       const auto acknowledged = std::min<std::size_t>(header.batches_completed, batches.size());
       if (arrival_s < 0) arrival_s = watch.now_s();
-      results.consume(worker, inbox, envelope->source, failed_attempts, done_ids, &watch.timeline, arrival_s);
+      results.consume(worker, inbox, rank, failed_attempts, done_ids, &watch.timeline, arrival_s);
       accepted_part_bytes[static_cast<std::size_t>(worker)] = header.part_bytes;
-      if (journal) journal->record(envelope->source, header.part_bytes, done_ids);
+      if (journal) journal->record(rank, header.part_bytes, done_ids);
       done_ids.clear();
       if (!failed_attempts.empty()) {
         const std::vector<std::string_view> views(batches.begin(), batches.begin() + static_cast<long>(acknowledged));
@@ -426,7 +337,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
       if (config.result_timeout_s > 0) last_reply = clock::now();
       if (backups) silent_since[static_cast<std::size_t>(worker)] = clock::now();
     }
-    channel.progress_sends();
+    transport.progress_sends();
 
     // A stop signal: no new tasks; the running ones get the grace period.
     if (!stopping_on && stop_signal()) {
@@ -478,7 +389,7 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   if (journal) journal->flush();
   if (!stop_reason.empty()) log::line("stopping: " + stop_reason);
 
-  RunReport report = base_report(config, job, channel.size(), workers);
+  RunReport report = base_report(config, job, transport.ranks(), transport.reported_workers());
   std::vector<std::string> stop_messages;
   for (int w = 0; w < workers; ++w) {
     std::string& stop = stop_messages.emplace_back(1, static_cast<char>(complete ? StopKind::finished : StopKind::abandoned));
@@ -486,13 +397,16 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
   }
   // A reduce phase takes as long as it takes (a stop signal or --result-timeout ends the
   // wait); without one, a healthy worker answers at once.
-  const bool reducing = complete && job.has_reduce_phase();
+  const bool reducing = complete && job.reduce;
   GoodbyeWait wait;
   wait.healthy_s = !reducing ? 600 : config.result_timeout_s > 0 ? config.result_timeout_s : 1e9;
   wait.grace_s = config.grace_s;
-  if (reducing) log::line("all tasks done; the " + std::to_string(workers) + " workers run the reduce phase");
+  if (reducing)
+    log::line("all tasks done; " +
+              (workers == 1 ? std::string("the worker runs") : "the " + std::to_string(workers) + " workers run") +
+              " the reduce phase");
   const double reduce_start_s = watch.now_s();
-  stop_workers(channel, scheduler, std::move(stop_messages), accepted_part_bytes, wait, backoff, report);
+  stop_workers(transport, scheduler, std::move(stop_messages), accepted_part_bytes, wait, backoff, report);
   if (reducing) {
     std::string missing;
     for (const auto& w : report.per_worker)
@@ -507,8 +421,8 @@ RunReport run_master(Channel& channel, Job& job, std::unique_ptr<TaskSource> sou
     }
   }
   report.elapsed_s = seconds_since(start);
-  report.master_bytes_sent = channel.bytes_sent();
-  report.master_messages = channel.messages_sent() + channel.messages_received();
+  report.master_bytes_sent = transport.bytes_sent();
+  report.master_messages = transport.messages();
   finish_report(report, feeder, results, failures, complete, stop_reason, watch);
   return report;
 }

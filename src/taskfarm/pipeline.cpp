@@ -8,7 +8,7 @@
 
 namespace taskfarm {
 
-TaskFeeder::TaskFeeder(std::unique_ptr<TaskSource> source, const Job& job, bool narrate)
+TaskFeeder::TaskFeeder(std::unique_ptr<TaskSource> source, const JobSource& job, bool narrate)
     : source_(std::move(source)), job_(job), narrate_(narrate), size_(source_->size()) {}
 
 std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker, int workers) {
@@ -72,7 +72,7 @@ void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
     const std::size_t mark = out.size();
     TaskStatus status = TaskStatus::ok;
     try {
-      job_.run(task, out);
+      kernel_.run(task, out);
     } catch (const std::exception& e) {
       out.resize(mark);
       reply.out().append(e.what());
@@ -87,7 +87,7 @@ void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
     reply.end(status, run_s);
     start = end;
   }
-  if (side_output_) job_.end_batch(*side_output_);
+  if (side_output_) kernel_.end_batch(*side_output_);
   reply.complete_batch();
 }
 
@@ -154,13 +154,14 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
       const double end = std::max(0.0, now_s - later_s);
       timeline->add(TaskSample{r.id, worker_rank, std::max(0.0, end - r.run_s), end, r.status == TaskStatus::ok});
     }
-    job_.deliver(r, sink_);
+    if (handler_) handler_->deliver(r, sink_);
+    else if (r.status == TaskStatus::ok) sink_.write(r.data);
     if (r.status == TaskStatus::ok) {
       ++summary.done;
       done.push_back(r.id);
     } else {
       ++summary.failed;
-      std::string message = job_.failure_message(r.data);
+      std::string message = handler_ ? handler_->failure_message(r.data) : std::string(r.data);
       log::line("task " + std::to_string(r.id) + " failed on rank " + std::to_string(worker_rank) + ": " + message);
       failures.push_back(FailedAttempt{r.id, std::move(message)});
     }

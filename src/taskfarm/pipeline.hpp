@@ -39,7 +39,7 @@ struct FailedTask {
 
 class TaskFeeder {
  public:
-  TaskFeeder(std::unique_ptr<TaskSource> source, const Job& job, bool narrate);
+  TaskFeeder(std::unique_ptr<TaskSource> source, const JobSource& job, bool narrate);
   /// Appends up to `max_tasks` tasks to `batch` for `worker`: retries first (except those
   /// that last failed on this worker, when there are others), then new tasks. Returns 0
   /// when the only tasks left are retries for other workers.
@@ -62,7 +62,7 @@ class TaskFeeder {
 
  private:
   std::unique_ptr<TaskSource> source_;
-  const Job& job_;
+  const JobSource& job_;
   bool narrate_;
   std::optional<std::uint64_t> size_;
   struct Retry {
@@ -84,23 +84,23 @@ class BatchRunner {
  public:
   /// With `side_output`, kernels append their output there (a part file's buffer) and
   /// the reply carries only each task's status.
-  explicit BatchRunner(Job& job, std::string* side_output = nullptr) : job_(job), side_output_(side_output) {}
+  explicit BatchRunner(Kernel& kernel, std::string* side_output = nullptr) : kernel_(kernel), side_output_(side_output) {}
   /// Runs every task of `batch` and appends one result per task to `reply`. A kernel that
   /// throws fails only its own task, and what it wrote is dropped.
   void run(std::string_view batch, ResultBatchWriter& reply);
 
  private:
-  Job& job_;
+  Kernel& kernel_;
   std::string* side_output_;
 };
 
-/// A worker's runner for asynchronous jobs (Job::slots() > 0): keeps up to slots() tasks
+/// A worker's runner for asynchronous jobs (AsyncSlots): keeps up to slots() tasks
 /// running, taken in order from the batches it holds. A batch's results go into the reply
 /// once all its tasks and all earlier batches are finished, so the master sees batches
 /// acknowledged in the order it sent them.
 class SlotRunner {
  public:
-  explicit SlotRunner(Job& job) : job_(job) {}
+  explicit SlotRunner(AsyncSlots& job) : job_(job) {}
   void add(std::string batch);
   bool empty() const { return batches_.empty(); }
   std::size_t batches() const { return batches_.size(); }
@@ -116,7 +116,7 @@ class SlotRunner {
     std::vector<FinishedTask> results;
     std::vector<std::uint64_t> ids;  // task ID by index in the batch
   };
-  Job& job_;
+  AsyncSlots& job_;
   std::deque<Held> batches_;
   std::uint64_t front_serial_ = 0;  // serial number of batches_.front()
   std::size_t running_ = 0;
@@ -125,7 +125,10 @@ class SlotRunner {
 
 class ResultCollector {
  public:
-  ResultCollector(ResultSink& sink, Scheduler& scheduler, Job& job) : sink_(sink), scheduler_(scheduler), job_(job) {}
+  /// `handler`: the job's (cmd's joblog, the library's sink), or null: a success's data is
+  /// written to `sink`.
+  ResultCollector(ResultSink& sink, Scheduler& scheduler, ResultHandler* handler)
+      : sink_(sink), scheduler_(scheduler), handler_(handler) {}
   /// Takes one reply from `worker` (scheduler numbering): failed attempts are appended
   /// to `failures` (for the retry logic), the IDs of completed tasks to `done` (for the
   /// journal).
@@ -138,7 +141,7 @@ class ResultCollector {
  private:
   ResultSink& sink_;
   Scheduler& scheduler_;
-  Job& job_;
+  ResultHandler* handler_;
   std::uint64_t done_ = 0;
 };
 
@@ -147,7 +150,7 @@ class ResultCollector {
 /// stops the handing out of tasks.
 class FailureHandler {
  public:
-  FailureHandler(TaskFeeder& feeder, const Job& job, std::uint32_t retries, bool halt_on_error)
+  FailureHandler(TaskFeeder& feeder, const JobSource& job, std::uint32_t retries, bool halt_on_error)
       : feeder_(feeder), job_(job), retries_(retries), halt_on_error_(halt_on_error) {}
   /// `batches` are the task batches the reply acknowledged; one holds the failed task
   /// (and the payload to retry). `worker` is where it failed.
@@ -156,7 +159,7 @@ class FailureHandler {
 
  private:
   TaskFeeder& feeder_;
-  const Job& job_;
+  const JobSource& job_;
   std::uint32_t retries_;
   bool halt_on_error_;
   std::vector<FailedTask> failed_;

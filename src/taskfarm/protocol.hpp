@@ -15,42 +15,15 @@
 
 #include <boost/mpi/communicator.hpp>
 
+#include "taskfarm/messages.hpp"
+
 namespace taskfarm {
 
-inline constexpr int master_rank = 0;
 
 /// Call before MPI starts. When mpirun started every rank on one node and nobody chose a
 /// PML, picks Open MPI's ob1 (shared memory through vader): UCX's start-up probing costs
 /// about 0.2 s per run, and ob1 is as fast for the farm's messages (measured).
 void prefer_fast_single_node_startup();
-
-/// Every message tag in the program.
-enum class Tag : int {
-  tasks = 1,    // master -> worker: a task batch (TaskBatchWriter layout)
-  results = 2,  // worker -> master: a result batch (ResultBatchWriter layout)
-  stop = 3,     // master -> worker: one StopKind byte; say goodbye
-  goodbye = 4,  // worker -> master: WorkerGoodbye, the worker's last message
-};
-
-/// Why the master stops a worker.
-enum class StopKind : char {
-  finished = 1,  // every result is in: run the job's finish() (reduce), then say goodbye
-  abandoned = 0, // the run is given up: say goodbye at once
-};
-
-/// A worker's last message: what only the worker can measure.
-struct WorkerGoodbye {
-  double idle_s;
-  std::uint64_t messages_received;
-  std::uint64_t messages_sent;
-  std::uint64_t bytes_written;  // to its part file
-  std::uint64_t bytes_read;     // of input, by the job
-};
-
-struct Envelope {
-  int source;
-  Tag tag;
-};
 
 class Channel {
  public:

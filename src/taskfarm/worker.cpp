@@ -1,8 +1,7 @@
 #include <chrono>
-#include <deque>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "taskfarm/backoff.hpp"
 #include "taskfarm/clock.hpp"
@@ -10,25 +9,27 @@
 #include "taskfarm/log.hpp"
 #include "taskfarm/output_dir.hpp"
 #include "taskfarm/pipeline.hpp"
+#include "taskfarm/transport.hpp"
 
 namespace taskfarm {
 
 namespace {
 
-class MpiWorkerContext final : public WorkerContext {
+/// What the reduce phase sees: the worker's place, the exchange, its reduce file.
+class ReduceContext final : public WorkerContext {
  public:
-  MpiWorkerContext(Channel& channel, std::string& output, std::vector<PartSlice> earlier)
-      : channel_(channel), output_(output), earlier_(std::move(earlier)) {}
-  int worker_index() const override { return channel_.rank() - 1; }
-  int workers() const override { return channel_.size() - 1; }
-  std::vector<std::string> exchange(const std::vector<std::string>& outgoing) override {
-    return channel_.exchange_among_workers(outgoing);
-  }
+  ReduceContext(int index, int workers, const Exchange& exchange, std::string& output, std::vector<PartSlice> earlier)
+      : index_(index), workers_(workers), exchange_(exchange), output_(output), earlier_(std::move(earlier)) {}
+  int worker_index() const override { return index_; }
+  int workers() const override { return workers_; }
+  std::vector<std::string> exchange(const std::vector<std::string>& outgoing) override { return exchange_(outgoing); }
   std::string& output() override { return output_; }
   const std::vector<PartSlice>& earlier_output() const override { return earlier_; }
 
  private:
-  Channel& channel_;
+  int index_;
+  int workers_;
+  const Exchange& exchange_;
   std::string& output_;
   std::vector<PartSlice> earlier_;
 };
@@ -37,62 +38,90 @@ class MpiWorkerContext final : public WorkerContext {
 constexpr std::size_t max_reply_bytes = 1 << 20;
 // The example's get(timeout=1): after this long without tasks, --verbose says so.
 constexpr auto empty_queue_notice = std::chrono::seconds(1);
+
 }  // namespace
 
-void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t run) {
-  if (config.verbose) job.set_narrator([](std::string_view text) { log::line(text); });
-  std::optional<PartFile> part;
-  if (config.output_dir && job.uses_part_files()) part.emplace(temporary_part_path(*config.output_dir, channel.rank(), run));
-  job.start_worker(channel.rank(), channel.size() - 1);
-  BatchRunner runner(job, part ? &part->buffer() : nullptr);
-  std::deque<std::string> queue;
-  // Asynchronous jobs hold all their batches in the slot runner instead of the queue.
-  std::optional<SlotRunner> slots;
-  if (job.slots() > 0) slots.emplace(job);
-  auto batches_held = [&] { return slots ? slots->batches() : queue.size(); };
+WorkerCore::WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers)
+    : job_(job), output_dir_(config.output_dir), run_(run), rank_(rank), workers_(workers) {
+  if (config.verbose) job.kernel->set_narrator([](std::string_view text) { log::line(text); });
+  if (config.output_dir && job.part_files) part_.emplace(temporary_part_path(*config.output_dir, rank, run));
+  job.kernel->start(rank, workers);
+  runner_.emplace(*job.kernel, part_ ? &part_->buffer() : nullptr);
+  if (job.slots) slots_.emplace(*job.slots);
+}
+
+void WorkerCore::receive(Tag tag, std::string body) {
+  if (tag == Tag::tasks) {
+    if (slots_) slots_->add(std::move(body));
+    else queue_.push_back(std::move(body));
+  } else if (tag == Tag::stop) {
+    stopping_ = true;
+    stop_kind_ = body.empty() ? StopKind::abandoned : static_cast<StopKind>(body[0]);
+    std::string_view rest = std::string_view(body).substr(body.empty() ? 0 : 1);
+    if (!rest.empty()) earlier_output_ = get_part_slices(rest);
+  }
+}
+
+std::size_t WorkerCore::batches_held() const { return slots_ ? slots_->batches() : queue_.size(); }
+
+bool WorkerCore::work(double slot_wait_s) {
+  const auto start = clock::now();
+  if (slots_) {
+    finished_since_reply_ += slots_->step(reply_, slot_wait_s);
+  } else {
+    runner_->run(queue_.front(), reply_);
+    if (part_) part_->flush_if_full();
+    queue_.pop_front();
+    ++finished_since_reply_;
+  }
+  busy_s_ += seconds_since(start);
+  return finished_since_reply_ > 0 && (finished_since_reply_ >= batches_held() || reply_.bytes() > max_reply_bytes);
+}
+
+std::string WorkerCore::take_reply(std::string next) {
+  if (part_) reply_.set_part_bytes(part_->flush());
+  std::string reply = std::move(reply_buf_);
+  reply_buf_ = std::move(next);
+  reply_.reset();
+  finished_since_reply_ = 0;
+  return reply;
+}
+
+std::string WorkerCore::finish(const Exchange& exchange, double idle_s, std::uint64_t messages_received,
+                               std::uint64_t messages_sent) {
+  std::optional<PartFile> reduce;
+  if (stop_kind_ == StopKind::finished && job_.reduce) {
+    if (output_dir_) reduce.emplace(temporary_reduce_path(*output_dir_, rank_, run_));
+    std::string no_output;  // a reduce phase requires --output
+    ReduceContext context(rank_ == master_rank ? 0 : rank_ - 1, workers_, exchange, reduce ? reduce->buffer() : no_output,
+                          std::move(earlier_output_));
+    job_.reduce->finish(context);
+  }
+  const std::uint64_t bytes_written = (part_ ? part_->close() : 0) + (reduce ? reduce->close() : 0);
+  std::string goodbye;
+  wire::put(goodbye, WorkerGoodbye{idle_s, messages_received, messages_sent, bytes_written, job_.kernel->bytes_read()});
+  return goodbye;
+}
+
+void run_worker(Channel& channel, const JobRoles& job, const Config& config, std::uint32_t run) {
+  WorkerCore core(job, config, run, channel.rank(), channel.size() - 1);
   std::string inbox;
-  std::string reply_buf;
-  ResultBatchWriter reply(reply_buf);
-  Backoff backoff(job.slots() > 0 ? Backoff::patient() : Backoff::Limits{});
-  bool stopping = false;
-  StopKind stop_kind = StopKind::abandoned;
-  std::vector<PartSlice> earlier_output;  // a resumed reduce job's map output to read back
+  Backoff backoff(job.slots ? Backoff::patient() : Backoff::Limits{});
   double idle_s = 0;
   auto idle_since = clock::now();
   bool idle = true;
   bool told_empty = false;
-  // Results of several batches share one reply: it goes out once at least as many batches
-  // are finished as are still queued, so the master refills while this rank works on
-  // the rest, or when the queue runs dry.
-  std::size_t finished_since_reply = 0;
-
-  auto send_reply = [&] {
-    // The results go to the file before the master hears of them: the journal never
-    // vouches for output that is not in the file.
-    if (part) reply.set_part_bytes(part->flush());
-    channel.send(master_rank, Tag::results, std::move(reply_buf));
-    reply_buf = channel.take_buffer();
-    reply.reset();
-    finished_since_reply = 0;
-  };
+  auto send_reply = [&] { channel.send(master_rank, Tag::results, core.take_reply(channel.take_buffer())); };
 
   while (true) {
     while (auto envelope = channel.poll(inbox, master_rank)) {
-      if (envelope->tag == Tag::tasks) {
-        if (slots) slots->add(std::move(inbox));
-        else queue.push_back(std::move(inbox));
-        inbox = channel.take_buffer();
-      } else if (envelope->tag == Tag::stop) {
-        stopping = true;
-        stop_kind = inbox.empty() ? StopKind::abandoned : static_cast<StopKind>(inbox[0]);
-        std::string_view rest = std::string_view(inbox).substr(inbox.empty() ? 0 : 1);
-        if (!rest.empty()) earlier_output = get_part_slices(rest);
-      }
+      core.receive(envelope->tag, std::move(inbox));
+      inbox = channel.take_buffer();
     }
     channel.progress_sends();
-    if (stopping) break;  // the master has every result it wants
-    if (batches_held() == 0) {
-      if (!reply.empty()) send_reply();
+    if (core.stopping()) break;  // the master has every result it wants
+    if (core.batches_held() == 0) {
+      if (core.has_reply()) send_reply();
       if (!idle) {
         idle = true;
         idle_since = clock::now();
@@ -109,36 +138,52 @@ void run_worker(Channel& channel, Job& job, const Config& config, std::uint32_t 
       idle = false;
     }
     backoff.reset();
-    if (slots) {
-      // Short waits: the master's messages are read between them.
-      finished_since_reply += slots->step(reply, 2e-3);
-      if (finished_since_reply == 0) continue;
-    } else {
-      runner.run(queue.front(), reply);
-      if (part) part->flush_if_full();
-      queue.pop_front();
-      ++finished_since_reply;
-    }
-    if (finished_since_reply >= batches_held() || reply.bytes() > max_reply_bytes) send_reply();
+    // Short waits for process slots: the master's messages are read between them.
+    if (core.work(2e-3)) send_reply();
   }
   if (idle) idle_s += seconds_since(idle_since);
-  std::optional<PartFile> reduce;
-  if (stop_kind == StopKind::finished) {
-    if (config.output_dir && job.has_reduce_phase())
-      reduce.emplace(temporary_reduce_path(*config.output_dir, channel.rank(), run));
-    std::string no_output;  // jobs with a finish() output require --output
-    MpiWorkerContext context(channel, reduce ? reduce->buffer() : no_output, std::move(earlier_output));
-    job.finish(context);
-  }
-  const std::uint64_t bytes_written = (part ? part->close() : 0) + (reduce ? reduce->close() : 0);
-
-  std::string goodbye = channel.take_buffer();
-  wire::put(goodbye, WorkerGoodbye{idle_s, channel.messages_received(), channel.messages_sent() + 1, bytes_written,
-                                  job.bytes_read()});
+  const Exchange exchange = [&](const std::vector<std::string>& outgoing) {
+    return channel.exchange_among_workers(outgoing);
+  };
+  std::string goodbye = core.finish(exchange, idle_s, channel.messages_received(), channel.messages_sent() + 1);
   channel.send(master_rank, Tag::goodbye, std::move(goodbye));
   // Our sends must complete before MPI_Finalize; the master is polling, so this is quick.
   const auto deadline = clock::now() + std::chrono::seconds(30);
   while (channel.progress_sends() > 0 && clock::now() < deadline) backoff.pause();
+}
+
+// ---- transports ----------------------------------------------------------------------
+
+int MpiTransport::workers() const { return channel_.size() - 1; }
+std::string MpiTransport::take_buffer() { return channel_.take_buffer(); }
+void MpiTransport::send(int worker, Tag tag, std::string body) { channel_.send(worker + 1, tag, std::move(body)); }
+std::optional<Envelope> MpiTransport::poll(std::string& body) {
+  auto envelope = channel_.poll(body);
+  if (envelope) envelope->source -= 1;  // rank -> worker
+  return envelope;
+}
+std::size_t MpiTransport::progress_sends() { return channel_.progress_sends(); }
+std::uint64_t MpiTransport::bytes_sent() const { return channel_.bytes_sent(); }
+std::uint64_t MpiTransport::messages() const { return channel_.messages_sent() + channel_.messages_received(); }
+
+void LocalTransport::send(int, Tag tag, std::string body) {
+  core_.receive(tag, std::move(body));
+  if (tag != Tag::stop) return;
+  const Exchange alone = [](const std::vector<std::string>& outgoing) { return outgoing; };
+  to_master_.emplace_back(Tag::goodbye, core_.finish(alone, seconds_since(start_) - core_.busy_s(), 0, 0));
+}
+
+std::optional<Envelope> LocalTransport::poll(std::string& body) {
+  if (to_master_.empty() && !core_.stopping() && core_.batches_held() > 0) {
+    while (!core_.work(0.05)) {
+    }
+    to_master_.emplace_back(Tag::results, core_.take_reply({}));
+  }
+  if (to_master_.empty()) return std::nullopt;
+  body = std::move(to_master_.front().second);
+  const Envelope envelope{0, to_master_.front().first};
+  to_master_.pop_front();
+  return envelope;
 }
 
 }  // namespace taskfarm

@@ -104,7 +104,7 @@ kill_and_resume() {
   for i in $(seq 10); do
     local journaled
     journaled=$(stat -c %s "$out/_journal" 2>/dev/null || echo 0)
-    setsid mpirun --oversubscribe -n 3 "$@" --output "$out" --resume >/dev/null 2>&1 &
+    setsid mpirun --oversubscribe -n 3 "$@" --output "$out" --resume >/dev/null 2>"$TMP/$name.run$i.err" &
     pid=$!
     local delay
     if [ $((i % 2)) -eq 1 ]; then
@@ -121,6 +121,7 @@ kill_and_resume() {
     kill -0 "$pid" 2>/dev/null && alive=yes
     kill_job "$pid"
     echo "$name kill $i: after ${delay} s, job alive: $alive"
+    [ "$alive" = yes ] || tail -n 2 "$TMP/$name.run$i.err"  # how it ended before the kill
     [ "$alive" = yes ] && [ ! -e "$out/_SUCCESS" ] && killed_mid_run=$((killed_mid_run + 1))
     check "$name kill $i: no part file looks final before the job completes" \
       bash -c "[ -e '$out/_SUCCESS' ] || ! ls '$out' 2>/dev/null | grep -q '^part-'"

@@ -58,7 +58,7 @@ check "the examples use the installed headers, not the source tree's" \
 
 # square: "n<TAB>n*n" for n in [0, N); the reference by awk.
 N=2000
-awk -v n=$N 'BEGIN { for (i = 0; i < n; i++) printf "%d\t%d\n", i, i * i }' | sort >"$TMP/square.ref"
+awk -v n=$N 'BEGIN { for (i = 0; i < n; i++) printf "%d\t%.0f\n", i, i * i }' | sort >"$TMP/square.ref"
 for p in 1 3; do
   run "square$p" "${MPIRUN[@]}" -n $p "$TMP/build-square/square" --n $N --progress none
   check "square at $p ranks: exit 0, output equals awk's" \
@@ -125,9 +125,9 @@ check "a result type without a codec does not compile, with the library's messag
   bash -c "[ $? -ne 0 ] && grep -q 'taskfarm: no codec for this task or result type' '$TMP/build-no_codec.log'"
 
 # Exact after kills: the fold (DIR/result) and the line output (part files) through the App.
-"$TMP/pi_reference" 6000 100000 11 >"$TMP/pi_kill.ref"
-kill_and_resume app_pi "$TMP/pi_kill.ref" "$TMP/build-pi/pi" --batch 1 --tasks 6000 --samples 100000 --seed 11
-awk -v n=2000000 'BEGIN { for (i = 0; i < n; i++) printf "%d\t%d\n", i, i * i }' | sort >"$TMP/square_kill.ref"
-kill_and_resume app_square "$TMP/square_kill.ref" "$TMP/build-square/square" --batch 1 --n 2000000
+"$TMP/pi_reference" 24000 100000 11 >"$TMP/pi_kill.ref"
+kill_and_resume app_pi "$TMP/pi_kill.ref" "$TMP/build-pi/pi" --batch 1 --tasks 24000 --samples 100000 --seed 11
+awk -v n=8000000 'BEGIN { for (i = 0; i < n; i++) printf "%d\t%.0f\n", i, i * i }' | sort >"$TMP/square_kill.ref"
+kill_and_resume app_square "$TMP/square_kill.ref" "$TMP/build-square/square" --batch 1 --n 8000000
 
 finish

@@ -28,18 +28,18 @@ struct FarmRun {
   std::string output;
 };
 
-FarmRun run_on_all_ranks(Job& job, const Config& config) {
+FarmRun run_on_all_ranks(const JobRoles& job, const Config& config) {
   // A private communicator per run, so no message of one test can reach another.
   boost::mpi::communicator comm(boost::mpi::communicator(), boost::mpi::comm_duplicate);
   Channel channel(comm);
   StringSink sink;
-  const auto report = run_this_rank(channel, job, job.open_source(), config, RunPlan{}, sink);
+  const auto report = run_this_rank(channel, job, job.source->open(), config, RunPlan{}, sink);
   return FarmRun{report.has_value(), report.value_or(RunReport{}), sink.text};
 }
 
 FarmRun run_command(const std::vector<std::string>& args) {
   CommandLine cl = testing::parse(args);
-  return run_on_all_ranks(*cl.job, cl.config);
+  return run_on_all_ranks(cl.job, cl.config);
 }
 
 void expect_square_exact(const FarmRun& run, std::uint64_t tasks, std::uint64_t seed) {
@@ -151,11 +151,16 @@ TEST(Farm, WordCountShufflesAmongTheWorkers) {
 }
 
 /// Fails every task whose ID is a multiple of 5, on every rank.
-class FailingJob final : public Job {
+class FailingJob final : public JobSource, public Kernel {
  public:
   explicit FailingJob(std::uint64_t tasks) : tasks_(tasks) {}
-  void add_options(CLI::App&) override {}
-  std::unique_ptr<TaskSource> open_source() override {
+  JobRoles roles() {
+    JobRoles roles;
+    roles.source = this;
+    roles.kernel = this;
+    return roles;
+  }
+  std::unique_ptr<TaskSource> open() override {
     struct Source final : TaskSource {
       std::uint64_t left;
       explicit Source(std::uint64_t n) : left(n) {}
@@ -169,6 +174,7 @@ class FailingJob final : public Job {
     return std::make_unique<Source>(tasks_);
   }
   std::string describe(std::string_view payload) const override { return std::string(payload); }
+  nlohmann::json parameters() const override { return nlohmann::json::object(); }
   void run(const TaskView& task, std::string& out) override {
     if (task.id % 5 == 0) {
       out += "partial output that must not survive\n";
@@ -199,7 +205,7 @@ TEST(Farm, FailedTasksAreCountedAndTheRestDone) {
   FailingJob job(tasks);
   Config config;
   config.job = "failing";
-  const FarmRun run = run_on_all_ranks(job, config);
+  const FarmRun run = run_on_all_ranks(job.roles(), config);
   if (!run.is_master) return;
   const std::uint64_t failures = (tasks + 4) / 5;
   EXPECT_EQ(run.report.tasks_failed, failures);

@@ -20,7 +20,7 @@ TEST(Cli, DefaultsFollowTheExample) {
   EXPECT_EQ(cl.config.window, 1024);
   EXPECT_EQ(cl.config.batch.fixed, 0u);
   EXPECT_FALSE(cl.config.verbose);
-  EXPECT_EQ(cl.job->open_source()->size(), 10u);
+  EXPECT_EQ(cl.job.source->open()->size(), 10u);
 }
 
 TEST(Cli, EngineOptionsGoBeforeOrAfterTheJob) {
@@ -30,7 +30,7 @@ TEST(Cli, EngineOptionsGoBeforeOrAfterTheJob) {
   EXPECT_EQ(after.config.batch.fixed, 8u);
   EXPECT_EQ(after.config.window, 2);
   EXPECT_TRUE(after.config.verbose);
-  EXPECT_EQ(after.job->open_source()->size(), 5u);
+  EXPECT_EQ(after.job.source->open()->size(), 5u);
 }
 
 TEST(Cli, BadInputNamesTheProblem) {

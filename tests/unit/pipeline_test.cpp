@@ -1,4 +1,4 @@
-// The three pipeline stages chained without MPI, as the one-rank mode runs them.
+// The three pipeline stages without MPI, and the one-rank mode that chains them in-process.
 
 #include <gtest/gtest.h>
 
@@ -9,10 +9,16 @@
 namespace taskfarm {
 namespace {
 
+/// The one-rank mode: the master loop with its worker in-process.
+RunReport run_alone(const CommandLine& cl, ResultSink& sink) {
+  LocalTransport alone(cl.job, cl.config, 0);
+  return run_master(alone, cl.job, cl.job.source->open(), cl.config, RunPlan{}, sink);
+}
+
 TEST(Pipeline, SquareAloneMatchesSerialComputation) {
   CommandLine cl = testing::parse({"square", "--tasks", "12345", "--seed", "42"});
   StringSink sink;
-  const RunReport report = run_alone(*cl.job, cl.job->open_source(), cl.config, RunPlan{}, sink);
+  const RunReport report = run_alone(cl, sink);
   EXPECT_EQ(testing::sorted_lines(sink.text), testing::expected_square_lines(12345, 42));
   EXPECT_EQ(report.tasks_done, 12345u);
   EXPECT_EQ(report.workers, 0);
@@ -23,7 +29,7 @@ TEST(Pipeline, SquareAloneMatchesSerialComputation) {
 
 TEST(Pipeline, SourceIsStreamedInTaskOrder) {
   CommandLine cl = testing::parse({"square", "--tasks", "3", "--seed", "9"});
-  TaskFeeder feeder(cl.job->open_source(), *cl.job, false);
+  TaskFeeder feeder(cl.job.source->open(), *cl.job.source, false);
   EXPECT_EQ(feeder.undispatched(), 3u);
   std::string buf;
   TaskBatchWriter batch(buf);
@@ -44,7 +50,7 @@ TEST(Pipeline, SameSeedSameTasksDifferentSeedDifferentTasks) {
   StringSink a, b, c;
   for (auto [sink, seed] : {std::pair{&a, "1"}, {&b, "1"}, {&c, "2"}}) {
     CommandLine cl = testing::parse({"square", "--tasks", "50", "--seed", seed});
-    run_alone(*cl.job, cl.job->open_source(), cl.config, RunPlan{}, *sink);
+    run_alone(cl, *sink);
   }
   EXPECT_EQ(a.text, b.text);
   EXPECT_NE(a.text, c.text);

@@ -19,7 +19,7 @@ std::vector<std::pair<std::uint64_t, std::uint32_t>> ids_and_attempts(const std:
 
 struct Fixture {
   CommandLine cl = testing::parse({"square", "--tasks", "4", "--seed", "1"});
-  TaskFeeder feeder{cl.job->open_source(), *cl.job, false};
+  TaskFeeder feeder{cl.job.source->open(), *cl.job.source, false};
   std::string first;
   std::string next(int worker, int workers, std::uint32_t n = 10) {
     std::string buf;
@@ -32,7 +32,7 @@ struct Fixture {
 TEST(Retry, AFailedTaskGoesToAnotherWorkerWithItsAttemptNumber) {
   Fixture f;
   const std::string batch = f.next(0, 2, 2);  // tasks 0 and 1 to worker 0
-  FailureHandler handler(f.feeder, *f.cl.job, 2, false);
+  FailureHandler handler(f.feeder, *f.cl.job.source, 2, false);
   handler.on_failure({1, "boom"}, {batch}, 0);
   EXPECT_TRUE(ids_and_attempts(f.next(0, 2, 10)) ==
               (std::vector<std::pair<std::uint64_t, std::uint32_t>>{{2, 0}, {3, 0}}));  // not task 1 again
@@ -47,14 +47,14 @@ TEST(Retry, AFailedTaskGoesToAnotherWorkerWithItsAttemptNumber) {
 TEST(Retry, OneWorkerRetriesItself) {
   Fixture f;
   const std::string batch = f.next(0, 1, 1);
-  FailureHandler handler(f.feeder, *f.cl.job, 1, false);
+  FailureHandler handler(f.feeder, *f.cl.job.source, 1, false);
   handler.on_failure({0, "boom"}, {batch}, 0);
   EXPECT_TRUE(ids_and_attempts(f.next(0, 1, 1)) == (std::vector<std::pair<std::uint64_t, std::uint32_t>>{{0, 1}}));
 }
 
 TEST(Retry, AfterTheLastRetryTheTaskIsRecordedAsFailed) {
   Fixture f;
-  FailureHandler handler(f.feeder, *f.cl.job, 1, false);
+  FailureHandler handler(f.feeder, *f.cl.job.source, 1, false);
   std::string batch = f.next(0, 2, 1);
   handler.on_failure({0, "first"}, {batch}, 0);
   batch = f.next(1, 2, 1);  // the retry, attempt 1 of 1
@@ -63,12 +63,12 @@ TEST(Retry, AfterTheLastRetryTheTaskIsRecordedAsFailed) {
   EXPECT_EQ(handler.failed()[0].id, 0u);
   EXPECT_EQ(handler.failed()[0].attempts, 2u);
   EXPECT_EQ(handler.failed()[0].error, "second");
-  EXPECT_EQ(handler.failed()[0].task, f.cl.job->describe(std::string_view(batch).substr(4 + 16)));
+  EXPECT_EQ(handler.failed()[0].task, f.cl.job.source->describe(std::string_view(batch).substr(4 + 16)));
 }
 
 TEST(Retry, HaltOnErrorStopsNewTasksAndRetries) {
   Fixture f;
-  FailureHandler handler(f.feeder, *f.cl.job, 0, true);
+  FailureHandler handler(f.feeder, *f.cl.job.source, 0, true);
   const std::string batch = f.next(0, 2, 1);
   handler.on_failure({0, "boom"}, {batch}, 0);
   EXPECT_EQ(handler.failed().size(), 1u);
@@ -78,7 +78,7 @@ TEST(Retry, HaltOnErrorStopsNewTasksAndRetries) {
 
 TEST(Retry, AFailureOutsideTheBatchesIsAnError) {
   Fixture f;
-  FailureHandler handler(f.feeder, *f.cl.job, 2, false);
+  FailureHandler handler(f.feeder, *f.cl.job.source, 2, false);
   const std::string batch = f.next(0, 1, 1);
   EXPECT_THROW(handler.on_failure({3, "boom"}, {batch}, 0), std::logic_error);
 }

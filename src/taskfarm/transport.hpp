@@ -1,0 +1,143 @@
+#pragma once
+// How the master reaches its workers. One master loop (run_master) serves both modes:
+//   MpiTransport    the workers are ranks 1..N-1, reached through a Channel;
+//   LocalTransport  the one-rank mode: a single worker inside the master's process, which
+//                   runs a batch when the master polls for its reply.
+// The worker side of both is WorkerCore: what a worker does with the master's messages.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "taskfarm/clock.hpp"
+#include "taskfarm/config.hpp"
+#include "taskfarm/job.hpp"
+#include "taskfarm/messages.hpp"
+#include "taskfarm/output_dir.hpp"
+#include "taskfarm/pipeline.hpp"
+
+namespace taskfarm {
+
+class Channel;
+
+/// All-to-all among the workers: outgoing[i] goes to worker i; returns what each sent here.
+using Exchange = std::function<std::vector<std::string>(const std::vector<std::string>&)>;
+
+/// A worker's work, apart from how messages travel: it queues the task batches it is
+/// given, runs them (one at a time, or in process slots), gathers their results into a
+/// reply, and after the stop message runs the reduce phase and says goodbye.
+class WorkerCore {
+ public:
+  /// `rank` names the worker's part and reduce files; `workers` is how many there are.
+  WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers);
+  /// A message from the master: Tag::tasks or Tag::stop.
+  void receive(Tag tag, std::string body);
+  bool stopping() const { return stopping_; }
+  /// Task batches held: queued, or in the slot runner.
+  std::size_t batches_held() const;
+  /// Runs one batch, or one step of the process slots (waiting up to `slot_wait_s`).
+  /// Returns whether the reply should go now: when at least as many batches are finished
+  /// as are still held (the master refills while the rest runs), or the reply is large.
+  bool work(double slot_wait_s);
+  bool has_reply() const { return !reply_.empty(); }
+  /// The reply gathered so far, its part file flushed first: the journal never vouches for
+  /// output that is not in the file. `next` becomes the buffer of the next reply.
+  std::string take_reply(std::string next);
+  /// After the stop message: runs the reduce phase when the run finished, closes the
+  /// files, and returns the goodbye message's body.
+  std::string finish(const Exchange& exchange, double idle_s, std::uint64_t messages_received,
+                     std::uint64_t messages_sent);
+  /// Seconds spent in work().
+  double busy_s() const { return busy_s_; }
+
+ private:
+  const JobRoles& job_;
+  std::optional<std::string> output_dir_;
+  std::uint32_t run_;
+  int rank_;
+  int workers_;
+  std::optional<PartFile> part_;
+  std::optional<BatchRunner> runner_;
+  std::optional<SlotRunner> slots_;  // asynchronous jobs hold their batches here
+  std::deque<std::string> queue_;
+  std::string reply_buf_;
+  ResultBatchWriter reply_{reply_buf_};
+  std::size_t finished_since_reply_ = 0;
+  bool stopping_ = false;
+  StopKind stop_kind_ = StopKind::abandoned;
+  std::vector<PartSlice> earlier_output_;  // a resumed reduce job's map output to read back
+  double busy_s_ = 0;
+};
+
+/// The master's view of its workers (numbered 0..workers()-1).
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual int workers() const = 0;
+  /// The rank that names worker `worker`'s files and report entry.
+  virtual int worker_rank(int worker) const = 0;
+  /// Ranks and workers as the report gives them (the one-rank mode: 1 rank, 0 workers).
+  virtual int ranks() const = 0;
+  virtual int reported_workers() const = 0;
+  /// Whether the worker runs inside the master's process (the one-rank mode).
+  virtual bool in_process() const = 0;
+  /// An empty buffer, reusing the memory of a completed send when possible.
+  virtual std::string take_buffer() = 0;
+  virtual void send(int worker, Tag tag, std::string body) = 0;
+  /// A message from a worker, if one is waiting; Envelope::source is the worker's number.
+  virtual std::optional<Envelope> poll(std::string& body) = 0;
+  /// Completes what sends it can; returns how many are still outstanding.
+  virtual std::size_t progress_sends() = 0;
+  virtual std::uint64_t bytes_sent() const = 0;
+  virtual std::uint64_t messages() const = 0;
+};
+
+class MpiTransport final : public Transport {
+ public:
+  explicit MpiTransport(Channel& channel) : channel_(channel) {}
+  int workers() const override;
+  int worker_rank(int worker) const override { return worker + 1; }
+  int ranks() const override { return workers() + 1; }
+  int reported_workers() const override { return workers(); }
+  bool in_process() const override { return false; }
+  std::string take_buffer() override;
+  void send(int worker, Tag tag, std::string body) override;
+  std::optional<Envelope> poll(std::string& body) override;
+  std::size_t progress_sends() override;
+  std::uint64_t bytes_sent() const override;
+  std::uint64_t messages() const override;
+
+ private:
+  Channel& channel_;
+};
+
+/// The one-rank mode: the master is its own single worker. A batch runs when the master
+/// polls for its reply, so the master's loop (stop signals, progress, journal) runs
+/// between batches.
+class LocalTransport final : public Transport {
+ public:
+  LocalTransport(const JobRoles& job, const Config& config, std::uint32_t run)
+      : core_(job, config, run, master_rank, 1) {}
+  int workers() const override { return 1; }
+  int worker_rank(int) const override { return master_rank; }
+  int ranks() const override { return 1; }
+  int reported_workers() const override { return 0; }
+  bool in_process() const override { return true; }
+  std::string take_buffer() override { return {}; }
+  void send(int worker, Tag tag, std::string body) override;
+  std::optional<Envelope> poll(std::string& body) override;
+  std::size_t progress_sends() override { return 0; }
+  std::uint64_t bytes_sent() const override { return 0; }
+  std::uint64_t messages() const override { return 0; }
+
+ private:
+  WorkerCore core_;
+  clock::time_point start_ = clock::now();
+  std::deque<std::pair<Tag, std::string>> to_master_;
+};
+
+}  // namespace taskfarm
