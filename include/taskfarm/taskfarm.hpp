@@ -343,7 +343,7 @@ class SourceStream final : public TaskStream {
   struct iterator_of<X, true> {
     using type = decltype(std::begin(std::declval<X&>()));
   };
-  using iterator = typename iterator_of<S>::type;
+  using iterator = typename iterator_of<std::remove_reference_t<Stored>>::type;  // const_iterator for a const source
 
   Stored source_;
   std::uint64_t index_ = 0;

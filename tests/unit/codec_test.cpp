@@ -1,9 +1,11 @@
 // The public API's value plumbing: taskfarm::codec round trips for every supported kind
-// of type, a short payload refused, and Out printing as an ostream would.
+// of type, a short payload refused, Out printing as an ostream would, and every kind of
+// source streaming its tasks in order.
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -89,6 +91,35 @@ TEST(Out, PrintsAsAnOstreamWould) {
   expected << std::int64_t{-9007199254740993} << ' ' << std::uint64_t{18446744073709551615ULL} << ' ' << 'c' << ' '
            << true << ' ' << "text" << ' ' << std::string("str") << '\n';
   EXPECT_EQ(text, expected.str());
+}
+
+/// Every task a source yields, decoded, and the size it announced.
+template <class T, class S>
+std::pair<std::vector<T>, std::optional<std::uint64_t>> drain(S&& source) {
+  auto stream = taskfarm::detail::make_stream(std::forward<S>(source));
+  std::vector<T> tasks;
+  std::string payload;
+  while (stream->next(payload)) {
+    std::string_view in = payload;
+    tasks.push_back(taskfarm::detail::decode<T>(in));
+  }
+  return {tasks, stream->size()};
+}
+
+TEST(Sources, EveryKindStreamsItsTasksInOrder) {
+  EXPECT_EQ(drain<int>(taskfarm::range<int>(-2, 3)), (std::pair{std::vector<int>{-2, -1, 0, 1, 2}, std::optional<std::uint64_t>(5)}));
+  EXPECT_EQ(drain<int>(taskfarm::range<int>(5, 1)).first, std::vector<int>{});  // empty, not wrapped round
+  EXPECT_EQ(drain<std::uint64_t>(taskfarm::generate(4, [](std::uint64_t i) { return i * i; })),
+            (std::pair{std::vector<std::uint64_t>{0, 1, 4, 9}, std::optional<std::uint64_t>(4)}));
+  const std::vector<std::string> words{"a", "bb", "ccc"};
+  EXPECT_EQ(drain<std::string>(words), (std::pair{words, std::optional<std::uint64_t>(3)}));  // a container, by reference
+  EXPECT_EQ(drain<std::string>(std::vector<std::string>{"x"}).first, std::vector<std::string>{"x"});  // a temporary, kept
+  int left = 3;
+  auto countdown = [&]() -> std::optional<int> {
+    if (left == 0) return std::nullopt;
+    return left--;
+  };
+  EXPECT_EQ(drain<int>(countdown), (std::pair{std::vector<int>{3, 2, 1}, std::optional<std::uint64_t>()}));  // unsized
 }
 
 }  // namespace
