@@ -632,8 +632,9 @@ class App {
   std::unique_ptr<State> state_;
 };
 
-/// A farm inside an MPI program that already exists: the caller owns MPI. The
-/// communicator's rank 0 is the master; map() is collective over it.
+/// A farm inside an MPI program that already exists: the caller owns MPI (and its
+/// signals: a Farm installs no signal handlers). The communicator's rank 0 is the master;
+/// map() is collective over it.
 class Farm {
  public:
   /// Collective over `comm`, which it duplicates. Throws taskfarm::UsageError before
