@@ -216,7 +216,13 @@ struct Work {
   std::unique_ptr<TaskStream> stream;
   std::unique_ptr<TaskKernel> kernel;
   RootSide* root = nullptr;
+  std::unique_ptr<RootSide> owned_root;  ///< the root side, when the Work owns it (App)
 };
+
+/// The taskfarm program's access to an App that hosts one of its built-in jobs.
+struct AppAccess;
+/// Marks the App constructor the taskfarm program uses for its built-in jobs.
+struct Hosted {};
 
 template <class T>
 void encode(const T& value, std::string& out) {
@@ -570,12 +576,28 @@ std::string option_text(const V& value) {
 
 }  // namespace detail
 
+/// The task a kernel is running: its ID (its position in the source, from 0) and its
+/// attempt (0 for the first; retries count up).
+struct TaskInfo {
+  std::uint64_t id = 0;       ///< position in the source, from 0
+  std::uint32_t attempt = 0;  ///< 0 for the first attempt, then 1, 2, ... (--retries)
+};
+/// Called from a kernel: the task it is running.
+TaskInfo this_task();
+/// With -v (--verbose), writes `text` as a timestamped line on stderr; otherwise nothing.
+void narrate(std::string_view text);
+/// Whether -v was given (to skip building narration nobody reads).
+bool narrating();
+
 /// A standalone farm program: its command line (the user's options and the engine's),
 /// MPI start-up and shut-down, and the run.
 class App {
  public:
   /// Initialises MPI if nobody has (and then finalises it when the App ends).
   App(int argc, char** argv, std::string description);
+  /// The taskfarm program's built-in jobs: `args` without the program and job names; MPI
+  /// is the program's. run() prepares the job and returns without running it.
+  App(detail::Hosted, std::vector<std::string> args, std::string job, std::string description);
   App(const App&) = delete;
   App& operator=(const App&) = delete;
   ~App();
@@ -615,8 +637,9 @@ class App {
   template <class Source, class Kernel, class V, class Op>
   int run(Source&& source, Kernel&& kernel, fold<V, Op> folding) {
     Op op = folding.op;
-    detail::FoldRoot<V, Op> root(std::move(folding));
-    detail::Work work = detail::fold_work(std::forward<Source>(source), std::forward<Kernel>(kernel), root, std::move(op));
+    auto root = std::make_unique<detail::FoldRoot<V, Op>>(std::move(folding));
+    detail::Work work = detail::fold_work(std::forward<Source>(source), std::forward<Kernel>(kernel), *root, std::move(op));
+    work.owned_root = std::move(root);
     return run_work(work);
   }
 
@@ -626,6 +649,7 @@ class App {
   int size() const;
 
  private:
+  friend struct detail::AppAccess;
   struct State;
   void add_option(detail::OptionSpec spec);
   int run_work(detail::Work& work);

@@ -16,6 +16,7 @@
 
 #include "taskfarm/app.hpp"
 #include "taskfarm/cli.hpp"
+#include "taskfarm/hosted.hpp"
 #include "taskfarm/log.hpp"
 #include "taskfarm/monitor.hpp"
 #include "taskfarm/output_dir.hpp"
@@ -25,6 +26,11 @@
 namespace taskfarm {
 
 namespace {
+
+class ApiJob;
+// The task a kernel runs on this thread, and its job (for narrate()).
+thread_local TaskInfo current_task;
+thread_local const ApiJob* current_job = nullptr;
 
 /// The user's source, kernel and root side as an engine job's roles.
 class ApiJob final : public JobSource, public Kernel, public ResultHandler, public Folding {
@@ -48,7 +54,14 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
   std::string describe(std::string_view payload) const override { return work_.kernel->describe(payload); }
   nlohmann::json parameters() const override { return parameters_; }
 
-  void run(const TaskView& task, std::string& out) override { work_.kernel->run(task.payload, out); }
+  void run(const TaskView& task, std::string& out) override {
+    current_task = TaskInfo{task.id, task.attempt};
+    current_job = this;
+    work_.kernel->run(task.payload, out);
+  }
+  // taskfarm::narrate() and narrating() for the kernel running on this thread.
+  void say(std::string_view text) const { Kernel::narrate(text); }
+  bool verbose() const { return Kernel::narrating(); }
   void end_batch(std::string& out) override { work_.kernel->end_batch(out); }
 
   void deliver(const ResultView& result, ResultSink&) override {
@@ -132,7 +145,13 @@ std::optional<std::string> engine_option_named(const std::string& name) {
 
 struct App::State {
   std::vector<std::string> args;  // argv[1..]
-  std::string program;            // argv[0]'s file name
+  std::string program;            // argv[0]'s file name; "taskfarm JOB" when hosted
+  std::string job;                // the run's name: the program's, or the hosted job's
+  bool hosted = false;            // a built-in job of the taskfarm program: prepared, not run
+  // What a hosted run() prepared, for the program to run.
+  std::optional<Config> config;
+  std::unique_ptr<detail::Work> work;
+  std::unique_ptr<ApiJob> api_job;
   std::string description;
   std::vector<detail::OptionSpec> options;
   std::string first_error;        // of option(): reported by run()
@@ -142,6 +161,7 @@ struct App::State {
 
 App::App(int argc, char** argv, std::string description) : state_(std::make_unique<State>()) {
   state_->program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "taskfarm-app";
+  state_->job = state_->program;
   for (int i = 1; i < argc; ++i) state_->args.emplace_back(argv[i]);
   state_->description = std::move(description);
   int initialised = 0;
@@ -155,17 +175,29 @@ App::App(int argc, char** argv, std::string description) : state_(std::make_uniq
   install_stop_signals();
 }
 
+App::App(detail::Hosted, std::vector<std::string> args, std::string job, std::string description)
+    : state_(std::make_unique<State>()) {
+  state_->args = std::move(args);
+  state_->program = "taskfarm " + job;
+  state_->job = std::move(job);
+  state_->description = std::move(description);
+  state_->hosted = true;
+  int initialised = 0;
+  MPI_Initialized(&initialised);  // the program's MPI (unit tests parse without it)
+  if (initialised) state_->world.emplace();
+}
+
 App::~App() = default;
 
-int App::rank() const { return state_->world->rank(); }
-int App::size() const { return state_->world->size(); }
+int App::rank() const { return state_->world ? state_->world->rank() : 0; }
+int App::size() const { return state_->world ? state_->world->size() : 1; }
 
 void App::add_option(detail::OptionSpec spec) {
   auto note = [&](const std::string& error) {
     if (state_->first_error.empty()) state_->first_error = error;
   };
   if (const auto engine = engine_option_named(spec.name))
-    note("option " + spec.name + " of " + state_->program + " clashes with the engine option " + *engine +
+    note("option " + spec.name + " of " + state_->job + " clashes with the engine option " + *engine +
          ": rename it");
   const auto& args = state_->args;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -184,7 +216,7 @@ void App::add_option(detail::OptionSpec spec) {
 }
 
 int App::run_work(detail::Work& work) {
-  const bool root = state_->world->rank() == master_rank;
+  const bool root = rank() == master_rank;
   try {
     Config config;
     std::string batch;
@@ -221,26 +253,39 @@ int App::run_work(detail::Work& work) {
       const auto extras = cli.remaining();
       if (!extras.empty()) {
         const std::string& word = extras.front();
-        throw UsageError((!word.empty() && word[0] == '-' ? "unknown option '" : "unexpected argument '") + word +
-                         "' (see " + state_->program + " --help)");
+        const std::string where = state_->hosted ? " for job " + state_->job : "";
+        throw UsageError((!word.empty() && word[0] == '-' ? "unknown option '" : "unexpected argument '") + word + "'" +
+                         where + " (see " + state_->program + " --help)");
       }
       // The run's identity: every option's value as the run starts (defaults and values
       // the program computed included).
-      for (const auto& spec : state_->options) parameters[spec.name] = spec.current();
-      config.job = state_->program;
+      for (const auto& spec : state_->options) {
+        const std::string key = spec.name.substr(spec.name.find_first_not_of('-'));
+        parameters[key] = spec.type_name == "TEXT" ? nlohmann::json(spec.current()) : nlohmann::json::parse(spec.current());
+      }
+      config.job = state_->job;
       ApiJob probe(work, parameters, config.output_dir.has_value());
       check_engine_options(config, batch, probe.roles());
     } catch (const InfoRequested& info) {
+      if (state_->hosted) throw;  // the program answers
       if (root) std::cout << info.text << std::flush;
       return static_cast<int>(ExitCode::success);
     } catch (const UsageError& e) {
+      if (state_->hosted) throw;
       if (root) log::error(e.what());
       return static_cast<int>(ExitCode::usage);
+    }
+    if (state_->hosted) {
+      state_->work = std::make_unique<detail::Work>(std::move(work));
+      state_->api_job = std::make_unique<ApiJob>(*state_->work, parameters, config.output_dir.has_value());
+      state_->config = config;
+      return static_cast<int>(ExitCode::success);
     }
     ApiJob job(work, parameters, config.output_dir.has_value());
     FdSink out(STDOUT_FILENO);
     return run_job(*state_->world, config, job.roles(), out).exit_code;
   } catch (const std::exception& e) {
+    if (state_->hosted) throw;  // the program answers
     log::error(e.what());
   }
   state_->world->abort(static_cast<int>(ExitCode::runtime_error));
@@ -316,5 +361,21 @@ Report Farm::run_work(detail::Work& work) {
   last_report_ = public_report(run_job(comm, config, job.roles(), sink));
   return last_report_;
 }
+
+// ---- in a kernel -------------------------------------------------------------------
+
+TaskInfo this_task() { return current_task; }
+
+void narrate(std::string_view text) {
+  if (current_job) current_job->say(text);
+}
+
+bool narrating() { return current_job && current_job->verbose(); }
+
+// ---- the taskfarm program's built-in jobs on the API -----------------------------------
+
+bool detail::AppAccess::prepared(const App& app) { return app.state_->api_job != nullptr; }
+Config detail::AppAccess::config(const App& app) { return *app.state_->config; }
+JobRoles detail::AppAccess::roles(App& app) { return app.state_->api_job->roles(); }
 
 }  // namespace taskfarm

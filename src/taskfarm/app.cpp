@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -44,10 +45,14 @@ std::string differing_parameter(const std::string& earlier, const std::string& n
   const auto a = parameters(earlier);
   const auto b = parameters(now);
   if (!a.is_object() || !b.is_object()) return {};
+  auto option = [](std::string name) {  // a parameter's key as its option is spelled
+    std::replace(name.begin(), name.end(), '_', '-');
+    return "; they differ in --" + name;
+  };
   for (const auto& [name, value] : b.items())
-    if (!a.contains(name) || a[name] != value) return "; they differ in " + name;
+    if (!a.contains(name) || a[name] != value) return option(name);
   for (const auto& [name, value] : a.items())
-    if (!b.contains(name)) return "; they differ in " + name;
+    if (!b.contains(name)) return option(name);
   return {};
 }
 

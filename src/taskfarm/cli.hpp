@@ -9,14 +9,19 @@
 #include <CLI/CLI.hpp>
 
 #include "taskfarm/config.hpp"
+#include "taskfarm/hosted.hpp"
 #include "taskfarm/job.hpp"
 
 namespace taskfarm {
 
 struct CommandLine {
   Config config;
-  std::unique_ptr<JobCommand> command;  // owns the job's roles
   JobRoles job;
+  // What owns the job's roles: a job on the role interfaces, or one on the public API
+  // with the App that prepared it.
+  std::unique_ptr<JobCommand> command;
+  std::unique_ptr<ProgramJob> program;
+  std::unique_ptr<App> app;
 };
 
 /// --help or --version: print `text` to stdout and exit 0.

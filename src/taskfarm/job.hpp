@@ -194,10 +194,13 @@ class JobCommand {
   virtual JobRoles roles() = 0;
 };
 
+class ProgramJob;  // hosted.hpp: a built-in job written on the public API
+
 struct JobEntry {
   std::string name;
   std::string summary;
-  std::function<std::unique_ptr<JobCommand>()> make;
+  std::function<std::unique_ptr<JobCommand>()> make;           // a job on the role interfaces, or
+  std::function<std::unique_ptr<ProgramJob>()> make_program;   // one on the public API
 };
 
 /// All jobs linked into the program, sorted by name.
@@ -215,4 +218,4 @@ bool register_job(JobEntry entry);
 #define TASKFARM_REGISTER_JOB(Type, name, summary)                                   \
   static const bool TASKFARM_CONCAT(taskfarm_registered_, __LINE__) =                \
       ::taskfarm::detail::register_job(                                              \
-          {name, summary, [] { return std::unique_ptr<::taskfarm::JobCommand>(new Type()); }})
+          {name, summary, [] { return std::unique_ptr<::taskfarm::JobCommand>(new Type()); }, nullptr})
