@@ -28,9 +28,13 @@ namespace taskfarm {
 namespace {
 
 class ApiJob;
-// The task a kernel runs on this thread, and its job (for narrate()).
-thread_local TaskInfo current_task;
-thread_local const ApiJob* current_job = nullptr;
+// The task a kernel runs on this thread, and its job (for narrate()). Set for every task:
+// initial-exec TLS is a plain load (the library is linked, not dlopen'ed), where the
+// default model would call __tls_get_addr twice a task.
+[[gnu::tls_model("initial-exec")]] thread_local TaskInfo current_task;
+[[gnu::tls_model("initial-exec")]] thread_local const ApiJob* current_job = nullptr;
+// Whether -v was given on this rank: read by kernels for every task, so one load.
+bool verbose_kernels = false;
 
 /// The user's source, kernel and root side as an engine job's roles.
 class ApiJob final : public JobSource, public Kernel, public ResultHandler, public Folding {
@@ -54,6 +58,7 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
   std::string describe(std::string_view payload) const override { return work_.kernel->describe(payload); }
   nlohmann::json parameters() const override { return parameters_; }
 
+  void start(int, int) override { verbose_kernels = Kernel::narrating(); }
   void run(const TaskView& task, std::string& out) override {
     current_task = TaskInfo{task.id, task.attempt};
     current_job = this;
@@ -61,7 +66,6 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
   }
   // taskfarm::narrate() and narrating() for the kernel running on this thread.
   void say(std::string_view text) const { Kernel::narrate(text); }
-  bool verbose() const { return Kernel::narrating(); }
   void end_batch(std::string& out) override { work_.kernel->end_batch(out); }
 
   void deliver(const ResultView& result, ResultSink&) override {
@@ -370,7 +374,7 @@ void narrate(std::string_view text) {
   if (current_job) current_job->say(text);
 }
 
-bool narrating() { return current_job && current_job->verbose(); }
+bool narrating() { return verbose_kernels; }
 
 // ---- the taskfarm program's built-in jobs on the API -----------------------------------
 
