@@ -27,13 +27,11 @@ namespace taskfarm {
 
 namespace {
 
-class ApiJob;
-// The task a kernel runs on this thread, and its job (for narrate()). Set for every task:
-// initial-exec TLS is a plain load (the library is linked, not dlopen'ed), where the
-// default model would call __tls_get_addr twice a task.
+// The task a kernel runs on this thread (this_task()). Set for every task: initial-exec
+// TLS is a plain store (the library is linked, not dlopen'ed), where the default model
+// would call __tls_get_addr.
 [[gnu::tls_model("initial-exec")]] thread_local TaskInfo current_task;
-[[gnu::tls_model("initial-exec")]] thread_local const ApiJob* current_job = nullptr;
-// Whether -v was given on this rank: read by kernels for every task, so one load.
+// Whether -v was given on this rank (narrating()): read by kernels for every task, so one load.
 bool verbose_kernels = false;
 
 /// The user's source, kernel and root side as an engine job's roles.
@@ -61,11 +59,8 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
   void start(int, int) override { verbose_kernels = Kernel::narrating(); }
   void run(const TaskView& task, std::string& out) override {
     current_task = TaskInfo{task.id, task.attempt};
-    current_job = this;
     work_.kernel->run(task.payload, out);
   }
-  // taskfarm::narrate() and narrating() for the kernel running on this thread.
-  void say(std::string_view text) const { Kernel::narrate(text); }
   void end_batch(std::string& out) override { work_.kernel->end_batch(out); }
 
   void deliver(const ResultView& result, ResultSink&) override {
@@ -133,11 +128,7 @@ Report public_report(const RunOutcome& outcome) {
 
 /// Where a user option clashes with an engine option: the engine option's full name.
 std::optional<std::string> engine_option_named(const std::string& name) {
-  CLI::App app;
-  Config config;
-  std::string batch;
-  add_engine_options(app, config, batch);
-  for (const CLI::Option* option : app.get_options())
+  for (const CLI::Option* option : engine_options().get_options())
     if (option->check_name(name)) return option->get_name(false, true);
   if (name == "--version") return name;  // the program's, kept free for symmetry
   return std::nullopt;
@@ -219,12 +210,16 @@ void App::add_option(detail::OptionSpec spec) {
   state_->options.push_back(std::move(spec));
 }
 
-int App::run_work(detail::Work& work) {
+int App::run_work(detail::Work& stack_work) {
   const bool root = rank() == master_rank;
+  // A hosted job is run after main() returns: its Work must outlive run()'s frame.
+  if (state_->hosted) state_->work = std::make_unique<detail::Work>(std::move(stack_work));
+  detail::Work& work = state_->hosted ? *state_->work : stack_work;
   try {
     Config config;
     std::string batch;
     nlohmann::json parameters = nlohmann::json::object();
+    std::unique_ptr<ApiJob> job;
     try {
       if (!state_->first_error.empty()) throw UsageError(state_->first_error);
       CLI::App cli{state_->description, state_->program};
@@ -268,8 +263,8 @@ int App::run_work(detail::Work& work) {
         parameters[key] = spec.type_name == "TEXT" ? nlohmann::json(spec.current()) : nlohmann::json::parse(spec.current());
       }
       config.job = state_->job;
-      ApiJob probe(work, parameters, config.output_dir.has_value());
-      check_engine_options(config, batch, probe.roles());
+      job = std::make_unique<ApiJob>(work, parameters, config.output_dir.has_value());
+      check_engine_options(config, batch, job->roles());
     } catch (const InfoRequested& info) {
       if (state_->hosted) throw;  // the program answers
       if (root) std::cout << info.text << std::flush;
@@ -280,14 +275,12 @@ int App::run_work(detail::Work& work) {
       return static_cast<int>(ExitCode::usage);
     }
     if (state_->hosted) {
-      state_->work = std::make_unique<detail::Work>(std::move(work));
-      state_->api_job = std::make_unique<ApiJob>(*state_->work, parameters, config.output_dir.has_value());
+      state_->api_job = std::move(job);
       state_->config = config;
       return static_cast<int>(ExitCode::success);
     }
-    ApiJob job(work, parameters, config.output_dir.has_value());
     FdSink out(STDOUT_FILENO);
-    return run_job(*state_->world, config, job.roles(), out).exit_code;
+    return run_job(*state_->world, config, job->roles(), out).exit_code;
   } catch (const std::exception& e) {
     if (state_->hosted) throw;  // the program answers
     log::error(e.what());
@@ -371,7 +364,7 @@ Report Farm::run_work(detail::Work& work) {
 TaskInfo this_task() { return current_task; }
 
 void narrate(std::string_view text) {
-  if (current_job) current_job->say(text);
+  if (verbose_kernels) log::line(text);
 }
 
 bool narrating() { return verbose_kernels; }

@@ -125,9 +125,7 @@ std::vector<PartToPublish> files_to_publish(const RunReport& report, const Confi
     return parts;
   }
   if (!job.part_files) return parts;
-  if (plan.resumed)
-    for (const auto& [key, bytes] : plan.resumed->part_bytes)
-      if (bytes > 0) parts.push_back({temporary_part_path(dir, key.rank, key.run), std::nullopt});
+  for (const PartSlice& earlier : earlier_parts(dir, plan)) parts.push_back({earlier.path, std::nullopt});
   for (const auto& w : report.per_worker) {
     PartToPublish part{temporary_part_path(dir, w.rank, plan.run), std::nullopt};
     if (w.retired) part.copy_bytes = w.part_bytes;
@@ -156,9 +154,7 @@ int finish_run(const RunReport& report, const Config& config, const RunPlan& pla
 void publish_fold(RunReport& report, const Config& config, const RunPlan& plan, Folding& fold, ResultSink& out) {
   std::vector<PartSlice> parts;
   if (config.output_dir) {
-    if (plan.resumed)
-      for (const auto& [key, bytes] : plan.resumed->part_bytes)
-        if (bytes > 0) parts.push_back({temporary_part_path(*config.output_dir, key.rank, key.run), bytes});
+    parts = earlier_parts(*config.output_dir, plan);
     for (const auto& w : report.per_worker)
       if (w.part_bytes > 0) parts.push_back({temporary_part_path(*config.output_dir, w.rank, plan.run), w.part_bytes});
   }

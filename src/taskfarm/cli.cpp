@@ -114,17 +114,15 @@ void add_engine_options(CLI::App& app, Config& cfg, std::string& batch) {
       ->capture_default_str();
 }
 
-std::vector<std::string> engine_option_names() {
-  CLI::App app;
-  Config config;
-  std::string batch;
-  add_engine_options(app, config, batch);
-  std::vector<std::string> names{"-h", "--help", "--version"};
-  for (const CLI::Option* option : app.get_options()) {
-    for (const auto& name : option->get_lnames()) names.push_back("--" + name);
-    for (const auto& name : option->get_snames()) names.push_back("-" + name);
-  }
-  return names;
+const CLI::App& engine_options() {
+  struct Table {
+    Config config;
+    std::string batch;
+    CLI::App app;
+    Table() { add_engine_options(app, config, batch); }
+  };
+  static const Table table;
+  return table.app;
 }
 
 void check_engine_options(Config& cfg, const std::string& batch, const JobRoles& job) {
@@ -144,10 +142,7 @@ namespace {
 /// Where in `args` a job written on the public API is named, if one is: the first word
 /// that is not an engine option's value.
 std::optional<std::pair<std::size_t, const JobEntry*>> find_program_job(const std::vector<std::string>& args) {
-  CLI::App engine;
-  Config config;
-  std::string batch;
-  add_engine_options(engine, config, batch);
+  const CLI::App& engine = engine_options();
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& word = args[i];
     if (word == "--") break;

@@ -36,8 +36,9 @@ CLI::Validator non_negative_number();
 /// The options every job shares (--output, --batch, ...), bound to `config` and, for
 /// --batch, to `batch` (checked by check_engine_options).
 void add_engine_options(CLI::App& app, Config& config, std::string& batch);
-/// Every name of an engine option ("--output", "-v", ...), --help and --version included.
-std::vector<std::string> engine_option_names();
+/// The engine options alone in a CLI11 app of their own (built once), for looking up
+/// their names and whether they take a value.
+const CLI::App& engine_options();
 /// After parsing: parses --batch and checks the engine options against each other and
 /// against what the job can do. Throws UsageError.
 void check_engine_options(Config& config, const std::string& batch, const JobRoles& job);

@@ -33,6 +33,10 @@ void run_worker(Channel& channel, const JobRoles& job, const Config& config, std
 std::optional<RunReport> run_this_rank(Channel& channel, const JobRoles& job, std::unique_ptr<TaskSource> source,
                                        const Config& config, const RunPlan& plan, ResultSink& sink);
 
+/// The part files of earlier runs (--resume) that hold something, each cut to what the
+/// journal vouches for, in journal order.
+std::vector<PartSlice> earlier_parts(const std::string& dir, const RunPlan& plan);
+
 /// The exit code a finished run deserves.
 ExitCode exit_code_for(const RunReport& report);
 

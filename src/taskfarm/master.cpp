@@ -27,12 +27,10 @@ namespace {
 std::vector<PartSlice> earlier_output_for(const JobRoles& job, const Config& config, const RunPlan& plan, int worker,
                                           int workers) {
   std::vector<PartSlice> slices;
-  if (!job.reduce || !plan.resumed) return slices;
-  int i = 0;
-  for (const auto& [key, bytes] : plan.resumed->part_bytes) {
-    if (bytes == 0) continue;
-    if (i++ % workers == worker) slices.push_back({temporary_part_path(*config.output_dir, key.rank, key.run), bytes});
-  }
+  if (!job.reduce) return slices;
+  const std::vector<PartSlice> earlier = earlier_parts(*config.output_dir, plan);
+  for (std::size_t i = static_cast<std::size_t>(worker); i < earlier.size(); i += static_cast<std::size_t>(workers))
+    slices.push_back(earlier[i]);
   return slices;
 }
 
@@ -203,6 +201,14 @@ void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultColl
 }
 
 }  // namespace
+
+std::vector<PartSlice> earlier_parts(const std::string& dir, const RunPlan& plan) {
+  std::vector<PartSlice> parts;
+  if (plan.resumed)
+    for (const auto& [key, bytes] : plan.resumed->part_bytes)
+      if (bytes > 0) parts.push_back({temporary_part_path(dir, key.rank, key.run), bytes});
+  return parts;
+}
 
 ExitCode exit_code_for(const RunReport& report) {
   if (report.status == "incomplete") return ExitCode::incomplete;

@@ -80,11 +80,11 @@ class Transport {
   virtual int workers() const = 0;
   /// The rank that names worker `worker`'s files and report entry.
   virtual int worker_rank(int worker) const = 0;
-  /// Ranks and workers as the report gives them (the one-rank mode: 1 rank, 0 workers).
-  virtual int ranks() const = 0;
-  virtual int reported_workers() const = 0;
   /// Whether the worker runs inside the master's process (the one-rank mode).
   virtual bool in_process() const = 0;
+  /// Ranks and workers as the report gives them (the one-rank mode: 1 rank, 0 workers).
+  int ranks() const { return in_process() ? 1 : workers() + 1; }
+  int reported_workers() const { return in_process() ? 0 : workers(); }
   /// An empty buffer, reusing the memory of a completed send when possible.
   virtual std::string take_buffer() = 0;
   virtual void send(int worker, Tag tag, std::string body) = 0;
@@ -101,8 +101,6 @@ class MpiTransport final : public Transport {
   explicit MpiTransport(Channel& channel) : channel_(channel) {}
   int workers() const override;
   int worker_rank(int worker) const override { return worker + 1; }
-  int ranks() const override { return workers() + 1; }
-  int reported_workers() const override { return workers(); }
   bool in_process() const override { return false; }
   std::string take_buffer() override;
   void send(int worker, Tag tag, std::string body) override;
@@ -124,8 +122,6 @@ class LocalTransport final : public Transport {
       : core_(job, config, run, master_rank, 1) {}
   int workers() const override { return 1; }
   int worker_rank(int) const override { return master_rank; }
-  int ranks() const override { return 1; }
-  int reported_workers() const override { return 0; }
   bool in_process() const override { return true; }
   std::string take_buffer() override { return {}; }
   void send(int worker, Tag tag, std::string body) override;
