@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -22,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "taskfarm/clock.hpp"
+#include "taskfarm/devices.hpp"
 #include "taskfarm/joblog.hpp"
 #include "taskfarm/job.hpp"
 #include "taskfarm/log.hpp"
@@ -80,6 +83,15 @@ struct AttemptRecord {
   std::int32_t signal;
   std::uint64_t stdout_bytes;
   std::uint8_t timed_out;
+  // For --trace and the report.
+  std::uint32_t attempt;
+  std::int32_t rank;
+  std::uint32_t slot;
+  std::uint64_t peak_rss_kib;
+  double user_s;
+  double sys_s;
+  std::uint64_t read_bytes;
+  std::uint64_t write_bytes;
 };
 
 void put_text(std::string& out, std::string_view text) {
@@ -95,13 +107,15 @@ bool failed_outside_command(const AttemptRecord& r) { return r.exit_value == -1 
 
 struct DecodedAttempt {
   AttemptRecord record;
-  std::string_view host, command, out, err;
+  std::string_view host, gpus, cpus, command, out, err;
 };
 
 DecodedAttempt decode(std::string_view data) {
   DecodedAttempt d{};
   d.record = wire::get<AttemptRecord>(data);
   d.host = get_text(data);
+  d.gpus = get_text(data);
+  d.cpus = get_text(data);
   d.command = get_text(data);
   d.out = get_text(data);
   d.err = data;
@@ -126,12 +140,34 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     command.add_option("--joblog", joblog_path_,
                        "Log every finished attempt in GNU parallel's --joblog format; with --resume, the "
                        "tasks it shows succeeded are skipped");
-    command.add_option("--slots-per-worker", slots_, "Commands one worker runs at once")
-        ->check(CLI::Range(1, 4096))
+    command.add_option("--slots-per-worker", slots_option_,
+                       "Commands one worker runs at once (default: 1, or as many as --gpus-per-slot and "
+                       "--cpus-per-slot allow)")
+        ->check(CLI::Range(1, 4096));
+    command.add_option("--gpus-per-slot", gpus_per_slot_,
+                       "GPUs each slot holds of its own; its tasks see only them (CUDA_VISIBLE_DEVICES, "
+                       "ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES, TASKFARM_GPUS). Worker ranks on one node split "
+                       "its GPUs")
+        ->check(CLI::Range(0, 4096))
         ->capture_default_str();
+    command.add_option("--gpus", gpus_listed_,
+                       "A node's GPUs, comma-separated (default: CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES, "
+                       "HIP_VISIBLE_DEVICES, SLURM_STEP_GPUS, SLURM_JOB_GPUS, then /dev/nvidia*)");
+    command.add_option("--cpus-per-slot", cpus_per_slot_,
+                       "Cores each slot holds of its own, from the rank's cpuset; its tasks are pinned to them "
+                       "(TASKFARM_CPUS) with OMP_NUM_THREADS set. Worker ranks on one node with the same cpuset "
+                       "split it")
+        ->check(CLI::Range(0, 4096))
+        ->capture_default_str();
+    command.add_option("--trace", trace_path_,
+                       "Write one tab-separated line per attempt (Nextflow-style trace): where it ran, its GPUs "
+                       "and cores, run time, exit, peak RSS, CPU time and storage I/O");
   }
 
   void check_options(const JobSettings& engine) override {
+    if (gpus_listed_ && split_list(*gpus_listed_).empty())
+      throw UsageError("--gpus: expected a comma-separated list of GPUs, got '" + *gpus_listed_ + "'");
+    if (gpus_listed_ && gpus_per_slot_ == 0) throw UsageError("--gpus is only used with --gpus-per-slot N");
     output_dir_ = engine.output_dir;
     task_timeout_s_ = engine.task_timeout_s;
     resume_ = engine.resume;
@@ -178,34 +214,97 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     in->clear();
     in->seekg(0);
     if (earlier) done_ = std::move(earlier->succeeded);
-    if (joblog_path_) open_joblog(earlier.has_value());
+    if (joblog_path_) open_log(joblog_, *joblog_path_, "--joblog", joblog_header(), earlier.has_value());
+    if (trace_path_) open_log(trace_, *trace_path_, "--trace", trace_header(), resume_);
     return std::make_unique<CommandSource>(std::move(in), tasks_);
   }
 
   std::string describe(std::string_view payload) const override { return std::string(command_of(payload)); }
   void run(const TaskView&, std::string&) override { throw std::logic_error("cmd runs asynchronously"); }
 
-  void start(int rank, int workers) override {
-    rank_ = rank;
-    workers_ = workers;
+  std::size_t claim(int rank, bool runs_tasks, const ShareOnNode& share) override {
     char name[256] = {};
     ::gethostname(name, sizeof name - 1);
     host_ = name;
-    processes_ = std::make_unique<ProcessSlots>(task_timeout_s_);
-    widen_cpu_binding();
+    std::optional<std::size_t> fit;  // the slots the GPUs and cores allow
+    std::vector<std::string> gpus;
+    std::string gpus_found;
+    if (gpus_per_slot_ > 0) {
+      const GpuList found = find_gpus(gpus_listed_);
+      const NodeShare mine = share(join_list(found.ids));
+      gpus = share_of(found.ids, mine.index, mine.count);
+      gpus_found = found.ids.empty() ? "found none (" + found.source + " lists none; give --gpus)"
+                                     : "has " + std::to_string(gpus.size()) +
+                                           (mine.count > 1 ? " of the node's " + std::to_string(found.ids.size()) +
+                                                                 ", split among " + std::to_string(mine.count) + " workers"
+                                                           : "") +
+                                           ": " + join_list(gpus) + " (from " + found.source + ")";
+      fit = gpus.size() / static_cast<std::size_t>(gpus_per_slot_);
+    }
+    std::vector<int> cpus;
+    std::string cpus_found;
+    if (cpus_per_slot_ > 0) {
+      const std::vector<int> allowed = allowed_cpus();
+      const NodeShare mine = share(cpu_list_text(allowed));
+      cpus = share_of(allowed, mine.index, mine.count);
+      cpus_found = "may use " + std::to_string(cpus.size()) + " (cpuset " + cpu_list_text(allowed) +
+                   (mine.count > 1 ? ", split among " + std::to_string(mine.count) + " workers" : "") + ")";
+      fit = std::min(fit.value_or(cpus.size()), cpus.size() / static_cast<std::size_t>(cpus_per_slot_));
+    }
+    if (!runs_tasks) return 0;
+    const std::size_t slots = slots_option_ ? static_cast<std::size_t>(*slots_option_) : fit ? std::max<std::size_t>(*fit, 1) : 1;
+    const std::string where = "rank " + std::to_string(rank) + " on " + host_ + " ";
+    const auto needs = [&](const char* option, int per_slot, const char* what) {
+      return std::string(option) + " " + std::to_string(per_slot) + " for " + std::to_string(slots) +
+             (slots == 1 ? " slot" : " slots") + " needs " + std::to_string(slots * static_cast<std::size_t>(per_slot)) +
+             " " + what + "; " + where;
+    };
+    if (gpus.size() < slots * static_cast<std::size_t>(gpus_per_slot_))
+      throw UsageError(needs("--gpus-per-slot", gpus_per_slot_, "GPUs") + gpus_found);
+    if (cpus.size() < slots * static_cast<std::size_t>(cpus_per_slot_))
+      throw UsageError(needs("--cpus-per-slot", cpus_per_slot_, "cores") + cpus_found +
+                       " (mpirun binds each rank to one core: add --bind-to none, or --map-by slot:PE=N)");
+    slot_busy_.assign(slots, false);
+    slot_gpus_.assign(slots, {});
+    slot_cpus_.assign(slots, {});
+    for (std::size_t s = 0; s < slots; ++s) {
+      for (int g = 0; g < gpus_per_slot_; ++g) slot_gpus_[s].push_back(gpus[s * static_cast<std::size_t>(gpus_per_slot_) + static_cast<std::size_t>(g)]);
+      for (int c = 0; c < cpus_per_slot_; ++c) slot_cpus_[s].push_back(cpus[s * static_cast<std::size_t>(cpus_per_slot_) + static_cast<std::size_t>(c)]);
+    }
+    return slots;
   }
-  std::size_t slots() const override { return static_cast<std::size_t>(slots_); }
+
+  void start(int rank, int workers) override {
+    rank_ = rank;
+    workers_ = workers;
+    processes_ = std::make_unique<ProcessSlots>(task_timeout_s_);
+    if (cpus_per_slot_ == 0) widen_cpu_binding();
+  }
+  std::size_t slots() const override { return slot_busy_.size(); }
   bool keeps_own_log() const override { return joblog_path_.has_value(); }
   const IdRanges* done_in_own_log() const override { return &done_; }
 
   void start(std::uint64_t ticket, const TaskView& task) override {
+    // A free slot: SlotRunner never starts more tasks than there are slots.
+    const auto slot = static_cast<std::size_t>(std::find(slot_busy_.begin(), slot_busy_.end(), false) - slot_busy_.begin());
     ProcessSpec spec;
     spec.command = command_of(task.payload);
     spec.env = {{"TASKFARM_TASK_ID", std::to_string(task.id)},
                 {"TASKFARM_RANK", std::to_string(rank_)},
                 {"TASKFARM_NTASKS", std::to_string(task_count_of(task.payload))},
-                {"TASKFARM_WORKERS", std::to_string(workers_)}};
-    Started started{std::string(spec.command), {}};
+                {"TASKFARM_WORKERS", std::to_string(workers_)},
+                {"TASKFARM_SLOT", std::to_string(slot)}};
+    Started started{std::string(spec.command), {}, task.attempt, static_cast<std::uint32_t>(slot)};
+    if (gpus_per_slot_ > 0) {
+      const std::string gpus = join_list(slot_gpus_[slot]);
+      for (const char* name : {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "TASKFARM_GPUS"})
+        spec.env.emplace_back(name, gpus);
+    }
+    if (cpus_per_slot_ > 0) {
+      spec.cpus = slot_cpus_[slot];
+      spec.env.emplace_back("OMP_NUM_THREADS", std::to_string(cpus_per_slot_));
+      spec.env.emplace_back("TASKFARM_CPUS", cpu_list_text(spec.cpus));
+    }
     if (output_dir_) {
       // Written under temporary names, renamed when the attempt ends: a file with the
       // final name is always a finished attempt's whole output.
@@ -221,9 +320,10 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
       if (output_dir_)
         for (const auto& path : {spec.stdout_path, spec.stderr_path})
           if (path) std::remove(path->c_str());
-      not_started_.push_back(failed_attempt(ticket, started.command, std::string("could not start: ") + e.what()));
+      not_started_.push_back(failed_attempt(ticket, started, std::string("could not start: ") + e.what()));
       return;
     }
+    slot_busy_[slot] = true;
     started_.emplace(ticket, std::move(started));
   }
 
@@ -245,13 +345,14 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
         }
       }
       FinishedTask task{outcome.ticket, outcome.ok() ? TaskStatus::ok : TaskStatus::failed, outcome.run_s, {}};
-      wire::put(task.data, AttemptRecord{outcome.start_epoch_s, outcome.run_s, outcome.exit_value, outcome.signal,
-                                         outcome.stdout_bytes, static_cast<std::uint8_t>(outcome.timed_out)});
-      put_text(task.data, host_);
-      put_text(task.data, started.command);
-      put_text(task.data, outcome.stdout_text);
+      put_attempt(task.data, AttemptRecord{outcome.start_epoch_s, outcome.run_s, outcome.exit_value, outcome.signal,
+                                           outcome.stdout_bytes, static_cast<std::uint8_t>(outcome.timed_out),
+                                           started.attempt, rank_, started.slot, outcome.peak_rss_kib, outcome.user_s,
+                                           outcome.sys_s, outcome.read_bytes, outcome.write_bytes},
+                  started, outcome.stdout_text);
       task.data.append(outcome.stderr_text);
       finished.push_back(std::move(task));
+      slot_busy_[started.slot] = false;
       started_.erase(it);
     }
   }
@@ -263,14 +364,27 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
       out.flush();  // what the task printed before, first
       log::raw(attempt.err);
     }
-    if (!joblog_) return;
-    line_.clear();
-    append_joblog_line(line_, JoblogEntry{result.id + 1, std::string(attempt.host), attempt.record.start_epoch_s,
-                                          attempt.record.run_s, 0, attempt.record.stdout_bytes,
-                                          attempt.record.exit_value, attempt.record.signal,
-                                          std::string(attempt.command)});
-    if (std::fwrite(line_.data(), 1, line_.size(), joblog_.get()) != line_.size() || std::fflush(joblog_.get()) != 0)
-      throw std::system_error(errno, std::generic_category(), "cannot write joblog " + *joblog_path_);
+    const AttemptRecord& r = attempt.record;
+    max_peak_rss_kib_ = std::max(max_peak_rss_kib_, r.peak_rss_kib);
+    cpu_s_ += r.user_s + r.sys_s;
+    if (joblog_) {
+      line_.clear();
+      append_joblog_line(line_, JoblogEntry{result.id + 1, std::string(attempt.host), r.start_epoch_s, r.run_s, 0,
+                                            r.stdout_bytes, r.exit_value, r.signal, std::string(attempt.command)});
+      write_line(joblog_.get(), *joblog_path_);
+    }
+    if (trace_) {
+      line_.clear();
+      append_trace_line(line_, TraceEntry{result.id, r.attempt, r.rank, std::string(attempt.host), r.slot,
+                                          std::string(attempt.gpus), std::string(attempt.cpus), r.start_epoch_s, r.run_s,
+                                          r.exit_value, r.signal, r.peak_rss_kib, r.user_s, r.sys_s, r.read_bytes,
+                                          r.write_bytes, std::string(attempt.command)});
+      write_line(trace_.get(), *trace_path_);
+    }
+  }
+
+  nlohmann::json task_usage() const override {
+    return {{"max_peak_rss_kib", max_peak_rss_kib_}, {"cpu_s", std::round(cpu_s_ * 1000) / 1000}};
   }
 
   std::string failure_message(std::string_view data) const override {
@@ -294,7 +408,20 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
   struct Started {
     std::string command;
     std::string output_base;  // DIR/tasks/BUCKET/ID, with --output
+    std::uint32_t attempt;
+    std::uint32_t slot;
   };
+
+  /// A result's data: the record, where it ran, the command and its output. Its stderr
+  /// (or the reason it failed outside its command) follows, to the end.
+  void put_attempt(std::string& data, const AttemptRecord& record, const Started& started, std::string_view out) const {
+    wire::put(data, record);
+    put_text(data, host_);
+    put_text(data, join_list(slot_gpus_[started.slot]));
+    put_text(data, cpu_list_text(slot_cpus_[started.slot]));
+    put_text(data, started.command);
+    put_text(data, out);
+  }
 
   /// DIR/tasks/<id / 1000, 5 digits>/<id>: at most 1000 tasks' files per directory, and
   /// a task's files are found from its ID alone.
@@ -316,12 +443,10 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     return base;
   }
   /// The result of an attempt that could not start: exit value -1, the reason as its stderr.
-  FinishedTask failed_attempt(std::uint64_t ticket, const std::string& command, const std::string& reason) const {
+  FinishedTask failed_attempt(std::uint64_t ticket, const Started& started, const std::string& reason) const {
     FinishedTask task{ticket, TaskStatus::failed, 0, {}};
-    wire::put(task.data, AttemptRecord{epoch_now(), 0, -1, 0, 0, 0});
-    put_text(task.data, host_);
-    put_text(task.data, command);
-    put_text(task.data, "");
+    put_attempt(task.data, AttemptRecord{epoch_now(), 0, -1, 0, 0, 0, started.attempt, rank_, started.slot, 0, 0, 0, 0, 0},
+                started, "");
     task.data.append(reason);
     return task;
   }
@@ -330,35 +455,46 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
   /// commands may use every core (the kernel keeps them inside the job's cpuset).
   void widen_cpu_binding() const {
     cpu_set_t bound;
-    if (slots_ <= 1 || sched_getaffinity(0, sizeof bound, &bound) != 0 || CPU_COUNT(&bound) >= slots_) return;
+    const auto slots = static_cast<int>(this->slots());
+    if (slots <= 1 || sched_getaffinity(0, sizeof bound, &bound) != 0 || CPU_COUNT(&bound) >= slots) return;
     cpu_set_t all;
     CPU_ZERO(&all);
     const long cpus = sysconf(_SC_NPROCESSORS_CONF);
     for (long cpu = 0; cpu < cpus && cpu < CPU_SETSIZE; ++cpu) CPU_SET(static_cast<int>(cpu), &all);
     if (sched_setaffinity(0, sizeof all, &all) == 0 && narrating())
       narrate("bound to " + std::to_string(CPU_COUNT(&bound)) + " cores, fewer than --slots-per-worker " +
-              std::to_string(slots_) + ": commands may use every core");
+              std::to_string(slots) + ": commands may use every core");
   }
   std::string temporary_suffix() const { return ".tmp-rank" + std::to_string(rank_); }
-
-  void open_joblog(bool append) {
-    const bool fresh = !append || ::access(joblog_path_->c_str(), F_OK) != 0;
-    joblog_.reset(std::fopen(joblog_path_->c_str(), fresh ? "w" : "a"));
-    if (!joblog_) throw UsageError("--joblog: cannot write '" + *joblog_path_ + "': " + std::strerror(errno));
-    struct stat st {};
-    if (fresh || (::stat(joblog_path_->c_str(), &st) == 0 && st.st_size == 0))
-      std::fputs(joblog_header().c_str(), joblog_.get());
-    std::fflush(joblog_.get());
-  }
 
   struct FileCloser {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
+  using LogFile = std::unique_ptr<std::FILE, FileCloser>;
+
+  /// Opens a log the master writes a line to per attempt (--joblog, --trace): appended
+  /// to when `append` (a resumed run), the header first in a new or empty file.
+  static void open_log(LogFile& file, const std::string& path, const char* option, const std::string& header, bool append) {
+    const bool fresh = !append || ::access(path.c_str(), F_OK) != 0;
+    file.reset(std::fopen(path.c_str(), fresh ? "w" : "a"));
+    if (!file) throw UsageError(std::string(option) + ": cannot write '" + path + "': " + std::strerror(errno));
+    struct stat st {};
+    if (fresh || (::stat(path.c_str(), &st) == 0 && st.st_size == 0)) std::fputs(header.c_str(), file.get());
+    std::fflush(file.get());
+  }
+  void write_line(std::FILE* file, const std::string& path) const {
+    if (std::fwrite(line_.data(), 1, line_.size(), file) != line_.size() || std::fflush(file) != 0)
+      throw std::system_error(errno, std::generic_category(), "cannot write " + path);
+  }
 
   // Options.
   std::string tasks_file_;
   std::optional<std::string> joblog_path_;
-  int slots_ = 1;
+  std::optional<std::string> trace_path_;
+  std::optional<int> slots_option_;
+  int gpus_per_slot_ = 0;
+  std::optional<std::string> gpus_listed_;
+  int cpus_per_slot_ = 0;
   std::optional<std::string> output_dir_;
   double task_timeout_s_ = 0;
   bool resume_ = false;
@@ -366,12 +502,18 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
   std::uint64_t tasks_ = 0;
   std::uint64_t tasks_hash_ = fnv1a_basis;
   IdRanges done_;
-  std::unique_ptr<std::FILE, FileCloser> joblog_;
+  LogFile joblog_;
+  LogFile trace_;
   std::string line_;
+  std::uint64_t max_peak_rss_kib_ = 0;
+  double cpu_s_ = 0;
   // Worker.
   int rank_ = 0;
   int workers_ = 1;
   std::string host_;
+  std::vector<bool> slot_busy_ = std::vector<bool>(1, false);  // by slot (claim() sizes it)
+  std::vector<std::vector<std::string>> slot_gpus_ = std::vector<std::vector<std::string>>(1);
+  std::vector<std::vector<int>> slot_cpus_ = std::vector<std::vector<int>>(1);
   std::unique_ptr<ProcessSlots> processes_;
   std::unordered_map<std::uint64_t, Started> started_;
   std::unordered_set<std::uint64_t> made_dirs_;

@@ -164,6 +164,29 @@ void publish_fold(RunReport& report, const Config& config, const RunPlan& plan, 
   if (config.output_dir) write_file_whole(*config.output_dir + "/result", *report.result + "\n");
 }
 
+/// Process slots take their share of each node's GPUs and cores, on every rank (the
+/// split is collective). Returns, on the master, the first rank's complaint (empty when
+/// every rank could), and sets config.batch.slots to the most slots of any worker.
+std::string claim_slots(Channel& channel, Config& config, const JobRoles& job) {
+  if (!job.slots) return {};
+  const bool runs_tasks = channel.rank() != master_rank || channel.size() == 1;
+  std::string answer;  // the slot count, or "!" and the complaint
+  try {
+    answer = std::to_string(job.slots->claim(
+        channel.rank(), runs_tasks, [&](const std::string& key) { return channel.node_share(key, runs_tasks); }));
+  } catch (const UsageError& e) {
+    answer = std::string("!") + e.what();
+  }
+  if (!runs_tasks) answer = "0";
+  std::uint32_t most = 1;
+  for (const std::string& a : channel.gather_on_master(answer)) {
+    if (!a.empty() && a[0] == '!') return a.substr(1);
+    most = std::max(most, static_cast<std::uint32_t>(std::stoul(a)));
+  }
+  config.batch.slots = most;
+  return {};
+}
+
 }  // namespace
 
 RunOutcome run_job(boost::mpi::communicator& comm, Config& config, const JobRoles& job, ResultSink& out) {
@@ -171,8 +194,10 @@ RunOutcome run_job(boost::mpi::communicator& comm, Config& config, const JobRole
   Channel channel(comm);
   Prepared prepared;
   int run = 0;
+  const std::string slot_problem = claim_slots(channel, config, job);
   if (rank == master_rank) {
     try {
+      if (!slot_problem.empty()) throw UsageError(slot_problem);
       prepared = prepare_on_master(config, job);
       run = prepared.already_complete ? already_complete : static_cast<int>(prepared.plan.run);
     } catch (const UsageError& e) {

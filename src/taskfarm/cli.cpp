@@ -7,7 +7,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "taskfarm/clock.hpp"
 #include "taskfarm/version.hpp"
+#include "taskfarm/walltime.hpp"
 
 namespace taskfarm {
 
@@ -112,6 +114,14 @@ void add_engine_options(CLI::App& app, Config& cfg, std::string& batch) {
   app.add_option("--progress-interval", cfg.progress_interval_s, "Seconds between progress lines in log mode (the first comes after at most 5 s)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--end-time", cfg.end_time,
+                 "When the job's allocation ends: epoch seconds, or +S seconds from now (default under Slurm: "
+                 "the job's end time); see --min-time-left");
+  app.add_option("--min-time-left", cfg.min_time_left_s,
+                 "Start no new task once less than this many seconds are left before --end-time; the running "
+                 "ones finish and the run commits (exit 3, resumable). Default: the 90th percentile of the "
+                 "task run times so far, once 20 tasks have finished")
+      ->check(non_negative_number());
 }
 
 const CLI::App& engine_options() {
@@ -127,6 +137,7 @@ const CLI::App& engine_options() {
 
 void check_engine_options(Config& cfg, const std::string& batch, const JobRoles& job) {
   cfg.batch = parse_batch(batch);
+  if (cfg.end_time) cfg.end_epoch_s = parse_end_time(*cfg.end_time, epoch_now());
   if (cfg.resume && !cfg.output_dir && !job.keeps_own_log())
     throw UsageError("--resume needs --output DIR (the journal lives there)");
   if (cfg.resume && cfg.overwrite) throw UsageError("--resume and --overwrite contradict each other: pick one");

@@ -14,7 +14,7 @@ enum class ExitCode : int {
   success = 0,        // every task done
   tasks_failed = 1,   // the job ran to the end, some tasks failed
   usage = 2,          // bad command line or input; nothing ran
-  incomplete = 3,     // stopped early (signal, result timeout); resumable with --resume
+  incomplete = 3,     // stopped early (signal, walltime, result timeout); resumable with --resume
   runtime_error = 4,  // an I/O or internal error ended the job
   rank_stuck = 5,     // every task done and committed, but a rank never answered (MPI_Abort)
 };
@@ -35,6 +35,9 @@ struct Config {
   double grace_s = 20;            // after SIGTERM/SIGUSR1: wait this long for running tasks
   std::string progress = "auto";  // none, bar, log or auto
   double progress_interval_s = 30;
+  std::optional<std::string> end_time;    // --end-time as given: epoch seconds or +S
+  std::optional<double> end_epoch_s;      // ... resolved (the master adds Slurm's end)
+  std::optional<double> min_time_left_s;  // --min-time-left; default: p90 of task run times
 };
 
 }  // namespace taskfarm

@@ -120,12 +120,27 @@ class ReducePhase {
   virtual void finish(WorkerContext&) = 0;
 };
 
+/// A rank's place among the ranks of its node that see the same GPUs (or cores): the
+/// `index`-th of `count`, which split them.
+struct NodeShare {
+  int index = 0;
+  int count = 1;
+};
+/// The NodeShare for a key (a GPU list, a cpuset). A collective: every rank asks for the
+/// same number of keys.
+using ShareOnNode = std::function<NodeShare(const std::string& key)>;
+
 /// Capability: tasks are processes (cmd), up to slots() at once on one worker. The engine
 /// calls start() and reap() instead of Kernel::run(), and the job enforces --task-timeout
 /// itself (by killing the task).
 class AsyncSlots {
  public:
   virtual ~AsyncSlots() = default;
+  /// Called on every rank before the run: takes this rank's share of its node's GPUs and
+  /// cores for its slots. `runs_tasks` is false on a master with workers, which asks for
+  /// the same keys (the split is collective) but takes nothing. Returns the slot count;
+  /// throws UsageError when the node cannot give what the options ask.
+  virtual std::size_t claim(int /*rank*/, bool /*runs_tasks*/, const ShareOnNode&) { return slots(); }
   virtual std::size_t slots() const = 0;
   /// Starts a task without waiting for it; `ticket` names it in reap().
   virtual void start(std::uint64_t ticket, const TaskView&) = 0;
@@ -142,6 +157,8 @@ class ResultHandler {
   virtual void deliver(const ResultView& result, ResultSink& out) = 0;
   /// Master: the message of a failed attempt, from its result data.
   virtual std::string failure_message(std::string_view data) const { return std::string(data); }
+  /// Master: what the tasks' processes used, for the report (cmd), or null.
+  virtual nlohmann::json task_usage() const { return nullptr; }
   /// Whether the job keeps a log of its own (cmd's --joblog) that --resume can use
   /// without an output directory's journal; then done_in_own_log() is what it says is
   /// done (after JobSource::open()).
@@ -171,7 +188,6 @@ struct JobRoles {
   /// that write files of their own (cmd) send their results to the master instead.
   bool part_files = true;
 
-  std::size_t slot_count() const { return slots ? slots->slots() : 0; }
   bool keeps_own_log() const { return results && results->keeps_own_log(); }
 };
 

@@ -68,4 +68,28 @@ std::optional<JoblogState> read_joblog(const std::string& path) {
   return state;  // an empty file: killed before its header was written
 }
 
+const std::string& trace_header() {
+  static const std::string header =
+      "task\tattempt\trank\thost\tslot\tgpus\tcpus\tstart\truntime_s\texit\tsignal\tpeak_rss_kib\tuser_s\tsys_s\t"
+      "read_bytes\twrite_bytes\tcommand\n";
+  return header;
+}
+
+void append_trace_line(std::string& out, const TraceEntry& e) {
+  char numbers[256];
+  std::snprintf(numbers, sizeof numbers, "%" PRIu64 "\t%" PRIu32 "\t%d\t", e.task, e.attempt, e.rank);
+  out += numbers;
+  out += e.host;
+  out += '\t' + std::to_string(e.slot) + '\t';
+  out += e.gpus.empty() ? "-" : e.gpus;
+  out += '\t';
+  out += e.cpus.empty() ? "-" : e.cpus;
+  std::snprintf(numbers, sizeof numbers,
+                "\t%.3f\t%.3f\t%d\t%d\t%" PRIu64 "\t%.3f\t%.3f\t%" PRIu64 "\t%" PRIu64 "\t", e.start_epoch_s,
+                e.runtime_s, e.exit_value, e.signal, e.peak_rss_kib, e.user_s, e.sys_s, e.read_bytes, e.write_bytes);
+  out += numbers;
+  out += e.command;
+  out += '\n';
+}
+
 }  // namespace taskfarm

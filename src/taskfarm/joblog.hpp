@@ -28,6 +28,28 @@ const std::string& joblog_header();
 /// Appends one line as GNU parallel formats it (Starttime %.3f, JobRuntime %10.3f).
 void append_joblog_line(std::string& out, const JoblogEntry& entry);
 
+/// One attempt of a command as --trace writes it (one tab-separated line each).
+struct TraceEntry {
+  std::uint64_t task;  // 0-based task ID
+  std::uint32_t attempt;
+  int rank;
+  std::string host;
+  std::uint32_t slot;
+  std::string gpus, cpus;  // the slot's, comma-separated ("-": none)
+  double start_epoch_s;
+  double runtime_s;
+  int exit_value;
+  int signal;
+  std::uint64_t peak_rss_kib;
+  double user_s, sys_s;
+  std::uint64_t read_bytes, write_bytes;
+  std::string command;
+};
+
+/// The trace's header line: its column names, tab-separated.
+const std::string& trace_header();
+void append_trace_line(std::string& out, const TraceEntry& entry);
+
 /// What an existing joblog says: the command of every task it names, and which succeeded.
 struct JoblogState {
   std::map<std::uint64_t, std::string> commands;  // by seq

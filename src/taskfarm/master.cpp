@@ -41,6 +41,7 @@ RunReport base_report(const Config& config, const JobRoles& job, int ranks, int 
   report.ranks = ranks;
   report.workers = workers;
   report.slurm = slurm_environment();
+  if (job.results) report.task_usage = job.results->task_usage();
   return report;
 }
 
@@ -200,6 +201,20 @@ void finish_report(RunReport& report, const TaskFeeder& feeder, const ResultColl
   report.completions = watch.timeline.completions();
 }
 
+/// --end-time, or the Slurm job's end; said once in the log.
+WalltimeGuard walltime_guard(const Config& config) {
+  std::string source = "--end-time";
+  std::optional<double> end = config.end_epoch_s;
+  if (!end) end = slurm_job_end_time(source);
+  if (end)
+    log::line("walltime guard: the job ends in " + seconds_text(std::round(*end - epoch_now())) + " s (" + source +
+              "); no task starts with less than " +
+              (config.min_time_left_s ? seconds_text(*config.min_time_left_s) + " s"
+                                      : std::string("the 90th percentile of the task run times")) +
+              " left");
+  return WalltimeGuard(end, config.min_time_left_s);
+}
+
 }  // namespace
 
 std::vector<PartSlice> earlier_parts(const std::string& dir, const RunPlan& plan) {
@@ -237,13 +252,17 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
   Watch watch(config, start);
   const int workers = transport.workers();
   BatchPolicy policy = config.batch;
-  policy.slots = static_cast<std::uint32_t>(std::max<std::size_t>(job.slot_count(), 1));
+  // Process slots: as many as the workers claimed (the most of any one).
+  if (!job.slots) policy.slots = 1;
   // In-process, the worker runs what it holds when polled: one batch at a time (one per
   // process slot, and one more), so that the master's loop runs between batches.
   const int window = transport.in_process() ? static_cast<int>(policy.slots) + (job.slots ? 1 : 0) : config.window;
   Scheduler scheduler(workers, window, policy);
   TaskFeeder feeder(std::move(source), *job.source, config.verbose);
   ResultCollector results(sink, scheduler, job.results);
+  WalltimeGuard walltime = walltime_guard(config);
+  if (walltime.active()) results.record_run_times(&walltime);
+  bool walltime_cut = false;
   FailureHandler failures(feeder, *job.source, config.retries, config.halt_on_error);
   std::vector<FailedAttempt> failed_attempts;
   // A copy of every batch a worker holds: a failed task is retried from it, and a stuck
@@ -355,9 +374,10 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       feeder.halt();
     }
     if (feeder.exhausted() && scheduler.idle()) {
-      if (stopping_on && work_left_at_stop) {
+      const bool work_left = work_left_at_stop || feeder.dropped_retries() > 0 || results.returned() > 0;
+      if ((stopping_on || walltime_cut) && work_left) {
         complete = false;
-        stop_reason = signal_name(stopping_on) + " received";
+        stop_reason = stopping_on ? signal_name(stopping_on) + " received" : "walltime";
       }
       break;
     }
@@ -371,9 +391,22 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       stop_reason = "no result for " + seconds_text(config.result_timeout_s) + " s (--result-timeout)";
       break;
     }
-    // Now and then (and whenever idle): progress, and workers silent for too long.
+    // Now and then (and whenever idle): progress, the walltime, and workers silent for
+    // too long.
     if (!progressed || (++iterations & 255) == 0) {
       watch.update(progress_state(watch.now_s(), feeder, results, failures, scheduler));
+      if (!walltime_cut && !stopping_on && walltime.active()) {
+        if (const auto left = walltime.cut(epoch_now())) {
+          walltime_cut = true;
+          work_left_at_stop = !feeder.exhausted();
+          feeder.halt();
+          log::line("walltime: " + seconds_text(std::round(*left * 10) / 10) + " s left before --end-time, less than " +
+                    seconds_text(std::round(walltime.margin_s() * 10) / 10) +
+                    " s (--min-time-left): no new tasks; the running ones finish, then the run stops (resumable)");
+          for (int w = 0; w < workers; ++w)
+            if (!scheduler.retired(w)) transport.send(w, Tag::hold, transport.take_buffer());
+        }
+      }
       if (backups) {
         const auto now = clock::now();
         for (int w = 0; w < workers; ++w)

@@ -15,6 +15,7 @@ enum class Tag : int {
   results = 2,  // worker -> master: a result batch (ResultBatchWriter layout)
   stop = 3,     // master -> worker: one StopKind byte; say goodbye
   goodbye = 4,  // worker -> master: WorkerGoodbye, the worker's last message
+  hold = 5,     // master -> worker: empty; start no more tasks, hand the unstarted back
 };
 
 /// Why the master stops a worker.

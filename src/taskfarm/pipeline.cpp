@@ -41,12 +41,16 @@ std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, 
 }
 
 void TaskFeeder::retry(const TaskView& task, int failed_on) {
-  if (halted_) return;
+  if (halted_) {
+    ++dropped_retries_;
+    return;
+  }
   retries_.push_back(Retry{task.id, task.attempt + 1, std::string(task.payload), failed_on});
 }
 
 void TaskFeeder::halt() {
   halted_ = true;
+  dropped_retries_ += retries_.size();
   retries_.clear();
 }
 
@@ -136,6 +140,18 @@ std::size_t SlotRunner::step(ResultBatchWriter& reply, double wait_s) {
   return moved;
 }
 
+void SlotRunner::hold() {
+  for (Held& held : batches_) {
+    TaskView task{};
+    while (held.unstarted->next(task)) {
+      const auto index = held.ids.size() - held.unstarted->size() - 1;
+      held.ids[index] = task.id;
+      held.results[index] = FinishedTask{0, TaskStatus::not_started, 0, {}};
+      --held.unfinished;
+    }
+  }
+}
+
 void ResultCollector::consume(int worker, std::string_view reply, int worker_rank,
                               std::vector<FailedAttempt>& failures, std::vector<std::uint64_t>& done,
                               Timeline* timeline, double now_s) {
@@ -148,6 +164,11 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
   double later_s = summary.busy_s;
   ResultView r{};
   while (results.next(r)) {
+    if (r.status == TaskStatus::not_started) {
+      ++summary.returned;
+      continue;
+    }
+    if (run_times_) run_times_->observe(r.run_s);
     summary.max_task_s = std::max(summary.max_task_s, r.run_s);
     later_s -= r.run_s;
     if (timeline && timeline->wants(r.id)) {
@@ -167,6 +188,7 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
     }
   }
   done_ += summary.done;
+  returned_ += summary.returned;
   scheduler_.on_reply(worker, summary);
 }
 

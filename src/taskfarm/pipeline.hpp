@@ -19,6 +19,7 @@
 #include "taskfarm/monitor.hpp"
 #include "taskfarm/scheduler.hpp"
 #include "taskfarm/sink.hpp"
+#include "taskfarm/walltime.hpp"
 #include "taskfarm/wire.hpp"
 
 namespace taskfarm {
@@ -46,8 +47,11 @@ class TaskFeeder {
   std::uint32_t fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker = 0, int workers = 1);
   /// Queues another attempt of a failed task, preferably not on `failed_on`.
   void retry(const TaskView& task, int failed_on);
-  /// Stops handing out tasks (--halt-on-error): nothing new, no retries.
+  /// Stops handing out tasks (--halt-on-error, a stop signal, the walltime guard):
+  /// nothing new, no retries.
   void halt();
+  /// Retries dropped because of halt(): tasks that are neither done nor failed.
+  std::uint64_t dropped_retries() const { return dropped_retries_; }
   /// Tasks of an earlier run (--resume): taken from the source but not handed out.
   void skip(const IdRanges* done) { skip_ = done; }
   std::uint64_t skipped() const { return skipped_; }
@@ -74,6 +78,7 @@ class TaskFeeder {
   std::uint64_t next_id_ = 0;
   bool source_done_ = false;
   bool halted_ = false;
+  std::uint64_t dropped_retries_ = 0;
   const IdRanges* skip_ = nullptr;
   std::uint64_t skipped_ = 0;
   std::deque<Retry> retries_;
@@ -107,6 +112,8 @@ class SlotRunner {
   /// Starts tasks while slots are free, waits up to `wait_s` for tasks to end, and moves
   /// every finished batch at the front into `reply`. Returns how many batches it moved.
   std::size_t step(ResultBatchWriter& reply, double wait_s);
+  /// Starts no more tasks: those not yet started finish at once as not_started.
+  void hold();
 
  private:
   struct Held {
@@ -137,12 +144,18 @@ class ResultCollector {
   void consume(int worker, std::string_view reply, int worker_rank, std::vector<FailedAttempt>& failures,
                std::vector<std::uint64_t>& done, Timeline* timeline = nullptr, double now_s = 0);
   std::uint64_t done() const { return done_; }
+  /// Tasks handed back unrun (the walltime guard's hold).
+  std::uint64_t returned() const { return returned_; }
+  /// Every task's run time goes to `times` too (the walltime guard's sample).
+  void record_run_times(WalltimeGuard* times) { run_times_ = times; }
 
  private:
   ResultSink& sink_;
   Scheduler& scheduler_;
   ResultHandler* handler_;
+  WalltimeGuard* run_times_ = nullptr;
   std::uint64_t done_ = 0;
+  std::uint64_t returned_ = 0;
 };
 
 /// Decides what a failed attempt becomes: another attempt (up to --retries, on another

@@ -6,6 +6,8 @@
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +58,12 @@ struct SpawnSetup {
 };
 
 }  // namespace
+
+std::string cpu_list_text(const std::vector<int>& cpus) {
+  std::string text;
+  for (int cpu : cpus) text += (text.empty() ? "" : ",") + std::to_string(cpu);
+  return text;
+}
 
 ProcessSlots::ProcessSlots(double timeout_s, double grace_s) : timeout_s_(timeout_s), grace_s_(grace_s) {
   for (char** e = environ; e && *e; ++e) base_env_.emplace_back(*e);
@@ -148,10 +156,26 @@ void ProcessSlots::start(std::uint64_t ticket, const ProcessSpec& spec) {
   const std::string_view mark = "# spawn-fails";
   const bool injected = test_hook("spawn-fails") && spec.command.size() >= mark.size() &&
                         spec.command.compare(spec.command.size() - mark.size(), mark.size(), mark) == 0;
+  // posix_spawn has no hook in the child, but the child inherits the spawning thread's
+  // affinity: pin this thread for the spawn, then restore it.
+  cpu_set_t own_cpus;
+  const bool pin = !spec.cpus.empty() && ::sched_getaffinity(0, sizeof own_cpus, &own_cpus) == 0;
+  if (pin) {
+    cpu_set_t task_cpus;
+    CPU_ZERO(&task_cpus);
+    for (int cpu : spec.cpus) CPU_SET(cpu, &task_cpus);
+    if (::sched_setaffinity(0, sizeof task_cpus, &task_cpus) != 0) {
+      const int pin_error = errno;
+      for (int& fd : child_ends) close_fd(fd);
+      release();
+      fail(pin_error, "cannot pin to cores " + cpu_list_text(spec.cpus));
+    }
+  }
   const int error = injected
                         ? EAGAIN
                         : ::posix_spawn(&child.pid, "/bin/sh", &setup.actions, &setup.attr, const_cast<char**>(argv),
                                         envp.data());
+  if (pin) ::sched_setaffinity(0, sizeof own_cpus, &own_cpus);
   for (int& fd : child_ends) close_fd(fd);
   if (error != 0) {
     release();
@@ -194,10 +218,18 @@ void ProcessSlots::enforce_timeout(Child& child, clock::time_point now) {
 
 bool ProcessSlots::try_finish(Child& child, std::vector<ProcessOutcome>& ended) {
   int status = 0;
-  const pid_t r = ::waitpid(child.pid, &status, WNOHANG);
+  struct rusage usage {};
+  const pid_t r = ::wait4(child.pid, &status, WNOHANG, &usage);
   if (r == 0 || (r < 0 && errno == EINTR)) return false;
   ProcessOutcome& outcome = child.outcome;
   outcome.run_s = seconds_since(child.started);
+  if (r > 0) {
+    outcome.peak_rss_kib = static_cast<std::uint64_t>(usage.ru_maxrss);  // Linux: KiB
+    outcome.user_s = static_cast<double>(usage.ru_utime.tv_sec) + static_cast<double>(usage.ru_utime.tv_usec) * 1e-6;
+    outcome.sys_s = static_cast<double>(usage.ru_stime.tv_sec) + static_cast<double>(usage.ru_stime.tv_usec) * 1e-6;
+    outcome.read_bytes = static_cast<std::uint64_t>(usage.ru_inblock) * 512;
+    outcome.write_bytes = static_cast<std::uint64_t>(usage.ru_oublock) * 512;
+  }
   if (r > 0 && WIFEXITED(status)) {
     outcome.exit_value = WEXITSTATUS(status);
   } else if (r > 0 && WIFSIGNALED(status)) {

@@ -26,6 +26,12 @@ struct ProcessOutcome {
   std::string stdout_text;   // captured output (empty when it went to files)
   std::string stderr_text;
   std::uint64_t stdout_bytes = 0;  // wherever it went (the joblog's Receive column)
+  // What the kernel counted for the process and the children it waited for (wait4).
+  std::uint64_t peak_rss_kib = 0;
+  double user_s = 0;
+  double sys_s = 0;
+  std::uint64_t read_bytes = 0;   // storage I/O: blocks in and out, times 512
+  std::uint64_t write_bytes = 0;
   bool ok() const { return exit_value == 0 && signal == 0 && !timed_out; }
 };
 
@@ -33,7 +39,11 @@ struct ProcessSpec {
   std::string command;                                     // run as /bin/sh -c command
   std::vector<std::pair<std::string, std::string>> env;    // added to (or replacing in) the environment
   std::optional<std::string> stdout_path, stderr_path;     // files; otherwise captured
+  std::vector<int> cpus;                                   // pinned to these cores; empty: inherited
 };
+
+/// "0,1,5": a list of core (or GPU) numbers as tasks see it in TASKFARM_CPUS.
+std::string cpu_list_text(const std::vector<int>& cpus);
 
 class ProcessSlots {
  public:

@@ -1,6 +1,10 @@
 #include "taskfarm/protocol.hpp"
 
+#include <boost/mpi/collectives/all_gather.hpp>
 #include <boost/mpi/collectives/broadcast.hpp>
+#include <boost/mpi/collectives/gather.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
 #include <boost/mpi/environment.hpp>
 
 #include <climits>
@@ -155,6 +159,28 @@ std::vector<std::string> Channel::exchange_among_workers(const std::vector<std::
   std::vector<std::string> incoming;
   for (int i = 0; i < workers; ++i) incoming.push_back(recv_buf.substr(recv_offsets[i], recv_sizes[i]));
   return incoming;
+}
+
+std::vector<std::string> Channel::gather_on_master(const std::string& text) {
+  std::vector<std::string> all;
+  boost::mpi::gather(comm_, text, all, master_rank);
+  return all;
+}
+
+NodeShare Channel::node_share(const std::string& key, bool takes_part) {
+  MPI_Comm raw_node = MPI_COMM_NULL;
+  MPI_Comm_split_type(raw_comm(), MPI_COMM_TYPE_SHARED, comm_.rank(), MPI_INFO_NULL, &raw_node);
+  const boost::mpi::communicator node(raw_node, boost::mpi::comm_take_ownership);
+  const std::string mine = "+" + key;
+  std::vector<std::string> keys;
+  boost::mpi::all_gather(node, takes_part ? mine : std::string("-"), keys);
+  NodeShare share{0, 0};
+  for (int r = 0; r < node.size(); ++r) {
+    if (keys[static_cast<std::size_t>(r)] != mine) continue;
+    if (r < node.rank()) ++share.index;
+    ++share.count;
+  }
+  return share;
 }
 
 int Channel::broadcast_from_master(int value) {

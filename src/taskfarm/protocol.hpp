@@ -15,6 +15,7 @@
 
 #include <boost/mpi/communicator.hpp>
 
+#include "taskfarm/job.hpp"
 #include "taskfarm/messages.hpp"
 
 namespace taskfarm {
@@ -53,6 +54,11 @@ class Channel {
 
   /// Rank 0's `value` on every rank (a collective: every rank must call it).
   int broadcast_from_master(int value);
+  /// Every rank's `text`, by rank, on rank 0 (empty elsewhere). A collective.
+  std::vector<std::string> gather_on_master(const std::string& text);
+  /// This rank's place among the ranks on its node that take part and give the same
+  /// `key` (a GPU list, a cpuset): what they see alike, they split. A collective.
+  NodeShare node_share(const std::string& key, bool takes_part);
 
   /// All-to-all among the workers (ranks 1..size-1, collectively): outgoing[i] goes to
   /// worker i (rank i + 1). Waits by polling with back-off.

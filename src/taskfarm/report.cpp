@@ -118,6 +118,7 @@ nlohmann::json to_json(const RunReport& r) {
           {"stop_reason", r.stop_reason},
           {"stuck_ranks", r.stuck_ranks()},
           {"slurm", r.slurm},
+          {"task_usage", r.task_usage},
           {"timeline", timeline_json(r)}};
 }
 

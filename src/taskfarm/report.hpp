@@ -47,6 +47,7 @@ struct RunReport {
   std::string stop_reason;               // why an incomplete run stopped
   std::optional<std::string> result;     // a fold's final value, as printed
   nlohmann::json slurm = nullptr;        // the Slurm job, when run under Slurm
+  nlohmann::json task_usage = nullptr;   // cmd: the processes' peak RSS and CPU time
   std::vector<TaskSample> timeline;      // sampled tasks (scripts/plot-report)
   std::vector<std::pair<double, std::uint64_t>> completions;  // completed count over time
 

@@ -90,10 +90,11 @@ void Scheduler::on_sent(int worker, std::uint32_t tasks) {
 void Scheduler::on_reply(int worker, const ReplySummary& reply) {
   auto& w = load_[static_cast<std::size_t>(worker)];
   const std::uint64_t tasks = reply.done + reply.failed;
-  assert(reply.batches <= w.batches_in_flight && tasks <= w.tasks_in_flight);
+  const std::uint64_t back = tasks + reply.returned;
+  assert(reply.batches <= w.batches_in_flight && back <= w.tasks_in_flight);
   w.batches_in_flight -= reply.batches;
-  w.tasks_in_flight -= tasks;
-  tasks_in_flight_ -= tasks;
+  w.tasks_in_flight -= back;
+  tasks_in_flight_ -= back;
   w.tasks_done += reply.done;
   w.tasks_failed += reply.failed;
   w.busy_s += reply.busy_s;

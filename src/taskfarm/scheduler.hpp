@@ -39,6 +39,7 @@ struct ReplySummary {
   std::uint64_t failed = 0;   // tasks that failed
   double busy_s = 0;          // kernel time of those tasks
   double max_task_s = 0;      // the longest of them
+  std::uint64_t returned = 0; // tasks handed back unrun (TaskStatus::not_started)
 };
 
 class Scheduler {

@@ -19,7 +19,9 @@ struct TaskView {
   std::string_view payload;
 };
 
-enum class TaskStatus : std::int32_t { ok = 0, failed = 1 };
+/// How a task handed to a worker came back. `not_started`: the worker was told to start
+/// no more tasks (the walltime guard) and hands it back unrun, for a later run.
+enum class TaskStatus : std::int32_t { ok = 0, failed = 1, not_started = 2 };
 
 /// One task's outcome. For ok tasks, `data` is the task's output (empty when the worker
 /// wrote it to its part file); for failed tasks it is the error message.

@@ -54,6 +54,19 @@ void WorkerCore::receive(Tag tag, std::string body) {
   if (tag == Tag::tasks) {
     if (slots_) slots_->add(std::move(body));
     else queue_.push_back(std::move(body));
+  } else if (tag == Tag::hold) {  // start no more tasks: what has not started goes back
+    if (slots_) {
+      slots_->hold();
+    } else {
+      for (const std::string& batch : queue_) {
+        TaskBatchReader tasks(batch);
+        TaskView task{};
+        while (tasks.next(task)) reply_.add(task.id, TaskStatus::not_started, 0, {});
+        reply_.complete_batch();
+        ++finished_since_reply_;
+      }
+      queue_.clear();
+    }
   } else if (tag == Tag::stop) {
     stopping_ = true;
     stop_kind_ = body.empty() ? StopKind::abandoned : static_cast<StopKind>(body[0]);
@@ -174,8 +187,8 @@ void LocalTransport::send(int, Tag tag, std::string body) {
 }
 
 std::optional<Envelope> LocalTransport::poll(std::string& body) {
-  if (to_master_.empty() && !core_.stopping() && core_.batches_held() > 0) {
-    while (!core_.work(0.05)) {
+  if (to_master_.empty() && !core_.stopping() && (core_.batches_held() > 0 || core_.has_reply())) {
+    while (core_.batches_held() > 0 && !core_.work(0.05)) {
     }
     to_master_.emplace_back(Tag::results, core_.take_reply({}));
   }

@@ -24,7 +24,7 @@ std::vector<ProcessOutcome> run_all(ProcessSlots& slots) {
 
 TEST(ProcessSlots, CapturesOutputExitValueAndEnvironment) {
   ProcessSlots slots;
-  slots.start(7, ProcessSpec{"echo \"$GREETING\" | tr a-z A-Z; echo oops >&2; exit 3", {{"GREETING", "hi there"}}, {}, {}});
+  slots.start(7, ProcessSpec{"echo \"$GREETING\" | tr a-z A-Z; echo oops >&2; exit 3", {{"GREETING", "hi there"}}, {}, {}, {}});
   const auto ended = run_all(slots);
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].ticket, 7u);
@@ -38,7 +38,7 @@ TEST(ProcessSlots, CapturesOutputExitValueAndEnvironment) {
 
 TEST(ProcessSlots, ReportsTheSignalThatEndedIt) {
   ProcessSlots slots;
-  slots.start(1, ProcessSpec{"kill -KILL $$", {}, {}, {}});
+  slots.start(1, ProcessSpec{"kill -KILL $$", {}, {}, {}, {}});
   const auto ended = run_all(slots);
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].signal, 9);
@@ -54,7 +54,7 @@ TEST(ProcessSlots, RunsSeveralAtOnce) {
                 ProcessSpec{"cd " + dir + " && touch slot." + std::to_string(getpid()) + "." + std::to_string(i) +
                                 " && for t in $(seq 100); do [ $(ls slot." + std::to_string(getpid()) +
                                 ".* | wc -l) -eq 3 ] && exit 0; sleep 0.05; done; exit 1",
-                            {}, {}, {}});
+                            {}, {}, {}, {}});
   EXPECT_EQ(slots.running(), 3u);
   const auto ended = run_all(slots);
   ASSERT_EQ(ended.size(), 3u);
@@ -71,7 +71,7 @@ TEST(ProcessSlots, TimeoutKillsTheWholeProcessGroup) {
   const std::string marker = ::testing::TempDir() + "/survivor." + std::to_string(getpid());
   std::remove(marker.c_str());
   // The background child would create the marker after 2 s if it survived.
-  slots.start(1, ProcessSpec{"(sleep 2; touch " + marker + ") & sleep 30", {}, {}, {}});
+  slots.start(1, ProcessSpec{"(sleep 2; touch " + marker + ") & sleep 30", {}, {}, {}, {}});
   const auto start = std::chrono::steady_clock::now();
   const auto ended = run_all(slots);
   ASSERT_EQ(ended.size(), 1u);
@@ -87,7 +87,7 @@ TEST(ProcessSlots, WritesToFilesWhenAsked) {
   const std::string out = ::testing::TempDir() + "/out." + std::to_string(getpid());
   const std::string err = out + ".err";
   ProcessSlots slots;
-  slots.start(1, ProcessSpec{"printf abc; printf e >&2", {}, out, err});
+  slots.start(1, ProcessSpec{"printf abc; printf e >&2", {}, out, err, {}});
   const auto ended = run_all(slots);
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].stdout_bytes, 3u);
@@ -135,4 +135,39 @@ TEST(Joblog, RefusesWhatIsNotAJoblog) {
 }
 
 }  // namespace
+}  // namespace taskfarm
+
+namespace taskfarm {
+
+TEST(ProcessSlots, ReportsTheTasksResourceUsage) {
+  ProcessSlots slots;
+  const std::string file = ::testing::TempDir() + "/usage." + std::to_string(getpid());
+  // 64 MiB touched by a child of the shell, 0.3 s of CPU, 8 MiB written to disk.
+  slots.start(1, ProcessSpec{"python3 -c 'b = bytearray(64 << 20)'; "
+                             "t=$(($(date +%s%N) + 300000000)); while [ $(date +%s%N) -lt $t ]; do :; done; "
+                             "head -c 8388608 /dev/zero > " + file + "; rm -f " + file,
+                             {}, {}, {}, {}});
+  const auto ended = run_all(slots);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_TRUE(ended[0].ok());
+  EXPECT_GE(ended[0].peak_rss_kib, 64u * 1024);
+  EXPECT_GE(ended[0].user_s + ended[0].sys_s, 0.2);
+  EXPECT_GE(ended[0].write_bytes, 8u << 20);
+}
+
+TEST(ProcessSlots, PinsATaskToItsCores) {
+  cpu_set_t own;
+  ASSERT_EQ(sched_getaffinity(0, sizeof own, &own), 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &own)) ++first;
+  ProcessSlots slots;
+  slots.start(1, ProcessSpec{"grep Cpus_allowed_list /proc/self/status", {}, {}, {}, {first}});
+  const auto ended = run_all(slots);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].stdout_text, "Cpus_allowed_list:\t" + std::to_string(first) + "\n");
+  cpu_set_t after;  // the spawning thread's own affinity is back
+  ASSERT_EQ(sched_getaffinity(0, sizeof after, &after), 0);
+  EXPECT_TRUE(CPU_EQUAL(&own, &after));
+}
+
 }  // namespace taskfarm
