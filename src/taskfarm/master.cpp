@@ -391,22 +391,23 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       stop_reason = "no result for " + seconds_text(config.result_timeout_s) + " s (--result-timeout)";
       break;
     }
-    // Now and then (and whenever idle): progress, the walltime, and workers silent for
-    // too long.
-    if (!progressed || (++iterations & 255) == 0) {
-      watch.update(progress_state(watch.now_s(), feeder, results, failures, scheduler));
-      if (!walltime_cut && !stopping_on && walltime.active()) {
-        if (const auto left = walltime.cut(epoch_now())) {
-          walltime_cut = true;
-          work_left_at_stop = !feeder.exhausted();
-          feeder.halt();
-          log::line("walltime: " + seconds_text(std::round(*left * 10) / 10) + " s left before --end-time, less than " +
-                    seconds_text(std::round(walltime.margin_s() * 10) / 10) +
-                    " s (--min-time-left): no new tasks; the running ones finish, then the run stops (resumable)");
-          for (int w = 0; w < workers; ++w)
-            if (!scheduler.retired(w)) transport.send(w, Tag::hold, transport.take_buffer());
-        }
+    // Now and then (and whenever idle; in-process, where every pass runs a batch, each
+    // time): the walltime, progress, and workers silent for too long.
+    const bool now_and_then = !progressed || (++iterations & 255) == 0;
+    if ((now_and_then || transport.in_process()) && walltime.active() && !walltime_cut && !stopping_on) {
+      if (const auto left = walltime.cut(epoch_now())) {
+        walltime_cut = true;
+        work_left_at_stop = !feeder.exhausted();
+        feeder.halt();
+        log::line("walltime: " + seconds_text(std::round(*left * 10) / 10) + " s left before --end-time, less than " +
+                  seconds_text(std::round(walltime.margin_s() * 10) / 10) +
+                  " s (--min-time-left): no new tasks; the running ones finish, then the run stops (resumable)");
+        for (int w = 0; w < workers; ++w)
+          if (!scheduler.retired(w)) transport.send(w, Tag::hold, transport.take_buffer());
       }
+    }
+    if (now_and_then) {
+      watch.update(progress_state(watch.now_s(), feeder, results, failures, scheduler));
       if (backups) {
         const auto now = clock::now();
         for (int w = 0; w < workers; ++w)
