@@ -84,4 +84,28 @@ check "requeue: the second run resumed" grep -q "done by earlier runs" requeue.l
 check "requeue: the output equals an uninterrupted run" cmp -s <(cat rq/part-* | sort) sleep.ref
 check "requeue: the report records the restart" \
   python3 -c "import json; r = json.load(open('rq/_report.json')); assert r['slurm']['restart_count'] == '1' and r['tasks_resumed'] > 0, r['slurm']"
+# 4. The walltime guard takes the job's end from Slurm (squeue): with a 1-minute limit
+# and --min-time-left 50, no task starts after about 10 s; the job exits 3, resumable.
+# Submitted without the templates: their warning signal (@60) would come at once.
+for i in $(seq 0 59); do echo "date +%s >started.$i; sleep 1; echo $i"; done >wall.txt
+# sbatch --wait polls with a growing interval (up to 30 s late); this polls every 0.25 s.
+run_job() {  # run_job SBATCH_ARGS...: submits and waits up to 5 minutes for the job to end
+  local job
+  job=$(sbatch --parsable "$@") || return 1
+  for _ in $(seq 1200); do
+    case "$(job_state "$job")" in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) return 0 ;; esac
+    sleep 0.25
+  done
+  return 1
+}
+run_job -n 2 --overcommit --time=1 -o wall.log \
+  --wrap "srun --mpi=pmix $TF cmd --tasks-file wall.txt --output wall --min-time-left 50; echo exit \$?"
+check "sbatch --time=1: the walltime guard ends the run with exit 3" grep -qx "exit 3" wall.log
+check "... the end time came from Slurm" grep -q "walltime guard: the job ends in [0-9]* s (squeue)" wall.log
+check "... stop_reason walltime, fewer tasks started than the 60 listed" \
+  python3 -c "import json, glob; r = json.load(open('wall/_report.json')); assert r['stop_reason'] == 'walltime' and 0 < r['tasks_done'] == len(glob.glob('started.*')) < 60, r"
+run_job -n 2 --overcommit -o wall2.log \
+  --wrap "srun --mpi=pmix $TF cmd --tasks-file wall.txt --output wall --resume --slots-per-worker 8; echo exit \$?"
+check "... the resumed job completes every task exactly once" \
+  bash -c "grep -qx 'exit 0' wall2.log && cat wall/tasks/00000/*.out | sort -n | cmp -s - <(seq 0 59)"
 finish
