@@ -67,12 +67,15 @@ timeout 20 "${MPIRUN[@]}" -q --bind-to none -n 2 "$TF" cmd --tasks-file cpu_task
 check "3 cores per slot from 2: exit 2, one line naming the cpuset" \
   bash -c "[ $? -eq 2 ] && [ \$(wc -l <cpu3.err) -eq 1 ] && grep -q 'needs 3 cores; rank 1 on .* may use 2 (cpuset 0,1' cpu3.err"
 
-# 3. The trace: one line per attempt, with what the kernel counted (on disk, not tmpfs).
-cat >trace_tasks.txt <<'TASKS'
+# 3. The trace: one line per attempt, with what the kernel counted. The write goes to a
+# disk (tmpfs counts no I/O): beside the program when $TMP is on tmpfs.
+DISK=$TMP
+[ "$(stat -f -c %T "$TMP")" = tmpfs ] && DISK=$(mktemp -d -p "$(dirname "$TF")")
+cat >trace_tasks.txt <<TASKS
 /usr/bin/python3 -c "b = b'x' * (200 << 20)"
 /usr/bin/python3 -c "import time; t = time.time() + 1; exec('while time.time() < t: pass')"
-head -c 50000000 /dev/zero >big.bin && sync big.bin
-n=$(cat tries 2>/dev/null || echo 0); echo $((n + 1)) >tries; test "$n" -ge 1
+head -c 50000000 /dev/zero >$DISK/big.bin && rm $DISK/big.bin
+n=\$(cat tries 2>/dev/null || echo 0); echo \$((n + 1)) >tries; test "\$n" -ge 1
 TASKS
 timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file trace_tasks.txt --trace trace.tsv --retries 2 --report trace.json \
   >/dev/null 2>trace.err
@@ -92,6 +95,7 @@ import json, sys
 u = json.load(open(sys.argv[1]))["task_usage"]
 assert u["max_peak_rss_kib"] >= 200000 and u["cpu_s"] >= 0.8, u
 PY
+[ "$DISK" = "$TMP" ] || rm -rf "$DISK"
 
 # 4. The walltime guard: 20 one-second tasks, one slot, the cut 2 s before an end 6 s away.
 for i in $(seq 0 19); do echo "date +%s.%N >started.$i; sleep 1; echo $i"; done >wall_tasks.txt
