@@ -226,20 +226,20 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     char name[256] = {};
     ::gethostname(name, sizeof name - 1);
     host_ = name;
-    std::optional<std::size_t> fit;  // the slots the GPUs and cores allow
+    // This rank's share of its node's GPUs and cores, and what it found, for messages.
     std::vector<std::string> gpus;
     std::string gpus_found;
     if (gpus_per_slot_ > 0) {
       const GpuList found = find_gpus(gpus_listed_);
       const NodeShare mine = share(join_list(found.ids));
       gpus = share_of(found.ids, mine.index, mine.count);
-      gpus_found = found.ids.empty() ? "found none (" + found.source + " lists none; give --gpus)"
-                                     : "has " + std::to_string(gpus.size()) +
-                                           (mine.count > 1 ? " of the node's " + std::to_string(found.ids.size()) +
-                                                                 ", split among " + std::to_string(mine.count) + " workers"
-                                                           : "") +
-                                           ": " + join_list(gpus) + " (from " + found.source + ")";
-      fit = gpus.size() / static_cast<std::size_t>(gpus_per_slot_);
+      gpus_found = found.ids.empty()
+                       ? "found none (give --gpus LIST)"
+                       : "has " + std::to_string(gpus.size()) +
+                             (mine.count > 1 ? " of the node's " + std::to_string(found.ids.size()) + " (split among " +
+                                                   std::to_string(mine.count) + " workers)"
+                                             : "") +
+                             ": " + join_list(gpus) + " (from " + found.source + ")";
     }
     std::vector<int> cpus;
     std::string cpus_found;
@@ -248,29 +248,28 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
       const NodeShare mine = share(cpu_list_text(allowed));
       cpus = share_of(allowed, mine.index, mine.count);
       cpus_found = "may use " + std::to_string(cpus.size()) + " (cpuset " + cpu_list_text(allowed) +
-                   (mine.count > 1 ? ", split among " + std::to_string(mine.count) + " workers" : "") + ")";
-      fit = std::min(fit.value_or(cpus.size()), cpus.size() / static_cast<std::size_t>(cpus_per_slot_));
+                   (mine.count > 1 ? ", split among " + std::to_string(mine.count) + " workers" : "") +
+                   "; a launcher binds ranks to cores: mpirun --bind-to none, or sbatch -c N, gives more)";
     }
     if (!runs_tasks) return 0;
-    const std::size_t slots = slots_option_ ? static_cast<std::size_t>(*slots_option_) : fit ? std::max<std::size_t>(*fit, 1) : 1;
-    const std::string where = "rank " + std::to_string(rank) + " on " + host_ + " ";
-    const auto needs = [&](const char* option, int per_slot, const char* what) {
-      return std::string(option) + " " + std::to_string(per_slot) + " for " + std::to_string(slots) +
-             (slots == 1 ? " slot" : " slots") + " needs " + std::to_string(slots * static_cast<std::size_t>(per_slot)) +
-             " " + what + "; " + where;
-    };
-    if (gpus.size() < slots * static_cast<std::size_t>(gpus_per_slot_))
-      throw UsageError(needs("--gpus-per-slot", gpus_per_slot_, "GPUs") + gpus_found);
-    if (cpus.size() < slots * static_cast<std::size_t>(cpus_per_slot_))
-      throw UsageError(needs("--cpus-per-slot", cpus_per_slot_, "cores") + cpus_found +
-                       " (mpirun binds each rank to one core: add --bind-to none, or --map-by slot:PE=N)");
-    slot_busy_.assign(slots, false);
-    slot_gpus_.assign(slots, {});
-    slot_cpus_.assign(slots, {});
-    for (std::size_t s = 0; s < slots; ++s) {
-      for (int g = 0; g < gpus_per_slot_; ++g) slot_gpus_[s].push_back(gpus[s * static_cast<std::size_t>(gpus_per_slot_) + static_cast<std::size_t>(g)]);
-      for (int c = 0; c < cpus_per_slot_; ++c) slot_cpus_[s].push_back(cpus[s * static_cast<std::size_t>(cpus_per_slot_) + static_cast<std::size_t>(c)]);
+    // Without --slots-per-worker: as many slots as the GPUs and cores allow.
+    std::size_t slots = slots_option_.value_or(0);
+    if (slots == 0) {
+      slots = SIZE_MAX;
+      if (gpus_per_slot_ > 0) slots = std::min(slots, gpus.size() / gpus_per_slot_);
+      if (cpus_per_slot_ > 0) slots = std::min(slots, cpus.size() / cpus_per_slot_);
+      slots = slots == SIZE_MAX ? 1 : std::max<std::size_t>(slots, 1);
     }
+    const auto too_few = [&](const char* option, std::size_t per_slot, const char* what, const std::string& found) {
+      return UsageError(std::string(option) + " " + std::to_string(per_slot) + " for " + std::to_string(slots) +
+                        (slots == 1 ? " slot" : " slots") + " needs " + std::to_string(slots * per_slot) + " " + what +
+                        "; rank " + std::to_string(rank) + " on " + host_ + " " + found);
+    };
+    if (gpus.size() < slots * gpus_per_slot_) throw too_few("--gpus-per-slot", gpus_per_slot_, "GPUs", gpus_found);
+    if (cpus.size() < slots * cpus_per_slot_) throw too_few("--cpus-per-slot", cpus_per_slot_, "cores", cpus_found);
+    slot_busy_.assign(slots, false);
+    slot_gpus_ = slices(gpus, slots, gpus_per_slot_);
+    slot_cpus_ = slices(cpus, slots, cpus_per_slot_);
     return slots;
   }
 
@@ -491,10 +490,10 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
   std::string tasks_file_;
   std::optional<std::string> joblog_path_;
   std::optional<std::string> trace_path_;
-  std::optional<int> slots_option_;
-  int gpus_per_slot_ = 0;
+  std::optional<std::size_t> slots_option_;
+  std::size_t gpus_per_slot_ = 0;
   std::optional<std::string> gpus_listed_;
-  int cpus_per_slot_ = 0;
+  std::size_t cpus_per_slot_ = 0;
   std::optional<std::string> output_dir_;
   double task_timeout_s_ = 0;
   bool resume_ = false;

@@ -37,4 +37,14 @@ std::vector<T> share_of(const std::vector<T>& items, int index, int count) {
   return std::vector<T>(items.begin() + static_cast<long>(begin), items.begin() + static_cast<long>(end));
 }
 
+/// `count` consecutive slices of `size` items each, from the front of `items` (which
+/// holds at least count * size).
+template <typename T>
+std::vector<std::vector<T>> slices(const std::vector<T>& items, std::size_t count, std::size_t size) {
+  std::vector<std::vector<T>> out(count);
+  for (std::size_t s = 0; s < count; ++s)
+    out[s].assign(items.begin() + static_cast<long>(s * size), items.begin() + static_cast<long>((s + 1) * size));
+  return out;
+}
+
 }  // namespace taskfarm

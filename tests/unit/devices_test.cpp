@@ -16,6 +16,12 @@ TEST(Devices, SharesSplitAListIntoNearlyEqualContiguousParts) {
   EXPECT_TRUE(share_of(gpus, 0, 0).empty());
 }
 
+TEST(Devices, SlicesGiveEachSlotItsOwnItems) {
+  const auto slots = slices(std::vector<int>{0, 1, 2, 3, 4}, 2, 2);
+  EXPECT_EQ(slots, (std::vector<std::vector<int>>{{0, 1}, {2, 3}}));
+  EXPECT_EQ(slices(std::vector<int>{}, 3, 0), (std::vector<std::vector<int>>(3)));
+}
+
 TEST(Devices, GpusComeFromTheOptionThenTheEnvironmentThenSlurm) {
   for (const char* name : {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "SLURM_STEP_GPUS",
                            "SLURM_JOB_GPUS"})
