@@ -19,13 +19,13 @@ void WalltimeGuard::observe(double run_s) {
   if (run_times_.size() < capacity) run_times_.push_back(run_s);
   else run_times_[observed_ % capacity] = run_s;
   ++observed_;
-  margin_.reset();
 }
 
 double WalltimeGuard::margin_s() const {
   if (min_time_left_s_) return *min_time_left_s_;
   if (observed_ < min_samples) return 0;
-  if (!margin_) {
+  if (!margin_ || observed_ >= margin_observed_ + std::max<std::size_t>(1, margin_observed_ / 16)) {
+    margin_observed_ = observed_;
     std::vector<double> times = run_times_;
     const auto k = static_cast<std::size_t>(std::ceil(0.9 * static_cast<double>(times.size()))) - 1;
     std::nth_element(times.begin(), times.begin() + static_cast<long>(k), times.end());

@@ -34,7 +34,10 @@ class WalltimeGuard {
   std::vector<double> run_times_;  // the latest `capacity` of them, in a ring
   std::size_t observed_ = 0;
   static constexpr std::size_t capacity = 4096;
-  mutable std::optional<double> margin_;  // the percentile, until the next observe()
+  // The percentile, computed again once the observations have grown by a sixteenth:
+  // amortised O(1) per task however often the master asks.
+  mutable std::optional<double> margin_;
+  mutable std::size_t margin_observed_ = 0;
 };
 
 /// --end-time: epoch seconds, or "+S" seconds after `now_epoch_s`. Throws UsageError.
