@@ -8,7 +8,7 @@
 TF=${1:?usage: resume_test.sh path/to/taskfarm}
 source "$(dirname "$0")/lib.sh"
 
-TASKS=8000000
+TASKS=3000000
 ARGS=(--batch 1 square --tasks "$TASKS" --seed 21)
 square_reference "$TASKS" 21 >"$TMP/reference"
 check "the reference (square_reference.c) has every line" test "$(wc -l <"$TMP/reference")" -eq "$TASKS"
@@ -77,7 +77,7 @@ refused() {  # refused WHAT PATTERN ARGS...
     bash -c "[ \$(wc -l <'$TMP/refused.err') -eq 1 ] && grep -q -- '$pattern' '$TMP/refused.err'"
 }
 refused job 'holds a run of other arguments (square .*this run is sleep' sleep --tasks 10 --output "$OUT"
-refused "task count" '"tasks":8000000.*this run is.*"tasks":8000001' --batch 1 square --tasks 8000001 --seed 21 --output "$OUT"
+refused "task count" "\"tasks\":$TASKS.*this run is.*\"tasks\":$((TASKS + 1))" --batch 1 square --tasks $((TASKS + 1)) --seed 21 --output "$OUT"
 
 # wordcount: its map output is journaled in the part files and read back by a resumed
 # run's reduce. (A signal during the reduce phase is tested at the end.)
