@@ -286,6 +286,7 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
   void start(std::uint64_t ticket, const TaskView& task) override {
     // A free slot: SlotRunner never starts more tasks than there are slots.
     const auto slot = static_cast<std::size_t>(std::find(slot_busy_.begin(), slot_busy_.end(), false) - slot_busy_.begin());
+    if (slot == slot_busy_.size()) throw std::logic_error("cmd: a task was started with every slot busy");
     ProcessSpec spec;
     spec.command = command_of(task.payload);
     spec.env = {{"TASKFARM_TASK_ID", std::to_string(task.id)},
