@@ -245,9 +245,9 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     std::string cpus_found;
     if (cpus_per_slot_ > 0) {
       const std::vector<int> allowed = allowed_cpus();
-      const NodeShare mine = share(cpu_list_text(allowed));
+      const NodeShare mine = share(join_list(allowed));
       cpus = share_of(allowed, mine.index, mine.count);
-      cpus_found = "may use " + std::to_string(cpus.size()) + " (cpuset " + cpu_list_text(allowed) +
+      cpus_found = "may use " + std::to_string(cpus.size()) + " (cpuset " + join_list(allowed) +
                    (mine.count > 1 ? ", split among " + std::to_string(mine.count) + " workers" : "") +
                    "; a launcher binds ranks to cores: mpirun --bind-to none, or sbatch -c N, gives more)";
     }
@@ -303,7 +303,7 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     if (cpus_per_slot_ > 0) {
       spec.cpus = slot_cpus_[slot];
       spec.env.emplace_back("OMP_NUM_THREADS", std::to_string(cpus_per_slot_));
-      spec.env.emplace_back("TASKFARM_CPUS", cpu_list_text(spec.cpus));
+      spec.env.emplace_back("TASKFARM_CPUS", join_list(spec.cpus));
     }
     if (output_dir_) {
       // Written under temporary names, renamed when the attempt ends: a file with the
@@ -418,7 +418,7 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     wire::put(data, record);
     put_text(data, host_);
     put_text(data, join_list(slot_gpus_[started.slot]));
-    put_text(data, cpu_list_text(slot_cpus_[started.slot]));
+    put_text(data, join_list(slot_cpus_[started.slot]));
     put_text(data, started.command);
     put_text(data, out);
   }

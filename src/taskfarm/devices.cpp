@@ -25,6 +25,12 @@ std::string join_list(const std::vector<std::string>& items) {
   return text;
 }
 
+std::string join_list(const std::vector<int>& items) {
+  std::vector<std::string> texts;
+  for (int item : items) texts.push_back(std::to_string(item));
+  return join_list(texts);
+}
+
 namespace {
 
 std::vector<std::string> nvidia_device_files() {

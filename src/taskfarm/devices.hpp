@@ -24,8 +24,9 @@ std::vector<int> allowed_cpus();
 
 /// Splits a comma-separated list ("0,1,2"); empty items are dropped.
 std::vector<std::string> split_list(const std::string& text);
-/// Joins with commas.
+/// Joins with commas: "0,1,5", as tasks see GPUs and cores (TASKFARM_GPUS, TASKFARM_CPUS).
 std::string join_list(const std::vector<std::string>& items);
+std::string join_list(const std::vector<int>& items);
 
 /// The `index`-th of `count` nearly equal contiguous parts of `items` (none of none).
 template <typename T>

@@ -109,9 +109,8 @@ std::size_t SlotRunner::step(ResultBatchWriter& reply, double wait_s) {
   for (std::size_t b = 0; b < batches_.size() && running_ < job_.slots(); ++b) {
     Held& held = batches_[b];
     TaskView task{};
-    while (running_ < job_.slots() && held.unstarted->next(task)) {
-      const auto index = static_cast<std::uint32_t>(held.ids.size() - held.unstarted->size() - 1);
-      held.ids[index] = task.id;
+    std::uint32_t index = 0;
+    while (running_ < job_.slots() && held.next_unstarted(task, index)) {
       ++running_;
       job_.start(((front_serial_ + b) << 32) | index, task);
     }
@@ -143,9 +142,8 @@ std::size_t SlotRunner::step(ResultBatchWriter& reply, double wait_s) {
 void SlotRunner::hold() {
   for (Held& held : batches_) {
     TaskView task{};
-    while (held.unstarted->next(task)) {
-      const auto index = held.ids.size() - held.unstarted->size() - 1;
-      held.ids[index] = task.id;
+    std::uint32_t index = 0;
+    while (held.next_unstarted(task, index)) {
       held.results[index] = FinishedTask{0, TaskStatus::not_started, 0, {}};
       --held.unfinished;
     }

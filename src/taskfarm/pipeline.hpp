@@ -122,6 +122,13 @@ class SlotRunner {
     std::uint32_t unfinished = 0;
     std::vector<FinishedTask> results;
     std::vector<std::uint64_t> ids;  // task ID by index in the batch
+    /// The next task not started yet, its ID recorded; false when none is left.
+    bool next_unstarted(TaskView& task, std::uint32_t& index) {
+      if (!unstarted->next(task)) return false;
+      index = static_cast<std::uint32_t>(ids.size() - unstarted->size() - 1);
+      ids[index] = task.id;
+      return true;
+    }
   };
   AsyncSlots& job_;
   std::deque<Held> batches_;

@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "taskfarm/clock.hpp"
+#include "taskfarm/devices.hpp"
 #include "taskfarm/test_hook.hpp"
 
 extern char** environ;
@@ -58,12 +59,6 @@ struct SpawnSetup {
 };
 
 }  // namespace
-
-std::string cpu_list_text(const std::vector<int>& cpus) {
-  std::string text;
-  for (int cpu : cpus) text += (text.empty() ? "" : ",") + std::to_string(cpu);
-  return text;
-}
 
 ProcessSlots::ProcessSlots(double timeout_s, double grace_s) : timeout_s_(timeout_s), grace_s_(grace_s) {
   for (char** e = environ; e && *e; ++e) base_env_.emplace_back(*e);
@@ -168,7 +163,7 @@ void ProcessSlots::start(std::uint64_t ticket, const ProcessSpec& spec) {
       const int pin_error = errno;
       for (int& fd : child_ends) close_fd(fd);
       release();
-      fail(pin_error, "cannot pin to cores " + cpu_list_text(spec.cpus));
+      fail(pin_error, "cannot pin to cores " + join_list(spec.cpus));
     }
   }
   const int error = injected

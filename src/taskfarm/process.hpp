@@ -42,9 +42,6 @@ struct ProcessSpec {
   std::vector<int> cpus;                                   // pinned to these cores; empty: inherited
 };
 
-/// "0,1,5": a list of core (or GPU) numbers as tasks see it in TASKFARM_CPUS.
-std::string cpu_list_text(const std::vector<int>& cpus);
-
 class ProcessSlots {
  public:
   /// `timeout_s` 0 means no limit; `grace_s` is the wait between TERM and KILL.

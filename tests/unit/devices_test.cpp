@@ -41,7 +41,8 @@ TEST(Devices, GpusComeFromTheOptionThenTheEnvironmentThenSlurm) {
 
 TEST(Devices, ListsSplitAndJoin) {
   EXPECT_EQ(split_list("0,,1,"), (std::vector<std::string>{"0", "1"}));
-  EXPECT_EQ(join_list({"0", "1"}), "0,1");
+  EXPECT_EQ(join_list(std::vector<std::string>{"0", "1"}), "0,1");
+  EXPECT_EQ(join_list(std::vector<int>{3, 5}), "3,5");
   EXPECT_FALSE(allowed_cpus().empty());
 }
 
