@@ -22,6 +22,8 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <exception>
 #include <functional>
 #include <iterator>
 #include <memory>
@@ -117,22 +119,68 @@ void print(std::string& out, const V& value) {
 /// `out << a << ' ' << b << '\n'` works like an ostream. Write whole lines.
 class Out {
  public:
-  /// Appends to `buffer` (the engine's output buffer for the task).
-  explicit Out(std::string& buffer) : buffer_(buffer) {}
+  /// Appends to `buffer` (the engine's output buffer for the task), at the latest when
+  /// the Out goes away.
+  explicit Out(std::string& buffer) : buffer_(buffer), exceptions_(std::uncaught_exceptions()) {}
+  Out(const Out&) = delete;
+  Out& operator=(const Out&) = delete;
+  // Not while a kernel's exception unwinds: that task's output is dropped anyway.
+  ~Out() noexcept(false) {
+    if (std::uncaught_exceptions() == exceptions_) flush();
+  }
   /// Appends `value` as `std::ostream << value` would print it.
   template <class V>
   Out& operator<<(const V& value) {
-    detail::print(buffer_, value);
+    if constexpr (std::is_same_v<V, bool>) {
+      put(value ? '1' : '0');
+    } else if constexpr (std::is_same_v<V, char> || std::is_same_v<V, signed char> ||
+                         std::is_same_v<V, unsigned char>) {
+      put(static_cast<char>(value));
+    } else if constexpr (std::is_integral_v<V>) {
+      room(24);
+      used_ = static_cast<std::size_t>(std::to_chars(stage_ + used_, stage_ + sizeof stage_, value).ptr - stage_);
+    } else if constexpr (std::is_floating_point_v<V>) {
+      room(64);  // %g with 6 digits: what an ostream prints by default
+      used_ = static_cast<std::size_t>(
+          std::to_chars(stage_ + used_, stage_ + sizeof stage_, value, std::chars_format::general, 6).ptr - stage_);
+    } else if constexpr (std::is_convertible_v<const V&, std::string_view>) {
+      write(std::string_view(value));
+    } else {
+      flush();
+      detail::print(buffer_, value);
+    }
     return *this;
   }
   /// Appends bytes as they are.
   Out& write(std::string_view bytes) {
-    buffer_.append(bytes);
+    room(bytes.size());
+    if (bytes.size() > sizeof stage_) {
+      buffer_.append(bytes);
+    } else {
+      std::memcpy(stage_ + used_, bytes.data(), bytes.size());
+      used_ += bytes.size();
+    }
     return *this;
   }
 
  private:
+  // Small pieces are staged here and reach the buffer in one append: a line of a few
+  // numbers then costs one append, not one per piece.
+  void put(char c) {
+    room(1);
+    stage_[used_++] = c;
+  }
+  void room(std::size_t n) {
+    if (sizeof stage_ - used_ < n) flush();
+  }
+  void flush() {
+    buffer_.append(stage_, used_);
+    used_ = 0;
+  }
   std::string& buffer_;
+  int exceptions_;
+  std::size_t used_ = 0;
+  char stage_[256];
 };
 
 /// The half-open range [first, last) of integers, streamed: never materialised.
@@ -146,7 +194,8 @@ struct range {
 };
 
 /// `count` tasks, task i being `make(i)` for i = 0 .. count-1: a streamed source whose
-/// size is known (progress shows a total).
+/// size is known (progress shows a total). Rank 0 calls `make(i)` again for a task that
+/// is retried or handed out again, so `make` must depend on `i` alone.
 template <class F>
 struct generated {
   std::uint64_t count;  ///< how many tasks
@@ -177,6 +226,10 @@ class TaskStream {
   virtual ~TaskStream() = default;
   virtual std::optional<std::uint64_t> size() const = 0;
   virtual bool next(std::string& payload) = 0;
+  /// Sources that compute task i from i (range, generate) give it again: rank 0 then
+  /// keeps no copy of the tasks in flight.
+  virtual bool replayable() const { return false; }
+  virtual bool replay(std::uint64_t /*index*/, std::string& /*payload*/) { return false; }
 };
 
 /// Worker side: runs one task from its payload and appends its output.
@@ -305,6 +358,21 @@ class SourceStream final : public TaskStream {
       return static_cast<std::uint64_t>(std::size(source_));
     } else {
       return std::nullopt;
+    }
+  }
+  bool replayable() const override { return std::is_same_v<S, range<T>> || is_generated; }
+  bool replay(std::uint64_t index, std::string& payload) override {
+    payload.clear();
+    if constexpr (std::is_same_v<S, range<T>>) {
+      if (index >= static_cast<std::uint64_t>(source_.last) - static_cast<std::uint64_t>(source_.first)) return false;
+      encode(static_cast<T>(source_.first + static_cast<T>(index)), payload);
+      return true;
+    } else if constexpr (is_generated) {
+      if (index >= source_.count) return false;
+      encode(static_cast<T>(source_.make(index)), payload);
+      return true;
+    } else {
+      return false;
     }
   }
   bool next(std::string& payload) override {

@@ -90,6 +90,8 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
     explicit Stream(std::unique_ptr<detail::TaskStream> stream) : stream_(std::move(stream)) {}
     std::optional<std::uint64_t> size() const override { return stream_->size(); }
     bool next(std::string& payload) override { return stream_->next(payload); }
+    bool replayable() const override { return stream_->replayable(); }
+    bool replay(std::uint64_t id, std::string& payload) override { return stream_->replay(id, payload); }
 
    private:
     std::unique_ptr<detail::TaskStream> stream_;

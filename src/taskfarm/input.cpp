@@ -113,22 +113,29 @@ class BlockSource final : public TaskSource {
  public:
   BlockSource(std::vector<InputFile> files, std::uint64_t block_size)
       : files_(std::move(files)), block_size_(block_size) {
-    for (const auto& f : files_) blocks_ += (f.size + block_size_ - 1) / block_size_;
+    for (const auto& f : files_) {
+      first_block_.push_back(blocks_);
+      blocks_ += (f.size + block_size_ - 1) / block_size_;
+    }
   }
   std::optional<std::uint64_t> size() const override { return blocks_; }
   bool next(std::string& payload) override {
-    while (file_ < files_.size() && offset_ >= files_[file_].size) {
-      ++file_;
-      offset_ = 0;
-    }
-    if (file_ == files_.size()) return false;
-    const InputFile& f = files_[file_];
-    const std::uint64_t length = std::min(block_size_, f.size - offset_);
+    if (next_ == blocks_) return false;
+    return replay(next_++, payload);
+  }
+  bool replayable() const override { return true; }
+  /// Block `id`: the file whose blocks begin at or before it (the last such: empty files
+  /// have none), at `id - first block` block sizes in.
+  bool replay(std::uint64_t id, std::string& payload) override {
+    if (id >= blocks_) return false;
+    const auto file = static_cast<std::size_t>(std::upper_bound(first_block_.begin(), first_block_.end(), id) -
+                                               first_block_.begin() - 1);
+    const InputFile& f = files_[file];
+    const std::uint64_t offset = (id - first_block_[file]) * block_size_;
     payload.clear();
-    wire::put(payload, offset_);
-    wire::put(payload, length);
+    wire::put(payload, offset);
+    wire::put(payload, std::min(block_size_, f.size - offset));
     payload.append(f.path);
-    offset_ += length;
     return true;
   }
 
@@ -136,8 +143,8 @@ class BlockSource final : public TaskSource {
   std::vector<InputFile> files_;
   std::uint64_t block_size_;
   std::uint64_t blocks_ = 0;
-  std::size_t file_ = 0;
-  std::uint64_t offset_ = 0;
+  std::vector<std::uint64_t> first_block_;  // by file
+  std::uint64_t next_ = 0;
 };
 
 class ReadOnlyFile {

@@ -36,6 +36,10 @@ class TaskSource {
   virtual std::optional<std::uint64_t> size() const = 0;
   /// Writes the next payload into `payload` (reusing its capacity); false when exhausted.
   virtual bool next(std::string& payload) = 0;
+  /// Whether replay() works: then the master keeps no copy of the tasks a worker holds.
+  virtual bool replayable() const { return false; }
+  /// Writes the payload of task `id` (its 0-based position in the source) again.
+  virtual bool replay(std::uint64_t /*id*/, std::string& /*payload*/) { return false; }
 };
 
 /// Where a kernel may print narration (--verbose). Writes one timestamped line per call.

@@ -142,17 +142,13 @@ void JournalWriter::append(char type, const std::string& payload) {
   pending_.append(payload);
 }
 
-void JournalWriter::record(std::int32_t rank, std::uint64_t part_bytes, const std::vector<std::uint64_t>& ids) {
+void JournalWriter::record(std::int32_t rank, std::uint64_t part_bytes, const std::vector<IdRun>& done) {
   std::string payload;
   wire::put(payload, rank);
   wire::put(payload, part_bytes);
-  // Consecutive IDs, the common case, become one (first, count) pair.
-  for (std::size_t i = 0; i < ids.size();) {
-    std::size_t j = i + 1;
-    while (j < ids.size() && ids[j] == ids[j - 1] + 1) ++j;
-    wire::put(payload, ids[i]);
-    wire::put(payload, static_cast<std::uint64_t>(j - i));
-    i = j;
+  for (const IdRun& ids : done) {
+    wire::put(payload, ids.first);
+    wire::put(payload, ids.count);
   }
   append(progress_record, payload);
   const auto now = std::chrono::steady_clock::now();

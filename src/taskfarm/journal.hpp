@@ -36,6 +36,12 @@ class IdRanges {
   std::uint64_t count_ = 0;
 };
 
+/// `count` consecutive task IDs from `first`.
+struct IdRun {
+  std::uint64_t first;
+  std::uint64_t count;
+};
+
 /// One part file of one run: DIR/_temporary/rank-RRRRR.run-NNN.
 struct PartKey {
   std::uint32_t run;
@@ -65,7 +71,7 @@ class JournalWriter {
   ~JournalWriter();
   /// Tasks `ids` of `rank` are done, their results within the first `part_bytes` bytes
   /// of its part file. Written in batches (every 50 ms or 64 KiB).
-  void record(std::int32_t rank, std::uint64_t part_bytes, const std::vector<std::uint64_t>& ids);
+  void record(std::int32_t rank, std::uint64_t part_bytes, const std::vector<IdRun>& done);
   void flush();
 
  private:

@@ -265,10 +265,11 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
   bool walltime_cut = false;
   FailureHandler failures(feeder, *job.source, config.retries, config.halt_on_error);
   std::vector<FailedAttempt> failed_attempts;
-  // A copy of every batch a worker holds: a failed task is retried from it, and a stuck
-  // worker's tasks are handed out again from it.
-  std::vector<std::deque<std::string>> held(static_cast<std::size_t>(workers));
-  std::vector<std::string> spare_copies;  // recycled: fresh 300 KB strings cost page faults
+  // The batches each worker holds: a failed task is retried from them, and a stuck
+  // worker's tasks are handed out again.
+  std::vector<HeldBatches> held;
+  held.reserve(static_cast<std::size_t>(workers));
+  for (int w = 0; w < workers; ++w) held.emplace_back(feeder);
   // --task-timeout: since when each worker with tasks has been silent.
   std::vector<clock::time_point> silent_since(static_cast<std::size_t>(workers), start);
   const bool backups = config.task_timeout_s > 0 && !job.slots;  // process slots kill their own
@@ -276,7 +277,7 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
   std::vector<std::uint64_t> accepted_part_bytes(static_cast<std::size_t>(workers), 0);
   auto journal = open_journal(config, plan);
   if (plan.resumed) feeder.skip(&plan.resumed->done);  // done by earlier runs
-  std::vector<std::uint64_t> done_ids;
+  std::vector<IdRun> done_ids;
   Backoff backoff(job.slots ? Backoff::patient() : Backoff::Limits{});
   std::string inbox;
   auto last_reply = clock::now();
@@ -296,12 +297,12 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
               " tasks in flight (--task-timeout): no more work for it; its tasks go to other workers");
     scheduler.retire(w);
     --active_workers;
-    for (const std::string& batch : held[static_cast<std::size_t>(w)]) {
-      TaskBatchReader tasks(batch);
-      TaskView task{};
-      while (tasks.next(task)) feeder.retry(task, w);
-    }
-    held[static_cast<std::size_t>(w)].clear();
+    HeldBatches& batches = held[static_cast<std::size_t>(w)];
+    batches.visit(batches.size(), [&](const TaskView& task) {
+      feeder.retry(task, w);
+      return false;
+    });
+    batches.pop_front(batches.size());
   };
 
   while (true) {
@@ -312,24 +313,22 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
     while (!feeder.exhausted()) {
       const auto worker = scheduler.next_ready_worker();
       if (!worker) break;
-      std::string buf = transport.take_buffer();
+      HeldBatches& holding = held[static_cast<std::size_t>(*worker)];
+      // A worker whose batches fill its byte budget waits for a reply.
+      std::string buf = holding.room() > 0 ? transport.take_buffer() : std::string();
       TaskBatchWriter batch(buf);
-      if (feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers) == 0) {
+      if (holding.room() == 0 ||
+          feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers, holding.room()) == 0) {
         if (++passed_over >= scheduler.defer_front()) break;
         continue;
       }
-      auto& copies = held[static_cast<std::size_t>(*worker)];
-      if (backups && copies.empty()) silent_since[static_cast<std::size_t>(*worker)] = clock::now();
+      if (backups && holding.empty()) silent_since[static_cast<std::size_t>(*worker)] = clock::now();
       scheduler.on_sent(*worker, batch.count());
-      copies.emplace_back();
-      if (!spare_copies.empty()) {
-        copies.back().swap(spare_copies.back());
-        spare_copies.pop_back();
-      }
-      copies.back().assign(buf);
+      holding.add(buf, batch.groups());
       transport.send(*worker, Tag::tasks, std::move(buf));
       progressed = true;
     }
+    sink.flush_if_due();  // after feeding: the workers compute while stdout drains
     double arrival_s = -1;  // read once, when a reply has come
     while (auto envelope = transport.poll(inbox)) {
       const int worker = envelope->source;
@@ -350,15 +349,9 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       accepted_part_bytes[static_cast<std::size_t>(worker)] = header.part_bytes;
       if (journal) journal->record(rank, header.part_bytes, done_ids);
       done_ids.clear();
-      if (!failed_attempts.empty()) {
-        const std::vector<std::string_view> views(batches.begin(), batches.begin() + static_cast<long>(acknowledged));
-        for (const auto& f : failed_attempts) failures.on_failure(f, views, worker);
-        failed_attempts.clear();
-      }
-      for (std::size_t i = 0; i < acknowledged; ++i) {
-        if (spare_copies.size() < 64) spare_copies.push_back(std::move(batches.front()));
-        batches.pop_front();
-      }
+      for (const auto& f : failed_attempts) failures.on_failure(f, batches, acknowledged, worker);
+      failed_attempts.clear();
+      batches.pop_front(acknowledged);
       if (config.result_timeout_s > 0) last_reply = clock::now();
       if (backups) silent_since[static_cast<std::size_t>(worker)] = clock::now();
     }

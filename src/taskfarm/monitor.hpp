@@ -88,6 +88,8 @@ class Timeline {
  public:
   explicit Timeline(std::size_t capacity = 4096, std::size_t points = 1000);
   bool wants(std::uint64_t id) const { return (id & (stride_ - 1)) == 0; }
+  /// The first ID from `from` on that wants() (the samples are every stride-th ID).
+  std::uint64_t next_wanted(std::uint64_t from) const { return (from + stride_ - 1) & ~(stride_ - 1); }
   void add(const TaskSample& sample);
   /// Records the completed count; `force` records it even if the last point is recent.
   void completed(double now_s, std::uint64_t done, bool force = false);

@@ -4,17 +4,20 @@
 #include <chrono>
 #include <exception>
 
+#include "taskfarm/clock.hpp"
 #include "taskfarm/log.hpp"
 
 namespace taskfarm {
 
 TaskFeeder::TaskFeeder(std::unique_ptr<TaskSource> source, const JobSource& job, bool narrate)
-    : source_(std::move(source)), job_(job), narrate_(narrate), size_(source_->size()) {}
+    : source_(std::move(source)), job_(job), narrate_(narrate), size_(source_->size()), replayable_(source_->replayable()) {}
 
-std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker, int workers) {
+std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker, int workers,
+                               std::size_t max_bytes) {
   std::uint32_t added = 0;
+  auto room = [&] { return added < max_tasks && (added == 0 || batch.bytes() < max_bytes); };
   // Retries first, but never on the worker they just failed on, unless it is the only one.
-  for (auto it = retries_.begin(); it != retries_.end() && added < max_tasks;) {
+  for (auto it = retries_.begin(); it != retries_.end() && room();) {
     if (it->failed_on == worker && workers > 1) {
       ++it;
       continue;
@@ -23,7 +26,7 @@ std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, 
     it = retries_.erase(it);
     ++added;
   }
-  while (added < max_tasks && !source_done_ && !halted_) {
+  while (room() && !source_done_ && !halted_) {
     if (!source_->next(payload_)) {
       source_done_ = true;
       break;
@@ -48,6 +51,10 @@ void TaskFeeder::retry(const TaskView& task, int failed_on) {
   retries_.push_back(Retry{task.id, task.attempt + 1, std::string(task.payload), failed_on});
 }
 
+void TaskFeeder::replay(std::uint64_t id, std::string& payload) {
+  if (!source_->replay(id, payload)) throw std::logic_error("task " + std::to_string(id) + " cannot be replayed");
+}
+
 void TaskFeeder::halt() {
   halted_ = true;
   dropped_retries_ += retries_.size();
@@ -65,34 +72,63 @@ std::optional<std::uint64_t> TaskFeeder::undispatched() const {
 }
 
 void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
-  using clock = std::chrono::steady_clock;
   TaskBatchReader tasks(batch);
   TaskView task{};
-  // One clock read per task: the end of one task is the start of the next.
-  auto start = clock::now();
+  const bool with_data = side_output_ == nullptr;
+  std::string& out = side_output_ ? *side_output_ : reply.out();
+  auto group_start = clock::now();
+  // Closes the open run as one timed group of tasks (see the class comment).
+  auto close_group = [&] {
+    const auto now = clock::now();
+    const double group_s = std::chrono::duration<double>(now - group_start).count();
+    group_start = now;
+    reply.close_run(group_s, timing_.end_group(reply.run_count(), group_s));
+  };
   while (tasks.next(task)) {
-    reply.begin(task.id);
-    std::string& out = side_output_ ? *side_output_ : reply.out();
+    if (reply.run_open() && task.id != reply.run_next_id()) close_group();
+    if (!reply.run_open()) reply.open_run(task.id, TaskStatus::ok, with_data);
+    reply.begin_task();
     const std::size_t mark = out.size();
-    TaskStatus status = TaskStatus::ok;
+    const char* error = "the kernel truncated its output buffer";
+    bool failed = true;
     try {
       kernel_.run(task, out);
+      failed = mark > out.size();
     } catch (const std::exception& e) {
-      out.resize(mark);
-      reply.out().append(e.what());
-      status = TaskStatus::failed;
+      failed_with_ = e.what();  // copied: the exception is gone after the catch
+      error = failed_with_.c_str();
     } catch (...) {
-      out.resize(mark);
-      reply.out().append("the kernel threw an exception that is not a std::exception");
-      status = TaskStatus::failed;
+      error = "the kernel threw an exception that is not a std::exception";
     }
-    const auto end = clock::now();
-    const double run_s = std::chrono::duration<double>(end - start).count();
-    reply.end(status, run_s);
-    start = end;
+    if (failed) {
+      if (side_output_) out.resize(std::min(mark, out.size()));
+      reply.drop_task();
+      close_group();  // the failed task's time goes to the tasks before it, if any
+      reply.add(task.id, TaskStatus::failed, 0, error);
+      continue;
+    }
+    reply.end_task();
+    if (reply.run_count() >= timing_.group_size()) close_group();
   }
+  if (reply.run_open()) close_group();
   if (side_output_) kernel_.end_batch(*side_output_);
   reply.complete_batch();
+}
+
+double GroupTiming::end_group(std::uint32_t tasks, double group_s) {
+  if (tasks == 0) return 0;
+  const double mean_s = group_s / tasks;
+  double max_s = tasks == 1 ? group_s : mean_s;
+  if (tasks > 1 && typical_s_ > 0 && mean_s > jump * typical_s_) {
+    // One slow task among fast ones: the group's time less the others' typical time.
+    max_s = group_s - (tasks - 1) * typical_s_;
+    size_ = 1;  // time the next tasks one by one until they are fast again
+    return max_s;
+  }
+  typical_s_ = typical_s_ > 0 ? (3 * typical_s_ + mean_s) / 4 : mean_s;
+  if (group_s < target_group_s && size_ < max_group) size_ *= 2;
+  else if (group_s > 4 * target_group_s && size_ > 1) size_ /= 2;
+  return max_s;
 }
 
 void SlotRunner::add(std::string batch) {
@@ -151,8 +187,8 @@ void SlotRunner::hold() {
 }
 
 void ResultCollector::consume(int worker, std::string_view reply, int worker_rank,
-                              std::vector<FailedAttempt>& failures, std::vector<std::uint64_t>& done,
-                              Timeline* timeline, double now_s) {
+                              std::vector<FailedAttempt>& failures, std::vector<IdRun>& done, Timeline* timeline,
+                              double now_s) {
   ResultBatchReader results(reply);
   ReplySummary summary;
   summary.batches = results.header().batches_completed;
@@ -160,26 +196,43 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
   // The reply's tasks ran one after another and the last ended about when it was sent:
   // each task's end is found by walking back from the reply's arrival.
   double later_s = summary.busy_s;
-  ResultView r{};
-  while (results.next(r)) {
-    if (r.status == TaskStatus::not_started) {
-      ++summary.returned;
+  ResultRun run{};
+  while (results.next_run(run)) {
+    const ResultRunHeader& h = run.header;
+    if (h.status == TaskStatus::not_started) {
+      summary.returned += h.count;
       continue;
     }
-    if (run_times_) run_times_->observe(r.run_s);
-    summary.max_task_s = std::max(summary.max_task_s, r.run_s);
-    later_s -= r.run_s;
-    if (timeline && timeline->wants(r.id)) {
-      const double end = std::max(0.0, now_s - later_s);
-      timeline->add(TaskSample{r.id, worker_rank, std::max(0.0, end - r.run_s), end, r.status == TaskStatus::ok});
+    if (run_times_) run_times_->observe(h.max_s);
+    summary.max_task_s = std::max(summary.max_task_s, h.max_s);
+    later_s -= h.run_s;
+    if (timeline) {  // sampled tasks only: spaced evenly through the run
+      const double run_start = std::max(0.0, now_s - later_s - h.run_s);
+      const double task_s = run.task_s();
+      for (std::uint64_t id = timeline->next_wanted(h.first_id); id - h.first_id < h.count;
+           id = timeline->next_wanted(id + 1)) {
+        const double start = run_start + static_cast<double>(id - h.first_id) * task_s;
+        timeline->add(TaskSample{id, worker_rank, start, start + task_s, h.status == TaskStatus::ok});
+      }
     }
-    if (handler_) handler_->deliver(r, sink_);
-    else if (r.status == TaskStatus::ok) sink_.write(r.data);
-    if (r.status == TaskStatus::ok) {
-      ++summary.done;
-      done.push_back(r.id);
+    if (h.status == TaskStatus::ok) {
+      summary.done += h.count;
+      if (!done.empty() && done.back().first + done.back().count == h.first_id) done.back().count += h.count;
+      else done.push_back(IdRun{h.first_id, h.count});
     } else {
-      ++summary.failed;
+      summary.failed += h.count;
+    }
+    if (!h.with_data) continue;
+    if (!handler_ && h.status == TaskStatus::ok) {  // the run's output in one piece
+      sink_.write(run.data);
+      continue;
+    }
+    ResultRunTasks tasks(run);
+    ResultView r{};
+    while (tasks.next(r)) {
+      if (handler_) handler_->deliver(r, sink_);
+      else if (r.status == TaskStatus::ok) sink_.write(r.data);
+      if (r.status == TaskStatus::ok) continue;
       std::string message = handler_ ? handler_->failure_message(r.data) : std::string(r.data);
       log::line("task " + std::to_string(r.id) + " failed on rank " + std::to_string(worker_rank) + ": " + message);
       failures.push_back(FailedAttempt{r.id, std::move(message)});
@@ -190,21 +243,62 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
   scheduler_.on_reply(worker, summary);
 }
 
-void FailureHandler::on_failure(const FailedAttempt& failure, const std::vector<std::string_view>& batches,
-                                int worker) {
-  TaskView task{};
-  bool found = false;
-  for (std::string_view batch : batches) {
-    TaskBatchReader tasks(batch);
-    while (!found && tasks.next(task)) found = task.id == failure.id;
-    if (found) break;
-  }
-  if (!found) throw std::logic_error("failed task " + std::to_string(failure.id) + " is not in its batches");
-  if (task.attempt < retries_) {
-    feeder_.retry(task, worker);
+void HeldBatches::add(const std::string& batch, const std::vector<TaskGroup>& groups) {
+  Batch& held = batches_.emplace_back();
+  held.bytes = batch.size();
+  bytes_ += held.bytes;
+  if (feeder_.replayable()) {
+    held.groups = groups;
     return;
   }
-  failed_.push_back(FailedTask{task.id, task.attempt + 1, job_.describe(task.payload), failure.message});
+  if (!spare_copies_.empty()) {
+    held.copy.swap(spare_copies_.back());
+    spare_copies_.pop_back();
+  }
+  held.copy.assign(batch);
+}
+
+void HeldBatches::pop_front(std::size_t n) {
+  for (std::size_t i = 0; i < n && !batches_.empty(); ++i) {
+    bytes_ -= batches_.front().bytes;
+    if (spare_copies_.size() < 2 && !batches_.front().copy.empty()) spare_copies_.push_back(std::move(batches_.front().copy));
+    batches_.pop_front();
+  }
+}
+
+void HeldBatches::visit(std::size_t n, const std::function<bool(const TaskView&)>& visit) {
+  for (std::size_t b = 0; b < n && b < batches_.size(); ++b) {
+    if (!feeder_.replayable()) {
+      TaskBatchReader tasks(batches_[b].copy);
+      TaskView task{};
+      while (tasks.next(task))
+        if (visit(task)) return;
+      continue;
+    }
+    for (const TaskGroup& group : batches_[b].groups) {
+      for (std::uint32_t i = 0; i < group.count; ++i) {
+        feeder_.replay(group.first_id + i, payload_);
+        if (visit(TaskView{group.first_id + i, group.attempt, payload_})) return;
+      }
+    }
+  }
+}
+
+void FailureHandler::on_failure(const FailedAttempt& failure, HeldBatches& held, std::size_t acknowledged, int worker) {
+  std::optional<TaskView> task;
+  std::string payload;  // the view's bytes outlive the visit
+  held.visit(acknowledged, [&](const TaskView& t) {
+    if (t.id != failure.id) return false;
+    payload = t.payload;
+    task = TaskView{t.id, t.attempt, payload};
+    return true;
+  });
+  if (!task) throw std::logic_error("failed task " + std::to_string(failure.id) + " is not in its batches");
+  if (task->attempt < retries_) {
+    feeder_.retry(*task, worker);
+    return;
+  }
+  failed_.push_back(FailedTask{task->id, task->attempt + 1, job_.describe(task->payload), failure.message});
   if (halt_on_error_) {
     log::line("halting on error (--halt-on-error): no new tasks; waiting for the running ones");
     feeder_.halt();

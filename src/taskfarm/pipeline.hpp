@@ -8,11 +8,12 @@
 
 #include <cstdint>
 #include <deque>
-#include <vector>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "taskfarm/job.hpp"
 #include "taskfarm/journal.hpp"
@@ -44,7 +45,13 @@ class TaskFeeder {
   /// Appends up to `max_tasks` tasks to `batch` for `worker`: retries first (except those
   /// that last failed on this worker, when there are others), then new tasks. Returns 0
   /// when the only tasks left are retries for other workers.
-  std::uint32_t fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker = 0, int workers = 1);
+  /// The batch stops growing once it holds `max_bytes` (after at least one task).
+  std::uint32_t fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker = 0, int workers = 1,
+                     std::size_t max_bytes = SIZE_MAX);
+  /// Whether the source can give a task's payload again from its ID (see replay()).
+  bool replayable() const { return replayable_; }
+  /// Task `id`'s payload again, into `payload`. Only for a replayable source.
+  void replay(std::uint64_t id, std::string& payload);
   /// Queues another attempt of a failed task, preferably not on `failed_on`.
   void retry(const TaskView& task, int failed_on);
   /// Stops handing out tasks (--halt-on-error, a stop signal, the walltime guard):
@@ -69,6 +76,7 @@ class TaskFeeder {
   const JobSource& job_;
   bool narrate_;
   std::optional<std::uint64_t> size_;
+  bool replayable_;
   struct Retry {
     std::uint64_t id;
     std::uint32_t attempt;
@@ -85,18 +93,42 @@ class TaskFeeder {
   std::string payload_;
 };
 
+/// When a worker reads the clock: once per group of tasks, the group growing while its
+/// tasks are quick (a clock read costs as much as a trivial task). Tasks that take longer
+/// than `target_group_s` are timed one by one. A group whose mean jumps above the typical
+/// task time holds a slow task: its time is estimated as the group's less the others'
+/// typical time, and the next tasks are timed one by one again.
+class GroupTiming {
+ public:
+  static constexpr double target_group_s = 20e-6;
+  static constexpr std::uint32_t max_group = 1u << 16;
+  static constexpr double jump = 4;
+  std::uint32_t group_size() const { return size_; }
+  /// A group of `tasks` took `group_s`: returns its longest task's time (measured or
+  /// estimated) and sizes the next group.
+  double end_group(std::uint32_t tasks, double group_s);
+
+ private:
+  std::uint32_t size_ = 1;
+  double typical_s_ = 0;
+};
+
+/// Runs a worker's batches through a Kernel, one task after another.
 class BatchRunner {
  public:
   /// With `side_output`, kernels append their output there (a part file's buffer) and
-  /// the reply carries only each task's status.
+  /// the reply carries only the tasks' status.
   explicit BatchRunner(Kernel& kernel, std::string* side_output = nullptr) : kernel_(kernel), side_output_(side_output) {}
-  /// Runs every task of `batch` and appends one result per task to `reply`. A kernel that
-  /// throws fails only its own task, and what it wrote is dropped.
+  /// Runs every task of `batch` and appends its results to `reply`, as runs of
+  /// consecutive tasks timed together (GroupTiming). A kernel that throws fails only its
+  /// own task, and what it wrote is dropped.
   void run(std::string_view batch, ResultBatchWriter& reply);
 
  private:
   Kernel& kernel_;
   std::string* side_output_;
+  GroupTiming timing_;
+  std::string failed_with_;
 };
 
 /// A worker's runner for asynchronous jobs (AsyncSlots): keeps up to slots() tasks
@@ -145,11 +177,11 @@ class ResultCollector {
       : sink_(sink), scheduler_(scheduler), handler_(handler) {}
   /// Takes one reply from `worker` (scheduler numbering): failed attempts are appended
   /// to `failures` (for the retry logic), the IDs of completed tasks to `done` (for the
-  /// journal).
+  /// journal; adjacent runs merged).
   /// With a timeline, sampled tasks are added to it, placed in time from the reply's
   /// arrival at `now_s`.
   void consume(int worker, std::string_view reply, int worker_rank, std::vector<FailedAttempt>& failures,
-               std::vector<std::uint64_t>& done, Timeline* timeline = nullptr, double now_s = 0);
+               std::vector<IdRun>& done, Timeline* timeline = nullptr, double now_s = 0);
   std::uint64_t done() const { return done_; }
   /// Tasks handed back unrun (the walltime guard's hold).
   std::uint64_t returned() const { return returned_; }
@@ -165,6 +197,46 @@ class ResultCollector {
   std::uint64_t returned_ = 0;
 };
 
+/// The task batches a worker holds, in the order they were sent: from them a failed task
+/// is retried and a stuck worker's tasks are handed out again. For a replayable source
+/// only each batch's groups are kept (a few bytes), the payloads coming from the source
+/// again when needed; otherwise a copy of each batch.
+///
+/// The master's memory for a worker is bounded by bytes (budget()): the batches in
+/// flight to it (their send buffers, and copies without replay) stay within the budget,
+/// plus one task. Deeper prefetch comes from what the workers hold.
+class HeldBatches {
+ public:
+  static constexpr std::size_t replay_budget = 64 * 1024;
+  static constexpr std::size_t copy_budget = 256 * 1024;
+  explicit HeldBatches(TaskFeeder& feeder) : feeder_(feeder) {}
+  void add(const std::string& batch, const std::vector<TaskGroup>& groups);
+  bool empty() const { return batches_.empty(); }
+  std::size_t size() const { return batches_.size(); }
+  /// Bytes of the batches held (sent and not yet acknowledged).
+  std::size_t bytes() const { return bytes_; }
+  std::size_t budget() const { return feeder_.replayable() ? replay_budget : copy_budget; }
+  /// The most bytes the next batch may have: half the budget, so that two are in flight;
+  /// 0 while the batches held leave no room for that.
+  std::size_t room() const { return empty() || bytes_ <= budget() / 2 ? budget() / 2 : 0; }
+  /// Forgets the first `n` batches: a reply acknowledged them.
+  void pop_front(std::size_t n);
+  /// Calls `visit` with each task of the first `n` batches, in order, until it returns true.
+  void visit(std::size_t n, const std::function<bool(const TaskView&)>& visit);
+
+ private:
+  struct Batch {
+    std::size_t bytes;
+    std::string copy;               // without replay
+    std::vector<TaskGroup> groups;  // with replay
+  };
+  TaskFeeder& feeder_;
+  std::deque<Batch> batches_;
+  std::vector<std::string> spare_copies_;  // recycled: fresh strings cost page faults
+  std::size_t bytes_ = 0;
+  std::string payload_;
+};
+
 /// Decides what a failed attempt becomes: another attempt (up to --retries, on another
 /// worker where possible) or a failed task; with --halt-on-error the first failed task
 /// stops the handing out of tasks.
@@ -172,9 +244,9 @@ class FailureHandler {
  public:
   FailureHandler(TaskFeeder& feeder, const JobSource& job, std::uint32_t retries, bool halt_on_error)
       : feeder_(feeder), job_(job), retries_(retries), halt_on_error_(halt_on_error) {}
-  /// `batches` are the task batches the reply acknowledged; one holds the failed task
-  /// (and the payload to retry). `worker` is where it failed.
-  void on_failure(const FailedAttempt& failure, const std::vector<std::string_view>& batches, int worker);
+  /// The first `acknowledged` batches of `held` are those the reply acknowledged; one
+  /// holds the failed task (and the payload to retry). `worker` is where it failed.
+  void on_failure(const FailedAttempt& failure, HeldBatches& held, std::size_t acknowledged, int worker);
   const std::vector<FailedTask>& failed() const { return failed_; }
 
  private:

@@ -27,22 +27,33 @@ FdSink::~FdSink() {
 }
 
 void FdSink::write(std::string_view data) {
-  if (buffer_.size() + data.size() > capacity_) flush();
-  buffer_.append(data);
+  if (buffer_.size() + data.size() > 8 * capacity_) flush();
+  if (data.size() >= capacity_) write_all(data);  // large pieces go out without a copy
+  else buffer_.append(data);
+}
+
+void FdSink::flush_if_due() {
+  if (buffer_.size() >= capacity_) flush();
 }
 
 void FdSink::flush() {
-  std::size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      buffer_.clear();
-      throw std::system_error(errno, std::generic_category(), "writing results");
-    }
-    done += static_cast<std::size_t>(n);
+  try {
+    write_all(buffer_);
+  } catch (...) {
+    buffer_.clear();
+    throw;
   }
   buffer_.clear();
+}
+
+void FdSink::write_all(std::string_view data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::system_error(errno, std::generic_category(), "writing results");
+    done += static_cast<std::size_t>(n);
+  }
 }
 
 }  // namespace taskfarm

@@ -4,7 +4,9 @@
 // Everything here is MPI-free and unit-tested.
 
 #include <cstdint>
+#include <cstddef>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -108,7 +110,21 @@ T value_payload(std::string_view payload) {
   return value;
 }
 
-/// Task batch layout: u32 count, then per task: u64 id, u32 attempt, u32 length, payload.
+/// Consecutive task IDs with the same attempt number: a task batch is a few of these
+/// (fresh tasks are consecutive; retries and resumed gaps break a group). When every
+/// payload of the group has one size, no task carries a length.
+struct TaskGroup {
+  static constexpr std::uint32_t variable = UINT32_MAX;  // payload_bytes: each task has a u32 length
+  std::uint64_t first_id;
+  std::uint32_t count;
+  std::uint32_t attempt;
+  std::uint32_t payload_bytes;
+  std::uint32_t reserved;
+};
+
+/// Task batch layout: u32 task count, then groups, each a TaskGroup followed by its
+/// `count` payloads (each after a u32 length if the group's payload_bytes is variable).
+/// IDs, attempts and (mostly) lengths cost nothing per task.
 class TaskBatchWriter {
  public:
   explicit TaskBatchWriter(std::string& buf) : buf_(buf) {
@@ -116,22 +132,46 @@ class TaskBatchWriter {
     wire::put<std::uint32_t>(buf_, 0);
   }
   void add(std::uint64_t id, std::string_view payload, std::uint32_t attempt = 0) {
-    // One append for the record header: this runs ten million times a second.
-    char header[sizeof id + 2 * sizeof(std::uint32_t)];
-    const auto length = static_cast<std::uint32_t>(payload.size());
-    std::memcpy(header, &id, sizeof id);
-    std::memcpy(header + sizeof id, &attempt, sizeof attempt);
-    std::memcpy(header + sizeof id + sizeof attempt, &length, sizeof length);
-    buf_.append(header, sizeof header);
+    if (groups_.empty() || id != next_id_ || attempt != groups_.back().attempt) {
+      group_at_ = buf_.size();
+      groups_.push_back(TaskGroup{id, 0, attempt, static_cast<std::uint32_t>(payload.size()), 0});
+      wire::put(buf_, groups_.back());
+    }
+    TaskGroup& group = groups_.back();
+    if (group.payload_bytes != TaskGroup::variable && payload.size() != group.payload_bytes) make_variable();
+    ++group.count;
+    next_id_ = id + 1;
+    if (group.payload_bytes == TaskGroup::variable) wire::put(buf_, static_cast<std::uint32_t>(payload.size()));
     buf_.append(payload);
+    std::memcpy(buf_.data() + group_at_, &group, sizeof group);
     ++count_;
     std::memcpy(buf_.data(), &count_, sizeof count_);
   }
   std::uint32_t count() const { return count_; }
+  std::size_t bytes() const { return buf_.size(); }
+  /// The batch's groups, in order: what a master keeps to replay the batch by ID.
+  const std::vector<TaskGroup>& groups() const { return groups_; }
 
  private:
+  /// A payload of another size joins the group: every task gets its length (once per
+  /// group at most, and at once for sources of varying sizes).
+  void make_variable() {
+    TaskGroup& group = groups_.back();
+    const std::size_t records = group_at_ + sizeof(TaskGroup);
+    std::string fixed = buf_.substr(records);
+    buf_.resize(records);
+    for (std::uint32_t i = 0; i < group.count; ++i) {
+      wire::put(buf_, group.payload_bytes);
+      buf_.append(fixed, static_cast<std::size_t>(i) * group.payload_bytes, group.payload_bytes);
+    }
+    group.payload_bytes = TaskGroup::variable;
+  }
+
   std::string& buf_;
   std::uint32_t count_ = 0;
+  std::vector<TaskGroup> groups_;
+  std::size_t group_at_ = 0;
+  std::uint64_t next_id_ = 0;
 };
 
 class TaskBatchReader {
@@ -139,24 +179,78 @@ class TaskBatchReader {
   explicit TaskBatchReader(std::string_view batch) : rest_(batch) {
     remaining_ = wire::get<std::uint32_t>(rest_);
   }
+  /// Tasks not read yet.
   std::uint32_t size() const { return remaining_; }
   bool next(TaskView& task) {
     if (remaining_ == 0) return false;
+    if (group_left_ == 0) {
+      group_ = wire::get<TaskGroup>(rest_);
+      if (group_.count == 0 || group_.count > remaining_) throw WireError("malformed task batch");
+      group_left_ = group_.count;
+    }
     --remaining_;
-    task.id = wire::get<std::uint64_t>(rest_);
-    task.attempt = wire::get<std::uint32_t>(rest_);
-    task.payload = wire::get_bytes(rest_, wire::get<std::uint32_t>(rest_));
+    --group_left_;
+    task.id = group_.first_id++;
+    task.attempt = group_.attempt;
+    const std::uint32_t length =
+        group_.payload_bytes == TaskGroup::variable ? wire::get<std::uint32_t>(rest_) : group_.payload_bytes;
+    task.payload = wire::get_bytes(rest_, length);
     return true;
   }
 
  private:
   std::string_view rest_;
   std::uint32_t remaining_;
+  std::uint32_t group_left_ = 0;
+  TaskGroup group_{};
 };
 
-/// Result batch layout: ResultBatchHeader, then per result: u64 id, i32 status,
-/// f64 run seconds, u32 length, data bytes. A kernel appends its output straight into
-/// the reply buffer (begin/end around the call), so output is never copied on the worker.
+/// Consecutive results with one status, timed together: a worker reads the clock once per
+/// run, not per task (see BatchRunner). `run_s` is the run's total time, `max_s` its
+/// longest task as measured (exact for a run of one task) or estimated.
+struct ResultRunHeader {
+  std::uint64_t first_id;
+  std::uint32_t count;
+  TaskStatus status;
+  double run_s;
+  double max_s;
+  std::uint32_t record_bytes;  // bytes after this header: the data, then the lengths
+  std::uint32_t with_data;     // 1: the tasks' data and a u32 length per task follow; 0: nothing
+};
+
+/// A run as read: its header, its tasks' data back to back, and their lengths.
+struct ResultRun {
+  ResultRunHeader header;
+  std::string_view data;     // every task's data, in order
+  std::string_view lengths;  // u32 per task (with_data only)
+  /// One task's time: exact for a run of one task, else the run's mean.
+  double task_s() const { return header.count == 1 ? header.run_s : header.run_s / header.count; }
+};
+
+/// Reads the tasks of a run in order.
+class ResultRunTasks {
+ public:
+  explicit ResultRunTasks(const ResultRun& run) : run_(run), data_(run.data), lengths_(run.lengths) {}
+  bool next(ResultView& result) {
+    if (index_ == run_.header.count) return false;
+    result.id = run_.header.first_id + index_++;
+    result.status = run_.header.status;
+    result.run_s = run_.task_s();
+    result.data = run_.header.with_data ? wire::get_bytes(data_, wire::get<std::uint32_t>(lengths_)) : std::string_view();
+    return true;
+  }
+
+ private:
+  const ResultRun& run_;
+  std::string_view data_;
+  std::string_view lengths_;
+  std::uint32_t index_ = 0;
+};
+
+/// Result batch layout: ResultBatchHeader, then runs, each a ResultRunHeader followed by
+/// its tasks' data back to back and then their u32 lengths. A kernel appends its output
+/// straight into the reply buffer (begin_task/end_task around the call), so output is
+/// never copied on the worker, and a run's output reaches rank 0's sink in one piece.
 class ResultBatchWriter {
  public:
   explicit ResultBatchWriter(std::string& buf) : buf_(buf) { reset(); }
@@ -164,37 +258,57 @@ class ResultBatchWriter {
   void reset() {
     buf_.clear();
     wire::put(buf_, ResultBatchHeader{0, 0, 0.0, 0});
+    run_open_ = false;
   }
   bool empty() const { return header().results == 0 && header().batches_completed == 0; }
   std::size_t bytes() const { return buf_.size(); }
   std::uint32_t results() const { return header().results; }
 
-  /// Starts a record; the caller appends the data to `out()` and then calls end().
-  void begin(std::uint64_t id) {
-    record_start_ = buf_.size();
-    wire::put(buf_, id);
-    wire::put(buf_, TaskStatus::ok);
-    wire::put(buf_, 0.0);
-    wire::put<std::uint32_t>(buf_, 0);
+  /// Starts a run at task `first_id`; `with_data`: its tasks' data goes in the reply.
+  void open_run(std::uint64_t first_id, TaskStatus status, bool with_data) {
+    run_at_ = buf_.size();
+    run_ = ResultRunHeader{first_id, 0, status, 0.0, 0.0, 0, with_data ? 1u : 0u};
+    wire::put(buf_, run_);
+    lengths_.clear();
+    run_open_ = true;
   }
+  bool run_open() const { return run_open_; }
+  /// The ID a task must have to join the open run.
+  std::uint64_t run_next_id() const { return run_.first_id + run_.count; }
+  std::uint32_t run_count() const { return run_.count; }
+  /// Around one task of the open run: its data goes to out() in between.
+  void begin_task() { task_at_ = buf_.size(); }
   std::string& out() { return buf_; }
-  /// Drops whatever the kernel appended (used when it failed half-way).
-  void discard_data() { buf_.resize(record_start_ + record_header_size); }
-  void end(TaskStatus status, double run_s) {
-    const auto len = static_cast<std::uint32_t>(buf_.size() - record_start_ - record_header_size);
-    char* rec = buf_.data() + record_start_ + sizeof(std::uint64_t);
-    std::memcpy(rec, &status, sizeof status);
-    std::memcpy(rec + sizeof status, &run_s, sizeof run_s);
-    std::memcpy(rec + sizeof status + sizeof run_s, &len, sizeof len);
+  void end_task() {
+    if (run_.with_data) lengths_.push_back(static_cast<std::uint32_t>(buf_.size() - task_at_));
+    ++run_.count;
+  }
+  /// Drops the task begun last, and whatever it appended (a kernel that failed half-way).
+  void drop_task() { buf_.resize(task_at_); }
+  /// Ends the open run; a run without tasks leaves no trace.
+  void close_run(double run_s, double max_s) {
+    run_open_ = false;
+    if (run_.count == 0) {
+      buf_.resize(run_at_);
+      return;
+    }
+    buf_.append(reinterpret_cast<const char*>(lengths_.data()), lengths_.size() * sizeof(std::uint32_t));
+    run_.run_s = run_s;
+    run_.max_s = max_s;
+    run_.record_bytes = static_cast<std::uint32_t>(buf_.size() - run_at_ - sizeof run_);
+    std::memcpy(buf_.data() + run_at_, &run_, sizeof run_);
     ResultBatchHeader h = header();
-    ++h.results;
+    h.results += run_.count;
     h.busy_s += run_s;
     set_header(h);
   }
+  /// One task as a run of its own.
   void add(std::uint64_t id, TaskStatus status, double run_s, std::string_view data) {
-    begin(id);
+    open_run(id, status, true);
+    begin_task();
     buf_.append(data);
-    end(status, run_s);
+    end_task();
+    close_run(run_s, run_s);
   }
   void set_part_bytes(std::uint64_t bytes) {
     ResultBatchHeader h = header();
@@ -207,9 +321,6 @@ class ResultBatchWriter {
     set_header(h);
   }
 
-  static constexpr std::size_t record_header_size =
-      sizeof(std::uint64_t) + sizeof(TaskStatus) + sizeof(double) + sizeof(std::uint32_t);
-
  private:
   ResultBatchHeader header() const {
     ResultBatchHeader h;
@@ -219,7 +330,11 @@ class ResultBatchWriter {
   void set_header(const ResultBatchHeader& h) { std::memcpy(buf_.data(), &h, sizeof h); }
 
   std::string& buf_;
-  std::size_t record_start_ = 0;
+  bool run_open_ = false;
+  std::size_t run_at_ = 0;
+  std::size_t task_at_ = 0;
+  ResultRunHeader run_{};
+  std::vector<std::uint32_t> lengths_;
 };
 
 class ResultBatchReader {
@@ -229,13 +344,26 @@ class ResultBatchReader {
     remaining_ = header_.results;
   }
   const ResultBatchHeader& header() const { return header_; }
-  bool next(ResultView& result) {
+  bool next_run(ResultRun& run) {
     if (remaining_ == 0) return false;
-    --remaining_;
-    result.id = wire::get<std::uint64_t>(rest_);
-    result.status = wire::get<TaskStatus>(rest_);
-    result.run_s = wire::get<double>(rest_);
-    result.data = wire::get_bytes(rest_, wire::get<std::uint32_t>(rest_));
+    run.header = wire::get<ResultRunHeader>(rest_);
+    const ResultRunHeader& h = run.header;
+    const std::size_t lengths = h.with_data ? std::size_t{h.count} * sizeof(std::uint32_t) : 0;
+    if (h.count == 0 || h.count > remaining_ || h.with_data > 1 || (!h.with_data && h.record_bytes != 0) ||
+        h.record_bytes < lengths)
+      throw WireError("malformed result batch");
+    remaining_ -= h.count;
+    const std::string_view records = wire::get_bytes(rest_, h.record_bytes);
+    run.data = records.substr(0, records.size() - lengths);
+    run.lengths = records.substr(records.size() - lengths);
+    return true;
+  }
+  /// Task by task (tests and cold paths; the master reads runs).
+  bool next(ResultView& result) {
+    while (!tasks_ || !tasks_->next(result)) {
+      if (!next_run(run_)) return false;
+      tasks_.emplace(run_);
+    }
     return true;
   }
 
@@ -243,6 +371,8 @@ class ResultBatchReader {
   std::string_view rest_;
   ResultBatchHeader header_{};
   std::uint32_t remaining_ = 0;
+  ResultRun run_{};
+  std::optional<ResultRunTasks> tasks_;
 };
 
 }  // namespace taskfarm

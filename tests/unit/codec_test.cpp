@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -79,7 +81,8 @@ TEST(Codec, AShortPayloadIsACodecError) {
 
 TEST(Out, PrintsAsAnOstreamWould) {
   std::string text;
-  taskfarm::Out out(text);
+  auto out_ptr = std::make_unique<taskfarm::Out>(text);
+  taskfarm::Out& out = *out_ptr;
   std::ostringstream expected;
   const double values[] = {0.1, 1.0 / 3, 1e-7, 123456789.0, -2.5, 1e300};
   for (double v : values) {
@@ -90,7 +93,38 @@ TEST(Out, PrintsAsAnOstreamWould) {
       << ' ' << "text" << ' ' << std::string("str") << '\n';
   expected << std::int64_t{-9007199254740993} << ' ' << std::uint64_t{18446744073709551615ULL} << ' ' << 'c' << ' '
            << true << ' ' << "text" << ' ' << std::string("str") << '\n';
+  out_ptr.reset();  // staged pieces reach the buffer when the Out goes
   EXPECT_EQ(text, expected.str());
+}
+
+TEST(Out, LongOutputCrossesTheStagingBufferIntact) {
+  std::string text = "kept ";
+  std::ostringstream expected;
+  expected << "kept ";
+  {
+    taskfarm::Out out(text);
+    const std::string long_piece(1000, 'x');
+    for (int i = 0; i < 500; ++i) {
+      out << i << " * " << i << " = " << std::int64_t{i} * i << '\n';
+      expected << i << " * " << i << " = " << std::int64_t{i} * i << '\n';
+      if (i % 100 == 0) {
+        out.write(long_piece);
+        expected << long_piece;
+      }
+    }
+  }
+  EXPECT_EQ(text, expected.str());
+}
+
+TEST(Out, AnExceptionDropsWhatWasStaged) {
+  std::string text;
+  try {
+    taskfarm::Out out(text);
+    out << "half a line";
+    throw std::runtime_error("kernel failed");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(text, "");
 }
 
 /// Every task a source yields, decoded, and the size it announced.

@@ -44,13 +44,13 @@ class JournalFile : public ::testing::Test {
 TEST_F(JournalFile, RoundTripsRunsTasksAndPartLengths) {
   {
     JournalWriter w(path_, "square {\"seed\":1}", 0, true);
-    w.record(1, 100, {0, 1, 2, 7});
-    w.record(2, 40, {3});
-    w.record(1, 180, {8, 9});
+    w.record(1, 100, {{0, 3}, {7, 1}});
+    w.record(2, 40, {{3, 1}});
+    w.record(1, 180, {{8, 2}});
   }
   {
     JournalWriter w(path_, "ignored: the identity is written once", 1, false);
-    w.record(1, 25, {4, 5, 6});
+    w.record(1, 25, {{4, 3}});
   }
   const auto state = read_journal(path_);
   ASSERT_TRUE(state);
@@ -68,8 +68,8 @@ TEST_F(JournalFile, MissingIsNoJournal) { EXPECT_FALSE(read_journal(path_)); }
 TEST_F(JournalFile, ATornLastRecordIsDropped) {
   {
     JournalWriter w(path_, "job", 0, true);
-    w.record(1, 10, {0});
-    w.record(1, 20, {1});
+    w.record(1, 10, {{0, 1}});
+    w.record(1, 20, {{1, 1}});
   }
   const std::string whole = bytes();
   for (std::size_t cut = 1; cut < 30; ++cut) {
@@ -84,8 +84,8 @@ TEST_F(JournalFile, ATornLastRecordIsDropped) {
 TEST_F(JournalFile, DamageBeforeTheLastRecordIsAnError) {
   {
     JournalWriter w(path_, "job", 0, true);
-    w.record(1, 10, {0});
-    w.record(1, 20, {1});
+    w.record(1, 10, {{0, 1}});
+    w.record(1, 20, {{1, 1}});
   }
   std::string b = bytes();
   b[b.size() / 2] ^= 0x5a;

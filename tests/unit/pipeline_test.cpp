@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "taskfarm/farm.hpp"
 #include "taskfarm/pipeline.hpp"
 #include "test_support.hpp"
@@ -54,6 +57,72 @@ TEST(Pipeline, SameSeedSameTasksDifferentSeedDifferentTasks) {
   }
   EXPECT_EQ(a.text, b.text);
   EXPECT_NE(a.text, c.text);
+}
+
+TEST(GroupTiming, QuickTasksAreTimedInGrowingGroups) {
+  GroupTiming timing;
+  EXPECT_EQ(timing.group_size(), 1u);
+  for (int i = 0; i < 40; ++i) timing.end_group(timing.group_size(), timing.group_size() * 1e-8);
+  // Groups stop growing once they take the target time: 10 ns tasks, 2048 a group.
+  EXPECT_GE(timing.group_size() * 1e-8, GroupTiming::target_group_s);
+  EXPECT_LE(timing.group_size() * 1e-8, 2 * GroupTiming::target_group_s);
+}
+
+TEST(GroupTiming, LongTasksAreTimedOneByOne) {
+  GroupTiming timing;
+  for (int i = 0; i < 10; ++i) EXPECT_DOUBLE_EQ(timing.end_group(timing.group_size(), 1e-3), 1e-3);
+  EXPECT_EQ(timing.group_size(), 1u);
+}
+
+TEST(GroupTiming, OneSlowTaskInAGroupIsEstimatedAndTimingTightens) {
+  GroupTiming timing;
+  for (int i = 0; i < 40; ++i) timing.end_group(timing.group_size(), timing.group_size() * 1e-8);
+  const std::uint32_t n = timing.group_size();
+  ASSERT_GT(n, 100u);
+  // n - 1 tasks of 10 ns and one of 5 ms.
+  const double max_s = timing.end_group(n, (n - 1) * 1e-8 + 5e-3);
+  EXPECT_NEAR(max_s, 5e-3, 1e-4);
+  EXPECT_EQ(timing.group_size(), 1u);
+}
+
+/// Quick tasks, except task `slow_id`, which sleeps.
+class OneSlowTask final : public Kernel {
+ public:
+  explicit OneSlowTask(std::uint64_t slow_id) : slow_id_(slow_id) {}
+  void run(const TaskView& task, std::string& out) override {
+    if (task.id == slow_id_) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    out += 'x';
+  }
+
+ private:
+  std::uint64_t slow_id_;
+};
+
+TEST(BatchRunner, ASingleSlowTaskAmongQuickOnesSetsTheMaximum) {
+  OneSlowTask kernel(15000);
+  BatchRunner runner(kernel);
+  std::string tasks;
+  TaskBatchWriter batch(tasks);
+  for (std::uint64_t id = 0; id < 20000; ++id) batch.add(id, "");
+  std::string buf;
+  ResultBatchWriter reply(buf);
+  runner.run(tasks, reply);
+  ResultBatchReader results(buf);
+  ResultRun run{};
+  double max_s = 0;
+  std::uint64_t count = 0, runs = 0;
+  std::string data;
+  while (results.next_run(run)) {
+    max_s = std::max(max_s, run.header.max_s);
+    count += run.header.count;
+    ++runs;
+    data += run.data;
+  }
+  EXPECT_EQ(count, 20000u);
+  EXPECT_EQ(data, std::string(20000, 'x'));
+  EXPECT_LT(runs, 2000u);  // grouped: far fewer clock reads than tasks
+  EXPECT_GE(max_s, 0.025);
+  EXPECT_LT(max_s, 0.5);
 }
 
 }  // namespace

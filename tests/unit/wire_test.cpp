@@ -46,18 +46,72 @@ TEST(TaskBatch, TruncatedMessageThrows) {
   EXPECT_THROW(TaskBatchReader(std::string_view("ab")), WireError);
 }
 
-TEST(ResultBatch, RoundTripsRecordsAndHeader) {
+TEST(TaskBatch, ConsecutiveIdsShareOneGroup) {
+  std::string buf;
+  TaskBatchWriter writer(buf);
+  for (std::uint64_t id = 10; id < 14; ++id) writer.add(id, "p");
+  writer.add(20, "retry", 2);
+  writer.add(21, "q");
+  ASSERT_EQ(writer.groups().size(), 3u);
+  EXPECT_EQ(writer.groups()[0].first_id, 10u);
+  EXPECT_EQ(writer.groups()[0].count, 4u);
+  EXPECT_EQ(writer.groups()[1].attempt, 2u);
+  EXPECT_EQ(writer.groups()[2].first_id, 21u);  // same ID order, another attempt: a new group
+  // Payloads of one size carry no lengths: only the payloads and one header per group.
+  EXPECT_EQ(buf.size(), 4 + 3 * sizeof(TaskGroup) + 4 + 5 + 1);
+
+  TaskBatchReader reader(buf);
+  TaskView t{};
+  std::vector<std::uint64_t> ids;
+  std::vector<std::uint32_t> attempts;
+  while (reader.next(t)) {
+    ids.push_back(t.id);
+    attempts.push_back(t.attempt);
+  }
+  EXPECT_EQ(ids, (std::vector<std::uint64_t>{10, 11, 12, 13, 20, 21}));
+  EXPECT_EQ(attempts, (std::vector<std::uint32_t>{0, 0, 0, 0, 2, 0}));
+}
+
+TEST(TaskBatch, APayloadOfAnotherSizeGivesTheGroupLengths) {
+  std::string buf;
+  TaskBatchWriter writer(buf);
+  writer.add(0, "aa");
+  writer.add(1, "bb");
+  writer.add(2, "ccc");  // the group's earlier tasks get their lengths too
+  writer.add(3, "");
+  ASSERT_EQ(writer.groups().size(), 1u);
+  EXPECT_EQ(writer.groups()[0].payload_bytes, TaskGroup::variable);
+  EXPECT_EQ(buf.size(), 4 + sizeof(TaskGroup) + 4 * 4 + 2 + 2 + 3);
+  TaskBatchReader reader(buf);
+  TaskView t{};
+  std::vector<std::string> payloads;
+  while (reader.next(t)) payloads.emplace_back(t.payload);
+  EXPECT_EQ(payloads, (std::vector<std::string>{"aa", "bb", "ccc", ""}));
+}
+
+TEST(TaskBatch, GroupOfNoTasksIsMalformed) {
+  std::string buf;
+  wire::put<std::uint32_t>(buf, 1);
+  wire::put(buf, TaskGroup{5, 0, 0, 8, 0});  // would never end
+  TaskBatchReader reader(buf);
+  TaskView t{};
+  EXPECT_THROW(reader.next(t), WireError);
+}
+
+TEST(ResultBatch, RoundTripsRunsAndHeader) {
   std::string buf;
   ResultBatchWriter writer(buf);
   EXPECT_TRUE(writer.empty());
-  writer.begin(3);
+  writer.open_run(3, TaskStatus::ok, true);
+  writer.begin_task();
   writer.out() += "3 * 3 = 9\n";
-  writer.end(TaskStatus::ok, 0.5);
-  writer.begin(4);
+  writer.end_task();
+  EXPECT_EQ(writer.run_next_id(), 4u);
+  writer.begin_task();
   writer.out() += "half-written";
-  writer.discard_data();
-  writer.out() += "boom";
-  writer.end(TaskStatus::failed, 0.25);
+  writer.drop_task();
+  writer.close_run(0.5, 0.5);
+  writer.add(4, TaskStatus::failed, 0.25, "boom");
   writer.complete_batch();
   writer.add(9, TaskStatus::ok, 1.0, "nine\n");
   writer.complete_batch();
@@ -84,6 +138,49 @@ TEST(ResultBatch, RoundTripsRecordsAndHeader) {
 
   writer.reset();
   EXPECT_TRUE(writer.empty());
+}
+
+TEST(ResultBatch, RunWithoutDataCostsOneHeader) {
+  std::string buf;
+  ResultBatchWriter writer(buf);
+  writer.open_run(100, TaskStatus::ok, false);
+  for (int i = 0; i < 1000; ++i) {
+    writer.begin_task();
+    writer.end_task();
+  }
+  writer.close_run(2.0, 0.01);
+  writer.open_run(1000, TaskStatus::ok, false);
+  writer.close_run(1.0, 1.0);  // empty: leaves nothing
+  EXPECT_EQ(buf.size(), sizeof(ResultBatchHeader) + sizeof(ResultRunHeader));
+
+  ResultBatchReader reader(buf);
+  ResultRun run{};
+  ASSERT_TRUE(reader.next_run(run));
+  EXPECT_EQ(run.header.first_id, 100u);
+  EXPECT_EQ(run.header.count, 1000u);
+  EXPECT_DOUBLE_EQ(run.task_s(), 0.002);
+  EXPECT_DOUBLE_EQ(run.header.max_s, 0.01);
+  EXPECT_FALSE(reader.next_run(run));
+
+  ResultBatchReader tasks(buf);
+  ResultView r{};
+  std::uint64_t n = 0;
+  while (tasks.next(r)) EXPECT_EQ(r.id, 100 + n++);
+  EXPECT_EQ(n, 1000u);
+}
+
+TEST(ResultBatch, RunClaimingMoreResultsThanTheHeaderIsMalformed) {
+  std::string buf;
+  ResultBatchWriter writer(buf);
+  writer.add(1, TaskStatus::ok, 0, "x");
+  ResultBatchHeader header{};
+  std::memcpy(&header, buf.data(), sizeof header);
+  header.results = 5;  // runs that promise 5 results but hold 1
+  std::memcpy(buf.data(), &header, sizeof header);
+  ResultBatchReader reader(buf);
+  ResultRun run{};
+  EXPECT_TRUE(reader.next_run(run));
+  EXPECT_THROW(reader.next_run(run), WireError);
 }
 
 }  // namespace
