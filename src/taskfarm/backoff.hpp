@@ -34,8 +34,14 @@ class Backoff {
   Backoff() : Backoff(Limits{}) {}
   explicit Backoff(Limits limits) : limits_(limits) {}
 
-  void reset() { idle_ = false; }
+  void reset() {
+    if (idle_ && free_spins_ == uncounted_spins) idle_s_ += std::chrono::duration<double>(clock::now() - idle_since_).count();
+    idle_ = false;
+  }
   void pause();
+  /// Time spent in idle stretches that ended with reset(), those too short to be timed
+  /// (a few probes) left out: no clock is read on a busy loop's account.
+  double idle_s() const { return idle_s_; }
 
   /// What pause() does after `idle_for` of idling, having slept `sleeps` times already:
   /// 0 to spin, -1 to yield, otherwise the sleep length. Exposed for tests.
@@ -47,6 +53,7 @@ class Backoff {
   clock::time_point idle_since_;
   int sleeps_ = 0;
   int free_spins_ = 0;
+  double idle_s_ = 0;
   static constexpr int uncounted_spins = 128;
 };
 

@@ -418,6 +418,9 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
     if (progressed) backoff.reset();
     else backoff.pause();
   }
+  backoff.reset();
+  const double loop_s = watch.now_s();
+  const double idle_s = backoff.idle_s();
   sink.flush();
   if (journal) journal->flush();
   if (!stop_reason.empty()) log::line("stopping: " + stop_reason);
@@ -454,6 +457,8 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
     }
   }
   report.elapsed_s = seconds_since(start);
+  report.master_idle_s = idle_s;
+  report.master_busy_s = std::max(0.0, loop_s - idle_s);
   report.master_bytes_sent = transport.bytes_sent();
   report.master_messages = transport.messages();
   finish_report(report, feeder, results, failures, complete, stop_reason, watch);

@@ -113,6 +113,8 @@ nlohmann::json to_json(const RunReport& r) {
           {"master_bytes_sent", r.master_bytes_sent},
           {"master_messages", r.master_messages},
           {"master_peak_rss_bytes", r.master_peak_rss_bytes},
+          {"master_busy_s", r.master_busy_s},
+          {"master_idle_s", r.master_idle_s},
           {"per_worker", workers},
           {"failed_tasks", failed},
           {"stop_reason", r.stop_reason},

@@ -42,6 +42,8 @@ struct RunReport {
   std::uint64_t master_bytes_sent = 0;
   std::uint64_t master_messages = 0;
   std::uint64_t master_peak_rss_bytes = 0;
+  double master_busy_s = 0;  // rank 0's dispatch loop at work: handing out, taking replies
+  double master_idle_s = 0;  // ... and waiting for replies
   std::vector<WorkerReport> per_worker;
   std::vector<FailedTask> failed_tasks;  // every task that failed all its attempts
   std::string stop_reason;               // why an incomplete run stopped

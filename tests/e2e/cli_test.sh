@@ -64,6 +64,9 @@ assert r['stop_reason'] == '', r['stop_reason']
 # Above the program's own text and below a gigabyte: a real reading, not a placeholder.
 assert 4 << 20 < r['master_peak_rss_bytes'] < 1 << 30, r['master_peak_rss_bytes']
 assert sum(w['tasks'] for w in r['per_worker']) == 100000
+# The master's own time: some of each, within the run.
+assert 0 < r['master_busy_s'] and 0 < r['master_idle_s'], (r['master_busy_s'], r['master_idle_s'])
+assert r['master_busy_s'] + r['master_idle_s'] <= r['elapsed_s'] * 1.01, r
 assert all(set(w) >= {'rank', 'tasks', 'busy_s'} for w in r['per_worker'])
 "
 

@@ -20,5 +20,19 @@ TEST(Backoff, SpinsThenYieldsThenSleepsWithACappedDoubling) {
   EXPECT_EQ(b.action(microseconds(400000), 1000), microseconds(70));
 }
 
+TEST(Backoff, CountsTheIdleStretchesItTimed) {
+  Backoff backoff;
+  backoff.reset();
+  EXPECT_EQ(backoff.idle_s(), 0);  // never idle
+  for (int i = 0; i < 3; ++i) backoff.pause();
+  backoff.reset();
+  EXPECT_EQ(backoff.idle_s(), 0);  // a few probes: not timed
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(20)) backoff.pause();
+  backoff.reset();
+  EXPECT_GT(backoff.idle_s(), 0.015);
+  EXPECT_LT(backoff.idle_s(), 5.0);
+}
+
 }  // namespace
 }  // namespace taskfarm
