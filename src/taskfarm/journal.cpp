@@ -143,7 +143,8 @@ void JournalWriter::append(char type, const std::string& payload) {
 }
 
 void JournalWriter::record(std::int32_t rank, std::uint64_t part_bytes, const std::vector<IdRun>& done) {
-  std::string payload;
+  std::string& payload = record_;  // reused: a record per reply
+  payload.clear();
   wire::put(payload, rank);
   wire::put(payload, part_bytes);
   for (const IdRun& ids : done) {

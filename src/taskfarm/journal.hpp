@@ -80,6 +80,7 @@ class JournalWriter {
   std::string path_;
   std::uint32_t run_;
   std::string pending_;
+  std::string record_;  // the record being built, its capacity reused
   std::chrono::steady_clock::time_point last_flush_;
 };
 

@@ -287,6 +287,7 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
   bool work_left_at_stop = false;
   clock::time_point grace_end;
   std::uint32_t iterations = 0;
+  TaskBatchWriter batch;  // one for every batch: its storage is reused
 
   // A worker silent for longer than --task-timeout gets no more work; its tasks go to the
   // others as backup attempts. Whatever it sends later is dropped, so the first result
@@ -316,7 +317,7 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       HeldBatches& holding = held[static_cast<std::size_t>(*worker)];
       // A worker whose batches fill its byte budget waits for a reply.
       std::string buf = holding.room() > 0 ? transport.take_buffer() : std::string();
-      TaskBatchWriter batch(buf);
+      batch.start(buf);
       if (holding.room() == 0 ||
           feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers, holding.room()) == 0) {
         if (++passed_over >= scheduler.defer_front()) break;

@@ -246,9 +246,11 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
 void HeldBatches::add(const std::string& batch, const std::vector<TaskGroup>& groups) {
   Batch& held = batches_.emplace_back();
   held.bytes = batch.size();
+  held.groups = 0;
   bytes_ += held.bytes;
   if (feeder_.replayable()) {
-    held.groups = groups;
+    held.groups = groups.size();
+    groups_.insert(groups_.end(), groups.begin(), groups.end());
     return;
   }
   if (!spare_copies_.empty()) {
@@ -261,13 +263,15 @@ void HeldBatches::add(const std::string& batch, const std::vector<TaskGroup>& gr
 void HeldBatches::pop_front(std::size_t n) {
   for (std::size_t i = 0; i < n && !batches_.empty(); ++i) {
     bytes_ -= batches_.front().bytes;
+    groups_.erase(groups_.begin(), groups_.begin() + static_cast<long>(batches_.front().groups));
     if (spare_copies_.size() < 2 && !batches_.front().copy.empty()) spare_copies_.push_back(std::move(batches_.front().copy));
     batches_.pop_front();
   }
 }
 
 void HeldBatches::visit(std::size_t n, const std::function<bool(const TaskView&)>& visit) {
-  for (std::size_t b = 0; b < n && b < batches_.size(); ++b) {
+  std::size_t first_group = 0;
+  for (std::size_t b = 0; b < n && b < batches_.size(); first_group += batches_[b].groups, ++b) {
     if (!feeder_.replayable()) {
       TaskBatchReader tasks(batches_[b].copy);
       TaskView task{};
@@ -275,7 +279,8 @@ void HeldBatches::visit(std::size_t n, const std::function<bool(const TaskView&)
         if (visit(task)) return;
       continue;
     }
-    for (const TaskGroup& group : batches_[b].groups) {
+    for (std::size_t g = first_group; g < first_group + batches_[b].groups; ++g) {
+      const TaskGroup group = groups_[g];
       for (std::uint32_t i = 0; i < group.count; ++i) {
         feeder_.replay(group.first_id + i, payload_);
         if (visit(TaskView{group.first_id + i, group.attempt, payload_})) return;

@@ -227,11 +227,12 @@ class HeldBatches {
  private:
   struct Batch {
     std::size_t bytes;
-    std::string copy;               // without replay
-    std::vector<TaskGroup> groups;  // with replay
+    std::string copy;     // without replay
+    std::size_t groups;   // with replay: its groups, the next ones in groups_
   };
   TaskFeeder& feeder_;
   std::deque<Batch> batches_;
+  std::deque<TaskGroup> groups_;  // of every batch held, in order
   std::vector<std::string> spare_copies_;  // recycled: fresh strings cost page faults
   std::size_t bytes_ = 0;
   std::string payload_;

@@ -127,28 +127,36 @@ struct TaskGroup {
 /// IDs, attempts and (mostly) lengths cost nothing per task.
 class TaskBatchWriter {
  public:
-  explicit TaskBatchWriter(std::string& buf) : buf_(buf) {
-    buf_.clear();
-    wire::put<std::uint32_t>(buf_, 0);
+  TaskBatchWriter() = default;
+  explicit TaskBatchWriter(std::string& buf) { start(buf); }
+  /// Starts a batch in `buf` (its old contents dropped); the writer's own storage is
+  /// reused, so one writer can serve a run's every batch without allocating.
+  void start(std::string& buf) {
+    buf_ = &buf;
+    buf_->clear();
+    wire::put<std::uint32_t>(*buf_, 0);
+    count_ = 0;
+    groups_.clear();
   }
   void add(std::uint64_t id, std::string_view payload, std::uint32_t attempt = 0) {
+    std::string& buf = *buf_;
     if (groups_.empty() || id != next_id_ || attempt != groups_.back().attempt) {
-      group_at_ = buf_.size();
+      group_at_ = buf.size();
       groups_.push_back(TaskGroup{id, 0, attempt, static_cast<std::uint32_t>(payload.size()), 0});
-      wire::put(buf_, groups_.back());
+      wire::put(buf, groups_.back());
     }
     TaskGroup& group = groups_.back();
     if (group.payload_bytes != TaskGroup::variable && payload.size() != group.payload_bytes) make_variable();
     ++group.count;
     next_id_ = id + 1;
-    if (group.payload_bytes == TaskGroup::variable) wire::put(buf_, static_cast<std::uint32_t>(payload.size()));
-    buf_.append(payload);
-    std::memcpy(buf_.data() + group_at_, &group, sizeof group);
+    if (group.payload_bytes == TaskGroup::variable) wire::put(buf, static_cast<std::uint32_t>(payload.size()));
+    buf.append(payload);
+    std::memcpy(buf.data() + group_at_, &group, sizeof group);
     ++count_;
-    std::memcpy(buf_.data(), &count_, sizeof count_);
+    std::memcpy(buf.data(), &count_, sizeof count_);
   }
   std::uint32_t count() const { return count_; }
-  std::size_t bytes() const { return buf_.size(); }
+  std::size_t bytes() const { return buf_->size(); }
   /// The batch's groups, in order: what a master keeps to replay the batch by ID.
   const std::vector<TaskGroup>& groups() const { return groups_; }
 
@@ -156,18 +164,19 @@ class TaskBatchWriter {
   /// A payload of another size joins the group: every task gets its length (once per
   /// group at most, and at once for sources of varying sizes).
   void make_variable() {
+    std::string& buf = *buf_;
     TaskGroup& group = groups_.back();
     const std::size_t records = group_at_ + sizeof(TaskGroup);
-    std::string fixed = buf_.substr(records);
-    buf_.resize(records);
+    std::string fixed = buf.substr(records);
+    buf.resize(records);
     for (std::uint32_t i = 0; i < group.count; ++i) {
-      wire::put(buf_, group.payload_bytes);
-      buf_.append(fixed, static_cast<std::size_t>(i) * group.payload_bytes, group.payload_bytes);
+      wire::put(buf, group.payload_bytes);
+      buf.append(fixed, static_cast<std::size_t>(i) * group.payload_bytes, group.payload_bytes);
     }
     group.payload_bytes = TaskGroup::variable;
   }
 
-  std::string& buf_;
+  std::string* buf_ = nullptr;
   std::uint32_t count_ = 0;
   std::vector<TaskGroup> groups_;
   std::size_t group_at_ = 0;
