@@ -18,7 +18,7 @@ class Backoff {
     std::chrono::microseconds spin{50};
     // 10 ms, not 1: a worker that ran dry while rank 0 was blocked writing to a slow
     // stdout must answer the next batch at once, not from a sleep (measured: 0.75 of the
-    // plain-MPI farm through mpirun's forwarding with 1 ms, 0.9 with 10 ms).
+    // plain-MPI farm through mpirun's forwarding with 1 ms, 0.83 to 1.05 with 10 ms).
     std::chrono::microseconds yield{10000};
     std::chrono::microseconds first_sleep{5};
     std::chrono::microseconds max_sleep{1000};

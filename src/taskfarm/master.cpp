@@ -315,11 +315,10 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       const auto worker = scheduler.next_ready_worker();
       if (!worker) break;
       HeldBatches& holding = held[static_cast<std::size_t>(*worker)];
-      // A worker whose batches fill its byte budget waits for a reply.
-      std::string buf = holding.room() > 0 ? transport.take_buffer() : std::string();
+      const std::size_t room = holding.room();  // 0: its batches fill its byte budget, it waits for a reply
+      std::string buf = room > 0 ? transport.take_buffer() : std::string();
       batch.start(buf);
-      if (holding.room() == 0 ||
-          feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers, holding.room()) == 0) {
+      if (room == 0 || feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers, room) == 0) {
         if (++passed_over >= scheduler.defer_front()) break;
         continue;
       }

@@ -229,9 +229,8 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
     }
     ResultRunTasks tasks(run);
     ResultView r{};
-    while (tasks.next(r)) {
+    while (tasks.next(r)) {  // a handler's run, or failures
       if (handler_) handler_->deliver(r, sink_);
-      else if (r.status == TaskStatus::ok) sink_.write(r.data);
       if (r.status == TaskStatus::ok) continue;
       std::string message = handler_ ? handler_->failure_message(r.data) : std::string(r.data);
       log::line("task " + std::to_string(r.id) + " failed on rank " + std::to_string(worker_rank) + ": " + message);
