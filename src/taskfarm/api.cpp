@@ -164,7 +164,7 @@ App::App(int argc, char** argv, std::string description) : state_(std::make_uniq
   int initialised = 0;
   MPI_Initialized(&initialised);
   if (!initialised) {
-    prefer_fast_single_node_startup();
+    prefer_fast_startup();
     state_->environment.emplace(argc, argv);
   }
   state_->world.emplace();

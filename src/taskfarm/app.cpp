@@ -138,6 +138,8 @@ std::vector<PartToPublish> files_to_publish(const RunReport& report, const Confi
 /// marks success last, so _SUCCESS never stands beside missing results.
 int finish_run(const RunReport& report, const Config& config, const RunPlan& plan, const JobRoles& job) {
   log::line(summary_line(report));
+  if (config.output_dir && report.status == "incomplete")
+    log::line("the same command with --resume continues the run from " + *config.output_dir);
   const bool commit = config.output_dir && report.status == "complete";
   if (commit) publish_parts(*config.output_dir, files_to_publish(report, config, plan, job));
   if (config.output_dir && !report.failed_tasks.empty()) write_failed_file(report, *config.output_dir + "/_failed");
@@ -252,7 +254,7 @@ int run_ranks(boost::mpi::communicator& world, int argc, char** argv) {
 }  // namespace
 
 int run_program(int argc, char** argv) {
-  prefer_fast_single_node_startup();
+  prefer_fast_startup();
   boost::mpi::environment env(argc, argv);
   install_stop_signals();  // every rank: a worker keeps working until the master stops it
   boost::mpi::communicator world;

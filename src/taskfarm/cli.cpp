@@ -80,7 +80,7 @@ void add_engine_options(CLI::App& app, Config& cfg, std::string& batch) {
                "tasks it completed, keep their results (same arguments required)");
   app.add_option("--report", cfg.report_path, "Write the run report as JSON to this file");
   app.add_flag("-v,--verbose", cfg.verbose, "Narrate every task on stderr (master and workers)");
-  app.add_option("--window", cfg.window, "Most task batches a worker holds (prefetch); fewer when batches are long, so that about 4 ms of work is held")
+  app.add_option("--window", cfg.window, "Most task batches a worker holds (prefetch); fewer when batches are long, so that it holds three times its path's delay, at least 4 ms of work")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   app.add_option("--batch", batch, "Tasks per message: auto (sized from measured task time) or N")

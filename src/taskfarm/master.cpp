@@ -106,6 +106,8 @@ WorkerReport worker_report(int rank, const WorkerLoad& load) {
   r.failed = load.tasks_failed;
   r.busy_s = load.busy_s;
   r.max_task_s = load.max_task_s;
+  r.round_trip_s = load.round_trip_s.value();
+  r.turnaround_s = load.turnaround_s.value();
   return r;
 }
 
@@ -311,11 +313,13 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
     // Give every worker with room another batch (the scheduler decides how many it holds).
     // A worker for which only other workers' retries are left is passed over, once each.
     std::size_t passed_over = 0;
+    double send_s = -1;  // read once, when a batch goes
     while (!feeder.exhausted()) {
       const auto worker = scheduler.next_ready_worker();
       if (!worker) break;
       HeldBatches& holding = held[static_cast<std::size_t>(*worker)];
-      const std::size_t room = holding.room();  // 0: its batches fill its byte budget, it waits for a reply
+      // 0: what is kept for its batches and their unsent buffers fill its byte budget
+      const std::size_t room = holding.room(transport.unsent_bytes(*worker));
       std::string buf = room > 0 ? transport.take_buffer() : std::string();
       batch.start(buf);
       if (room == 0 || feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers, room) == 0) {
@@ -323,8 +327,9 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
         continue;
       }
       if (backups && holding.empty()) silent_since[static_cast<std::size_t>(*worker)] = clock::now();
-      scheduler.on_sent(*worker, batch.count());
-      holding.add(buf, batch.groups());
+      if (send_s < 0) send_s = watch.now_s();
+      scheduler.on_sent(*worker, batch.count(), send_s);
+      holding.add(buf, batch.groups(), send_s);
       transport.send(*worker, Tag::tasks, std::move(buf));
       progressed = true;
     }
@@ -345,6 +350,8 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       const ResultBatchHeader header = ResultBatchReader(inbox).header();
       const auto acknowledged = std::min<std::size_t>(header.batches_completed, batches.size());
       if (arrival_s < 0) arrival_s = watch.now_s();
+      if (acknowledged > 0)  // the path's delay: the newest batch's round trip, less its time on the worker
+        scheduler.on_round_trip(worker, arrival_s - batches.sent_s(acknowledged - 1) - header.held_s, arrival_s);
       results.consume(worker, inbox, rank, failed_attempts, done_ids, &watch.timeline, arrival_s);
       accepted_part_bytes[static_cast<std::size_t>(worker)] = header.part_bytes;
       if (journal) journal->record(rank, header.part_bytes, done_ids);
@@ -362,8 +369,10 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       stopping_on = stop_signal();
       work_left_at_stop = !feeder.exhausted();
       grace_end = clock::now() + seconds(config.grace_s);
+      // Under mpirun, a worker rank that died reaches rank 0 as this SIGTERM: say how to go on.
       log::line(signal_name(stopping_on) + " received: no new tasks; waiting up to " + seconds_text(config.grace_s) +
-                " s (--grace) for the " + std::to_string(scheduler.tasks_in_flight()) + " tasks in flight");
+                " s (--grace) for the " + std::to_string(scheduler.tasks_in_flight()) + " tasks in flight" +
+                (journal ? "; the same command with --resume continues the run" : ""));
       feeder.halt();
     }
     if (feeder.exhausted() && scheduler.idle()) {

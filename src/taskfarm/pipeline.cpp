@@ -71,12 +71,13 @@ std::optional<std::uint64_t> TaskFeeder::undispatched() const {
   return *size_ > next_id_ ? *size_ - next_id_ : 0;
 }
 
-void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
+double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
   TaskBatchReader tasks(batch);
   TaskView task{};
   const bool with_data = side_output_ == nullptr;
   std::string& out = side_output_ ? *side_output_ : reply.out();
-  auto group_start = clock::now();
+  const auto start = clock::now();
+  auto group_start = start;
   // Closes the open run as one timed group of tasks (see the class comment).
   auto close_group = [&] {
     const auto now = clock::now();
@@ -113,6 +114,8 @@ void BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
   if (reply.run_open()) close_group();
   if (side_output_) kernel_.end_batch(*side_output_);
   reply.complete_batch();
+  finished_at_ = group_start;  // the last group's end
+  return std::chrono::duration<double>(finished_at_ - start).count();
 }
 
 double GroupTiming::end_group(std::uint32_t tasks, double group_s) {
@@ -242,10 +245,11 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
   scheduler_.on_reply(worker, summary);
 }
 
-void HeldBatches::add(const std::string& batch, const std::vector<TaskGroup>& groups) {
+void HeldBatches::add(const std::string& batch, const std::vector<TaskGroup>& groups, double sent_s) {
   Batch& held = batches_.emplace_back();
-  held.bytes = batch.size();
+  held.bytes = feeder_.replayable() ? groups.size() * sizeof(TaskGroup) : batch.size();
   held.groups = 0;
+  held.sent_s = sent_s;
   bytes_ += held.bytes;
   if (feeder_.replayable()) {
     held.groups = groups.size();

@@ -6,6 +6,7 @@
 // The MPI master and worker move batches between them; the one-rank mode chains them
 // directly. Both thus share one code path, and the tests drive it without MPI.
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -121,12 +122,15 @@ class BatchRunner {
   explicit BatchRunner(Kernel& kernel, std::string* side_output = nullptr) : kernel_(kernel), side_output_(side_output) {}
   /// Runs every task of `batch` and appends its results to `reply`, as runs of
   /// consecutive tasks timed together (GroupTiming). A kernel that throws fails only its
-  /// own task, and what it wrote is dropped.
-  void run(std::string_view batch, ResultBatchWriter& reply);
+  /// own task, and what it wrote is dropped. Returns the batch's wall time; the clock
+  /// reading that ended it is finished_at() (no further reading needed to stamp a reply).
+  double run(std::string_view batch, ResultBatchWriter& reply);
+  std::chrono::steady_clock::time_point finished_at() const { return finished_at_; }
 
  private:
   Kernel& kernel_;
   std::string* side_output_;
+  std::chrono::steady_clock::time_point finished_at_;
   GroupTiming timing_;
   std::string failed_with_;
 };
@@ -202,23 +206,35 @@ class ResultCollector {
 /// only each batch's groups are kept (a few bytes), the payloads coming from the source
 /// again when needed; otherwise a copy of each batch.
 ///
-/// The master's memory for a worker is bounded by bytes (budget()): the batches in
-/// flight to it (their send buffers, and copies without replay) stay within the budget,
-/// plus one task. Deeper prefetch comes from what the workers hold.
+/// The master's memory for a worker is bounded by bytes (budget()): what it keeps of the
+/// batches in flight (groups, or copies without replay) and the send buffers MPI has not
+/// released yet stay within the budget, plus one task. A sent batch of a replayable
+/// source costs a few bytes, so a worker may hold as many as its path needs: deeper
+/// prefetch comes from what the workers hold.
 class HeldBatches {
  public:
   static constexpr std::size_t replay_budget = 64 * 1024;
   static constexpr std::size_t copy_budget = 256 * 1024;
   explicit HeldBatches(TaskFeeder& feeder) : feeder_(feeder) {}
-  void add(const std::string& batch, const std::vector<TaskGroup>& groups);
+  /// A batch sent at `sent_s` (seconds on the master's clock).
+  void add(const std::string& batch, const std::vector<TaskGroup>& groups, double sent_s = 0);
   bool empty() const { return batches_.empty(); }
   std::size_t size() const { return batches_.size(); }
-  /// Bytes of the batches held (sent and not yet acknowledged).
+  /// Bytes kept for the batches held (sent and not yet acknowledged).
   std::size_t bytes() const { return bytes_; }
   std::size_t budget() const { return feeder_.replayable() ? replay_budget : copy_budget; }
-  /// The most bytes the next batch may have: half the budget, so that two are in flight;
-  /// 0 while the batches held leave no room for that.
-  std::size_t room() const { return empty() || bytes_ <= budget() / 2 ? budget() / 2 : 0; }
+  /// The most bytes the next batch may have: what the budget leaves beside what is kept
+  /// and `unsent_bytes` (send buffers), at most half of it so that two batches can be on
+  /// their way. 0 when under a quarter is left: a reply or a completed send soon frees
+  /// more, and many small batches would cost more than waiting.
+  std::size_t room(std::size_t unsent_bytes) const {
+    const std::size_t used = bytes_ + unsent_bytes;
+    if (empty() && unsent_bytes == 0) return budget() / 2;
+    const std::size_t left = used < budget() ? budget() - used : 0;
+    return left < budget() / 4 ? 0 : std::min(left, budget() / 2);
+  }
+  /// When the `i`-th batch held was sent.
+  double sent_s(std::size_t i) const { return batches_[i].sent_s; }
   /// Forgets the first `n` batches: a reply acknowledged them.
   void pop_front(std::size_t n);
   /// Calls `visit` with each task of the first `n` batches, in order, until it returns true.
@@ -229,6 +245,7 @@ class HeldBatches {
     std::size_t bytes;
     std::string copy;     // without replay
     std::size_t groups;   // with replay: its groups, the next ones in groups_
+    double sent_s;
   };
   TaskFeeder& feeder_;
   std::deque<Batch> batches_;

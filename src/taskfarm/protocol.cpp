@@ -17,11 +17,13 @@
 
 namespace taskfarm {
 
-void prefer_fast_single_node_startup() {
+void prefer_fast_startup() {
   const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
   const char* local_size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
   if (size && local_size && std::string_view(size) == local_size && !std::getenv("OMPI_MCA_pml"))
     ::setenv("OMPI_MCA_pml", "ob1", 0);
+  // No launcher's variables (mpirun's, or PMIx's under srun): a singleton.
+  if (!size && !std::getenv("PMIX_RANK") && !std::getenv("PMI_RANK")) ::setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
 }
 
 namespace {
@@ -29,7 +31,8 @@ namespace {
 constexpr std::size_t max_spare_buffers = 8;
 }
 
-Channel::Channel(boost::mpi::communicator comm) : comm_(std::move(comm)) {
+Channel::Channel(boost::mpi::communicator comm)
+    : comm_(std::move(comm)), pending_bytes_(static_cast<std::size_t>(comm_.size()), 0) {
   MPI_Comm_split(raw_comm(), comm_.rank() == master_rank ? MPI_UNDEFINED : 0, comm_.rank(), &workers_);
 }
 
@@ -52,8 +55,9 @@ void Channel::send(int dest, Tag tag, std::string body) {
   if (body.size() > static_cast<std::size_t>(INT_MAX))
     throw std::runtime_error("a message of " + std::to_string(body.size()) + " bytes to rank " +
                              std::to_string(dest) + " is over MPI's limit of 2 GiB");
-  pending_.push_back(PendingSend{MPI_REQUEST_NULL, std::move(body)});
+  pending_.push_back(PendingSend{MPI_REQUEST_NULL, std::move(body), dest});
   PendingSend& p = pending_.back();
+  pending_bytes_[static_cast<std::size_t>(dest)] += p.body.size();
   MPI_Isend(p.body.data(), static_cast<int>(p.body.size()), MPI_BYTE, dest, static_cast<int>(tag), raw_comm(),
             &p.request);
   ++messages_sent_;
@@ -69,6 +73,7 @@ std::string Channel::take_buffer() {
 }
 
 void Channel::recycle(std::list<PendingSend>::iterator send) {
+  pending_bytes_[static_cast<std::size_t>(send->dest)] -= send->body.size();
   if (spare_buffers_.size() < max_spare_buffers) spare_buffers_.push_back(std::move(send->body));
   pending_.erase(send);
 }

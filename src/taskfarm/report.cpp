@@ -78,6 +78,8 @@ nlohmann::json to_json(const RunReport& r) {
                        {"idle_s", w.idle_s},
                        {"messages", w.messages},
                        {"max_task_s", w.max_task_s},
+                       {"round_trip_s", w.round_trip_s},
+                       {"turnaround_s", w.turnaround_s},
                        {"bytes_written", w.bytes_written},
                        {"bytes_read", w.bytes_read},
                        {"retired", w.retired},

@@ -21,6 +21,8 @@ struct WorkerReport {
   double idle_s = 0;        // time with nothing to run
   std::uint64_t messages = 0;  // sent + received by the worker
   double max_task_s = 0;
+  double round_trip_s = 0;  // its path's delay, the largest of the last second or two
+  double turnaround_s = 0;  // the master's, from its reply to the next batch (likewise)
   std::uint64_t bytes_written = 0;  // to its part file (--output)
   std::uint64_t bytes_read = 0;     // of input files
   std::uint64_t part_bytes = 0;     // of its part file, as its last accepted reply vouched

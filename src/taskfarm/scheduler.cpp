@@ -11,18 +11,37 @@ namespace {
 void average_into(std::optional<double>& mean, double sample) {
   mean = mean ? 0.75 * *mean + 0.25 * sample : sample;
 }
+// The worker replies when half of what it holds is done, so that half must cover the
+// delay: twice the delay, and once more to spare.
+constexpr double delays_held = 3;
 }  // namespace
+
+void RecentMax::add(double sample, double now_s) {
+  if (now_s - start_s_ >= window_s) {
+    previous_ = now_s - start_s_ < 2 * window_s ? current_ : 0;
+    current_ = 0;
+    start_s_ = now_s;
+  }
+  current_ = std::max(current_, sample);
+}
 
 Scheduler::Scheduler(int workers, int window, BatchPolicy policy)
     : policy_(policy),
       load_(static_cast<std::size_t>(std::max(workers, 0))),
       window_(static_cast<std::uint32_t>(std::max(window, 1))),
       queued_(load_.size(), 1),
-      retired_(load_.size(), 0) {
+      retired_(load_.size(), 0),
+      reply_at_s_(load_.size(), -1) {
   for (int w = 0; w < workers; ++w) ready_.push_back(w);
 }
 
-std::uint32_t Scheduler::batch_limit() const {
+double Scheduler::prefetch_s(int worker) const {
+  const WorkerLoad& w = load_[static_cast<std::size_t>(worker)];
+  return std::clamp(delays_held * (w.round_trip_s.value() + w.turnaround_s.value()), policy_.prefetch_s,
+                    std::max(policy_.prefetch_s, policy_.max_prefetch_s));
+}
+
+std::uint32_t Scheduler::batch_limit(int worker) const {
   // At least one batch per slot running and one at hand.
   const std::uint32_t floor = std::min(policy_.slots + 1, window_);
   if (!mean_task_s_) return floor;  // nothing measured yet: be conservative
@@ -31,15 +50,14 @@ std::uint32_t Scheduler::batch_limit() const {
   // the new large ones.
   const double next_batch_s = next_batch_size(std::nullopt) * *mean_task_s_;
   if (next_batch_s <= 0) return window_;
-  const double wanted = std::ceil(policy_.prefetch_s * policy_.slots / next_batch_s);
+  const double wanted = std::ceil(prefetch_s(worker) * policy_.slots / next_batch_s - 1e-9);  // 21.000000001 is 21
   return static_cast<std::uint32_t>(std::clamp(wanted, static_cast<double>(floor), static_cast<double>(window_)));
 }
 
 std::optional<int> Scheduler::next_ready_worker() {
-  const std::uint32_t limit = batch_limit();
   while (!ready_.empty()) {
     const int w = ready_.front();
-    if (load_[static_cast<std::size_t>(w)].batches_in_flight < limit && !retired_[static_cast<std::size_t>(w)])
+    if (load_[static_cast<std::size_t>(w)].batches_in_flight < batch_limit(w) && !retired_[static_cast<std::size_t>(w)])
       return w;
     ready_.pop_front();  // the limit shrank since it was queued
     queued_[static_cast<std::size_t>(w)] = 0;
@@ -57,7 +75,7 @@ std::size_t Scheduler::defer_front() {
 
 void Scheduler::make_ready_if_room(int worker) {
   const auto i = static_cast<std::size_t>(worker);
-  if (!queued_[i] && !retired_[i] && load_[i].batches_in_flight < batch_limit()) {
+  if (!queued_[i] && !retired_[i] && load_[i].batches_in_flight < batch_limit(worker)) {
     ready_.push_back(worker);
     queued_[i] = 1;
   }
@@ -76,11 +94,16 @@ std::uint32_t Scheduler::next_batch_size(std::optional<std::uint64_t> undispatch
   return static_cast<std::uint32_t>(size);
 }
 
-void Scheduler::on_sent(int worker, std::uint32_t tasks) {
+void Scheduler::on_sent(int worker, std::uint32_t tasks, double now_s) {
   assert(!ready_.empty() && ready_.front() == worker);
   ready_.pop_front();
   queued_[static_cast<std::size_t>(worker)] = 0;
   auto& w = load_[static_cast<std::size_t>(worker)];
+  double& reply_at_s = reply_at_s_[static_cast<std::size_t>(worker)];
+  if (now_s >= 0 && reply_at_s >= 0) {
+    w.turnaround_s.add(now_s - reply_at_s, now_s);
+    reply_at_s = -1;
+  }
   ++w.batches_in_flight;
   w.tasks_in_flight += tasks;
   tasks_in_flight_ += tasks;
@@ -103,6 +126,13 @@ void Scheduler::on_reply(int worker, const ReplySummary& reply) {
   if (tasks > 0) average_into(mean_task_s_, reply.busy_s / static_cast<double>(tasks));
   make_ready_if_room(worker);
 }
+
+void Scheduler::on_round_trip(int worker, double round_trip_s, double now_s) {
+  load_[static_cast<std::size_t>(worker)].round_trip_s.add(round_trip_s, now_s);
+  reply_at_s_[static_cast<std::size_t>(worker)] = now_s;
+  make_ready_if_room(worker);  // a slower path may allow more batches
+}
+
 void Scheduler::retire(int worker) {
   auto& w = load_[static_cast<std::size_t>(worker)];
   retired_[static_cast<std::size_t>(worker)] = 1;

@@ -54,6 +54,8 @@ class WorkerCore {
   /// Seconds spent in work().
   double busy_s() const { return busy_s_; }
 
+  using clock = std::chrono::steady_clock;
+
  private:
   const JobRoles& job_;
   std::optional<std::string> output_dir_;
@@ -64,6 +66,12 @@ class WorkerCore {
   std::optional<BatchRunner> runner_;
   std::optional<SlotRunner> slots_;  // asynchronous jobs hold their batches here
   std::deque<std::string> queue_;
+  // When each batch held arrived, and when the newest finished one did: a reply says how
+  // long the worker held that batch, so the master can tell the path's own delay.
+  std::deque<clock::time_point> arrivals_;
+  clock::time_point newest_done_arrival_;
+  clock::time_point last_reading_;  // the latest clock reading, taken for other reasons
+  void finished_batches(std::size_t n);
   std::string reply_buf_;
   ResultBatchWriter reply_{reply_buf_};
   std::size_t finished_since_reply_ = 0;
@@ -92,6 +100,8 @@ class Transport {
   virtual std::optional<Envelope> poll(std::string& body) = 0;
   /// Completes what sends it can; returns how many are still outstanding.
   virtual std::size_t progress_sends() = 0;
+  /// Bytes of the sends to `worker` still held for MPI (not completed).
+  virtual std::size_t unsent_bytes(int worker) const = 0;
   virtual std::uint64_t bytes_sent() const = 0;
   virtual std::uint64_t messages() const = 0;
 };
@@ -106,6 +116,7 @@ class MpiTransport final : public Transport {
   void send(int worker, Tag tag, std::string body) override;
   std::optional<Envelope> poll(std::string& body) override;
   std::size_t progress_sends() override;
+  std::size_t unsent_bytes(int worker) const override;
   std::uint64_t bytes_sent() const override;
   std::uint64_t messages() const override;
 
@@ -127,6 +138,7 @@ class LocalTransport final : public Transport {
   void send(int worker, Tag tag, std::string body) override;
   std::optional<Envelope> poll(std::string& body) override;
   std::size_t progress_sends() override { return 0; }
+  std::size_t unsent_bytes(int) const override { return 0; }
   std::uint64_t bytes_sent() const override { return 0; }
   std::uint64_t messages() const override { return 0; }
 

@@ -40,6 +40,7 @@ struct ResultBatchHeader {
   std::uint32_t results;
   double busy_s;                    // time spent in kernels for these results
   std::uint64_t part_bytes;         // the worker's part file length, these results included
+  double held_s;                    // from the newest acknowledged batch's arrival to this reply
 };
 
 class WireError : public std::runtime_error {
@@ -266,12 +267,13 @@ class ResultBatchWriter {
 
   void reset() {
     buf_.clear();
-    wire::put(buf_, ResultBatchHeader{0, 0, 0.0, 0});
+    wire::put(buf_, ResultBatchHeader{0, 0, 0.0, 0, 0.0});
     run_open_ = false;
   }
   bool empty() const { return header().results == 0 && header().batches_completed == 0; }
   std::size_t bytes() const { return buf_.size(); }
   std::uint32_t results() const { return header().results; }
+  std::uint32_t batches_completed() const { return header().batches_completed; }
 
   /// Starts a run at task `first_id`; `with_data`: its tasks' data goes in the reply.
   void open_run(std::uint64_t first_id, TaskStatus status, bool with_data) {
@@ -322,6 +324,11 @@ class ResultBatchWriter {
   void set_part_bytes(std::uint64_t bytes) {
     ResultBatchHeader h = header();
     h.part_bytes = bytes;
+    set_header(h);
+  }
+  void set_held_s(double held_s) {
+    ResultBatchHeader h = header();
+    h.held_s = held_s;
     set_header(h);
   }
   void complete_batch() {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -52,6 +53,8 @@ WorkerCore::WorkerCore(const JobRoles& job, const Config& config, std::uint32_t 
 
 void WorkerCore::receive(Tag tag, std::string body) {
   if (tag == Tag::tasks) {
+    last_reading_ = clock::now();
+    arrivals_.push_back(last_reading_);
     if (slots_) slots_->add(std::move(body));
     else queue_.push_back(std::move(body));
   } else if (tag == Tag::hold) {  // start no more tasks: what has not started goes back
@@ -65,6 +68,7 @@ void WorkerCore::receive(Tag tag, std::string body) {
         reply_.complete_batch();
         ++finished_since_reply_;
       }
+      finished_batches(queue_.size());
       queue_.clear();
     }
   } else if (tag == Tag::stop) {
@@ -77,22 +81,35 @@ void WorkerCore::receive(Tag tag, std::string body) {
 
 std::size_t WorkerCore::batches_held() const { return slots_ ? slots_->batches() : queue_.size(); }
 
+void WorkerCore::finished_batches(std::size_t n) {
+  if (n == 0) return;
+  newest_done_arrival_ = arrivals_[n - 1];
+  arrivals_.erase(arrivals_.begin(), arrivals_.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
 bool WorkerCore::work(double slot_wait_s) {
-  const auto start = clock::now();
   if (slots_) {
-    finished_since_reply_ += slots_->step(reply_, slot_wait_s);
+    const auto start = clock::now();
+    const std::size_t finished = slots_->step(reply_, slot_wait_s);
+    finished_batches(finished);
+    finished_since_reply_ += finished;
+    last_reading_ = clock::now();
+    busy_s_ += std::chrono::duration<double>(last_reading_ - start).count();
   } else {
-    runner_->run(queue_.front(), reply_);
+    busy_s_ += runner_->run(queue_.front(), reply_);  // the runner's clock readings serve here too
+    last_reading_ = runner_->finished_at();
     if (part_) part_->flush_if_full();
     queue_.pop_front();
+    finished_batches(1);
     ++finished_since_reply_;
   }
-  busy_s_ += seconds_since(start);
   return finished_since_reply_ > 0 && (finished_since_reply_ >= batches_held() || reply_.bytes() > max_reply_bytes);
 }
 
 std::string WorkerCore::take_reply(std::string next) {
   if (part_) reply_.set_part_bytes(part_->flush());
+  if (reply_.batches_completed() > 0)
+    reply_.set_held_s(std::max(0.0, std::chrono::duration<double>(last_reading_ - newest_done_arrival_).count()));
   std::string reply = std::move(reply_buf_);
   reply_buf_ = std::move(next);
   reply_.reset();
@@ -176,6 +193,7 @@ std::optional<Envelope> MpiTransport::poll(std::string& body) {
   return envelope;
 }
 std::size_t MpiTransport::progress_sends() { return channel_.progress_sends(); }
+std::size_t MpiTransport::unsent_bytes(int worker) const { return channel_.pending_bytes(worker + 1); }
 std::uint64_t MpiTransport::bytes_sent() const { return channel_.bytes_sent(); }
 std::uint64_t MpiTransport::messages() const { return channel_.messages_sent() + channel_.messages_received(); }
 

@@ -251,6 +251,8 @@ for signal_case in "USR1 mpirun -n 3" "TERM rank0 -n 3" "INT taskfarm -n 1"; do
   else stop_run "$name" "$signal" "$target" "${MPIRUN[@]}" -n "$ranks" "$TF" "${SLEEP_ARGS[@]}"; fi
   check "SIG$signal to $target: exit 3 (incomplete, resumable)" test "$rc" -eq 3
   check "SIG$signal: the log says so" grep -qE "SIG$signal received: (no new tasks|stopping)" "$TMP/$name.err"
+  check "SIG$signal: the log says how to go on (--resume)" \
+    grep -q "the same command with --resume continues the run from $TMP/$name\$" "$TMP/$name.err"
   check "SIG$signal: the report says incomplete, with the stop reason; nothing published" python3 -c "
 import json, os; r = json.load(open('$TMP/$name/_report.json'))
 assert r['status'] == 'incomplete' and 'SIG$signal' in r['stop_reason'], r['stop_reason']

@@ -30,6 +30,28 @@ TEST(Pipeline, SquareAloneMatchesSerialComputation) {
   EXPECT_EQ(exit_code_for(report), ExitCode::success);
 }
 
+TEST(Pipeline, AReplySaysHowLongTheWorkerHeldItsNewestBatch) {
+  // The master subtracts this from the batch's round trip to learn the path's own delay.
+  CommandLine cl = testing::parse({"sleep", "--tasks", "3", "--mean-us", "20000", "--dist", "fixed"});
+  TaskFeeder feeder(cl.job.source->open(), *cl.job.source, false);
+  WorkerCore core(cl.job, cl.config, 0, 1, 1);
+  const auto start = std::chrono::steady_clock::now();
+  for (int b = 0; b < 3; ++b) {
+    std::string buf;
+    TaskBatchWriter batch(buf);
+    ASSERT_EQ(feeder.fill(batch, 1), 1u);
+    core.receive(Tag::tasks, std::move(buf));
+  }
+  EXPECT_FALSE(core.work(0));  // one finished, two held: the reply waits
+  EXPECT_TRUE(core.work(0));   // two finished, one held: the reply goes
+  const std::string reply = core.take_reply({});
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const ResultBatchHeader header = ResultBatchReader(reply).header();
+  EXPECT_EQ(header.batches_completed, 2u);
+  EXPECT_GE(header.held_s, 0.04);  // the newest batch waited behind the first, then ran
+  EXPECT_LE(header.held_s, wall_s);
+}
+
 TEST(Pipeline, SourceIsStreamedInTaskOrder) {
   CommandLine cl = testing::parse({"square", "--tasks", "3", "--seed", "9"});
   TaskFeeder feeder(cl.job.source->open(), *cl.job.source, false);

@@ -46,18 +46,18 @@ TEST(Scheduler, HoldsAboutFourMillisecondsOfWorkPerWorker) {
   BatchPolicy one_task;
   one_task.fixed = 1;
   Scheduler s(2, 64, one_task);
-  EXPECT_EQ(s.batch_limit(), 2u);  // nothing measured yet
+  EXPECT_EQ(s.batch_limit(0), 2u);  // nothing measured yet
   s.on_sent(0, 1);
   s.on_reply(0, reply(1, 1, 1e-6));  // 1 us batches: the whole window
-  EXPECT_EQ(s.batch_limit(), 64u);
+  EXPECT_EQ(s.batch_limit(0), 64u);
   Scheduler slow(2, 64, one_task);
   slow.on_sent(0, 1);
   slow.on_reply(0, reply(1, 1, 1e-3));  // 1 ms batches: 4 of them
-  EXPECT_EQ(slow.batch_limit(), 4u);
+  EXPECT_EQ(slow.batch_limit(0), 4u);
   Scheduler long_tasks(2, 64, one_task);
   long_tasks.on_sent(0, 1);
   long_tasks.on_reply(0, reply(1, 1, 2.0));  // never fewer than two
-  EXPECT_EQ(long_tasks.batch_limit(), 2u);
+  EXPECT_EQ(long_tasks.batch_limit(0), 2u);
 }
 
 TEST(Scheduler, LimitFollowsTheBatchesAboutToBeSentNotThePastOnes) {
@@ -66,11 +66,44 @@ TEST(Scheduler, LimitFollowsTheBatchesAboutToBeSentNotThePastOnes) {
   s.on_sent(0, 1);
   s.on_reply(0, reply(1, 1, 1e-6));  // first batches hold one 1 us task...
   EXPECT_EQ(s.next_batch_size(std::nullopt), 1000u);  // ...the next ones a thousand
-  EXPECT_EQ(s.batch_limit(), 4u);  // so 4 of them, not 1024
+  EXPECT_EQ(s.batch_limit(0), 4u);  // so 4 of them, not 1024
   Scheduler trivial(2, 1024, p);
   trivial.on_sent(0, 1);
   trivial.on_reply(0, reply(1, 1, 1e-8));  // capped batches of 16384 x 10 ns = 0.16 ms
-  EXPECT_EQ(trivial.batch_limit(), 25u);
+  EXPECT_EQ(trivial.batch_limit(0), 25u);
+}
+
+TEST(Scheduler, AWorkerOnASlowPathHoldsThreeTimesItsDelay) {
+  BatchPolicy p;
+  p.fixed = 1000;
+  Scheduler s(2, 1024, p);
+  s.on_sent(0, 1000);
+  s.on_sent(1, 1000);
+  s.on_reply(0, reply(1, 1000, 1e-3));  // 1 ms batches: 4 ms of work is 4 batches
+  s.on_reply(1, reply(1, 1000, 1e-3));
+  EXPECT_EQ(s.batch_limit(0), 4u);
+  // Worker 0's batches come back 10 ms after their send, 4 ms of which on the worker:
+  // a 6 ms path, then a quicker one. The largest counts.
+  s.on_round_trip(0, 6e-3, 0.5);
+  s.on_round_trip(0, 1e-3, 0.6);
+  EXPECT_DOUBLE_EQ(s.load(0).round_trip_s.value(), 6e-3);
+  EXPECT_EQ(s.batch_limit(0), 18u);  // 3 x 6 ms of 1 ms batches
+  EXPECT_EQ(s.batch_limit(1), 4u);   // the other worker's path is fast
+  // The master's turnaround, from the reply to the next send, counts as path delay too.
+  s.on_sent(0, 1000, 0.601);
+  EXPECT_DOUBLE_EQ(s.load(0).turnaround_s.value(), 1e-3);
+  EXPECT_EQ(s.batch_limit(0), 21u);
+  s.on_sent(0, 1000, 0.9);  // no reply since: not a turnaround
+  EXPECT_DOUBLE_EQ(s.load(0).turnaround_s.value(), 1e-3);
+  // A spike is forgotten after a window or two of quicker replies.
+  s.on_round_trip(0, 2e-3, 1.5);
+  EXPECT_DOUBLE_EQ(s.load(0).round_trip_s.value(), 6e-3);
+  s.on_round_trip(0, 2e-3, 2.6);
+  EXPECT_DOUBLE_EQ(s.load(0).round_trip_s.value(), 2e-3);
+  // However slow the path, a worker holds at most max_prefetch_s of work.
+  s.on_round_trip(0, 10.0, 2.7);
+  EXPECT_DOUBLE_EQ(s.prefetch_s(0), p.max_prefetch_s);
+  EXPECT_EQ(s.batch_limit(0), 1000u);
 }
 
 TEST(Scheduler, AWorkerAtItsLimitGetsNothingMore) {
