@@ -34,19 +34,11 @@
 namespace taskfarm {
 namespace {
 
-/// A line is a task unless it is blank or its first non-blank character is '#'.
-bool is_task_line(std::string_view line) {
-  const auto first = line.find_first_not_of(" \t\r\f\v");
-  return first != std::string_view::npos && line[first] != '#';
-}
-
 /// Calls `fn(id, line)` for every task line of `in`, IDs counting from 0.
 template <typename Fn>
 void for_each_task(std::istream& in, Fn&& fn) {
   std::string line;
-  std::uint64_t id = 0;
-  while (std::getline(in, line))
-    if (is_task_line(line)) fn(id++, line);
+  for (std::uint64_t id = 0; next_task_line(in, line); ++id) fn(id, line);
 }
 
 // Payload: the task count (for TASKFARM_NTASKS), then the command.
@@ -58,14 +50,11 @@ class CommandSource final : public TaskSource {
   CommandSource(std::unique_ptr<std::istream> in, std::uint64_t count) : in_(std::move(in)), count_(count) {}
   std::optional<std::uint64_t> size() const override { return count_; }
   bool next(std::string& payload) override {
-    while (std::getline(*in_, line_)) {
-      if (!is_task_line(line_)) continue;
-      payload.clear();
-      wire::put(payload, count_);
-      payload.append(line_);
-      return true;
-    }
-    return false;
+    if (!next_task_line(*in_, line_)) return false;
+    payload.clear();
+    wire::put(payload, count_);
+    payload.append(line_);
+    return true;
   }
 
  private:
@@ -344,7 +333,12 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
           }
         }
       }
-      FinishedTask task{outcome.ticket, outcome.ok() ? TaskStatus::ok : TaskStatus::failed, outcome.run_s, {}};
+      if (!outcome.spill_error.empty() && outcome.ok()) {  // its output is lost: the attempt fails
+        outcome.stderr_text = "could not keep its output: " + outcome.spill_error;
+        outcome.exit_value = -1;
+      }
+      FinishedTask task{outcome.ticket, outcome.ok() ? TaskStatus::ok : TaskStatus::failed, outcome.run_s, {}, {}};
+      if (outcome.ok()) task.output = std::move(outcome.stdout_spill);
       put_attempt(task.data, AttemptRecord{outcome.start_epoch_s, outcome.run_s, outcome.exit_value, outcome.signal,
                                            outcome.stdout_bytes, static_cast<std::uint8_t>(outcome.timed_out),
                                            started.attempt, rank_, started.slot, outcome.peak_rss_kib, outcome.user_s,

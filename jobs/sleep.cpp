@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <algorithm>
 #include <vector>
@@ -81,6 +82,8 @@ class Sleep final : public ProgramJob {
     app.option("--hang-s", hang_s_, "With --hang-every: how long a hanging task hangs, in seconds");
     app.option("--fail-attempts", fail_attempts_,
                "With --fail-every: fail only the first A attempts of those tasks; 0: every attempt");
+    app.option("--abort-task", abort_task_,
+               "Abort the process (abort()) in task ID, every attempt: a poison task, for testing --resume; -1: none");
     const auto name = std::find(distribution_names.begin(), distribution_names.end(), dist_name_);
     if (name == distribution_names.end())
       throw UsageError("--dist: " + dist_name_ + " not in {fixed,uniform,lognormal,pareto}");
@@ -105,6 +108,7 @@ class Sleep final : public ProgramJob {
       if (narrating()) narrate("task " + std::to_string(task.id) + " hangs (--hang-every)");
       std::this_thread::sleep_for(std::chrono::duration<double>(hang_s_));
     }
+    if (abort_task_ >= 0 && task.id == static_cast<std::uint64_t>(abort_task_)) std::abort();
     std::this_thread::sleep_for(std::chrono::microseconds(sleep.us));
     if (chosen(task, fail_every_, fail_attempts_))
       throw std::runtime_error("injected failure (--fail-every " + std::to_string(fail_every_) + ", attempt " +
@@ -122,6 +126,7 @@ class Sleep final : public ProgramJob {
   std::uint64_t hang_every_ = 0;
   std::uint64_t hang_attempts_ = 1;
   double hang_s_ = 3600;
+  std::int64_t abort_task_ = -1;
 };
 
 }  // namespace

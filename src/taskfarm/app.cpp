@@ -90,7 +90,17 @@ void plan_resume(const Config& config, RunPlan& plan, bool& complete) {
     known.insert(path);
   }
   for (const auto& entry : fs::directory_iterator(fs::path(dir) / "_temporary"))
-    if (!known.count(entry.path().string())) fs::remove(entry.path());
+    if (!known.count(entry.path().string()) && entry.path().filename().string().rfind("stopped-", 0) != 0)
+      fs::remove(entry.path());
+  plan.crashes = crash_history(*state, config.retries, [&](std::uint32_t run, std::int32_t rank) {
+    return fs::exists(stop_marker_path(dir, rank, run));
+  });
+  if (!plan.crashes.suspects.ranges().empty())
+    log::line("--resume: " + std::to_string(plan.crashes.suspects.count()) +
+              " tasks were in flight on a rank that died; each runs alone on its worker" +
+              (plan.crashes.poisoned.empty() ? std::string()
+                                             : "; " + std::to_string(plan.crashes.poisoned.size()) +
+                                                   " of them died with their rank too often and are not run again"));
   plan.run = state->runs;
   plan.resumed = std::move(state);
 }
@@ -230,6 +240,7 @@ RunOutcome run_job(boost::mpi::communicator& comm, Config& config, const JobRole
     return {exit_code, std::move(report)};
   } catch (const std::exception& e) {
     log::error(e.what());
+    mark_stop_now();  // this rank ends the job on purpose: a resume must not count it as dead
     channel.abort(code(ExitCode::runtime_error));
   }
 }

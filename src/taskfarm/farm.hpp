@@ -19,6 +19,7 @@ namespace taskfarm {
 struct RunPlan {
   std::uint32_t run = 0;                // numbers this run's part files (a resume adds a run)
   std::optional<JournalState> resumed;  // master: what earlier runs did (--resume)
+  CrashHistory crashes;                 // master: the tasks of ranks that died (--resume)
   std::string identity;                 // master: the job and its parameters, for the journal
 };
 

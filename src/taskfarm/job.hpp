@@ -18,6 +18,7 @@
 
 #include "taskfarm/error.hpp"
 #include "taskfarm/journal.hpp"
+#include "taskfarm/spill_file.hpp"
 #include "taskfarm/sink.hpp"
 #include "taskfarm/wire.hpp"
 
@@ -66,6 +67,9 @@ struct FinishedTask {
   TaskStatus status;
   double run_s;
   std::string data;  // the result's data, or the failure message
+  /// A success's output too large for memory, which the master writes before `data`'s:
+  /// the worker streams it to the master in chunks, ahead of the reply.
+  SpillFile output;
 };
 
 // ---- The roles a job composes ---------------------------------------------------------

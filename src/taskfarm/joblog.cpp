@@ -10,6 +10,17 @@
 
 namespace taskfarm {
 
+bool is_task_line(std::string_view line) {
+  const auto first = line.find_first_not_of(" \t\r\f\v");
+  return first != std::string_view::npos && line[first] != '#';
+}
+
+bool next_task_line(std::istream& in, std::string& line) {
+  while (std::getline(in, line))
+    if (is_task_line(line)) return true;
+  return false;
+}
+
 const std::string& joblog_header() {
   static const std::string header = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
   return header;

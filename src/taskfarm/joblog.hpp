@@ -1,15 +1,22 @@
 #pragma once
-// GNU parallel's --joblog format, written by the cmd job's master and read back by
-// --resume. MPI-free.
+// The cmd job's files: its tasks file, and GNU parallel's --joblog format, written by its
+// master and read back by --resume. MPI-free.
 
 #include <cstdint>
+#include <istream>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "taskfarm/journal.hpp"
 
 namespace taskfarm {
+
+/// A tasks file's line is a task unless it is blank or its first non-blank character is '#'.
+bool is_task_line(std::string_view line);
+/// Reads the next task line of `in` into `line` (without its '\n'); false at the end.
+bool next_task_line(std::istream& in, std::string& line);
 
 struct JoblogEntry {
   std::uint64_t seq;  // 1-based task number

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <system_error>
 #include <thread>
 
@@ -21,6 +22,7 @@ namespace {
 constexpr char identity_record = 'I';
 constexpr char run_record = 'R';
 constexpr char progress_record = 'P';
+constexpr char in_flight_record = 'F';
 constexpr std::size_t record_header = sizeof(std::uint32_t) + sizeof(std::uint64_t) + 1;
 constexpr std::uint32_t max_identity_bytes = 1 << 20;  // a job's arguments, as JSON
 constexpr std::size_t flush_bytes = 64 << 10;
@@ -49,6 +51,27 @@ void IdRanges::add(std::uint64_t first, std::uint64_t last) {
 bool IdRanges::contains(std::uint64_t id) const {
   auto it = ranges_.upper_bound(id);
   return it != ranges_.begin() && std::prev(it)->second > id;
+}
+
+CrashHistory crash_history(const JournalState& state, std::uint32_t retries,
+                           const std::function<bool(std::uint32_t, std::int32_t)>& stopped) {
+  CrashHistory history;
+  std::vector<const IdRanges*> died;  // what each dead rank held, every run
+  std::set<std::uint64_t> alone;      // tasks alone on a dead rank in some run
+  for (const auto& [run, ranks] : state.in_flight)
+    for (const auto& [rank, ids] : ranks) {
+      if (stopped(run, rank)) continue;
+      died.push_back(&ids);
+      for (const auto& [first, last] : ids.ranges()) {
+        if (ids.count() == 1 && !state.done.contains(first)) alone.insert(first);
+        history.suspects.add(first, last);
+      }
+    }
+  for (const std::uint64_t id : alone) {
+    const auto deaths = std::count_if(died.begin(), died.end(), [&](const IdRanges* ids) { return ids->contains(id); });
+    if (static_cast<std::uint64_t>(deaths) > retries) history.poisoned[id] = static_cast<std::uint32_t>(deaths);
+  }
+  return history;
 }
 
 std::optional<JournalState> read_journal(const std::string& path) {
@@ -100,6 +123,15 @@ std::optional<JournalState> read_journal(const std::string& path) {
         while (!p.empty()) {
           const auto first = wire::get<std::uint64_t>(p);
           state.done.add(first, first + wire::get<std::uint64_t>(p));
+        }
+      } else if (type == in_flight_record) {
+        auto& ranks = state.in_flight[current_run];
+        while (!p.empty()) {
+          const auto rank = wire::get<std::int32_t>(p);
+          const auto first = wire::get<std::uint64_t>(p);
+          const auto count = wire::get<std::uint64_t>(p);
+          if (count > UINT64_MAX - first) throw WireError("task IDs out of range");
+          ranks[rank].add(first, first + count);
         }
       } else {
         throw WireError("unknown record type");
@@ -154,6 +186,17 @@ void JournalWriter::record(std::int32_t rank, std::uint64_t part_bytes, const st
   append(progress_record, payload);
   const auto now = std::chrono::steady_clock::now();
   if (pending_.size() >= flush_bytes || now - last_flush_ >= flush_interval) flush();
+}
+
+void JournalWriter::record_in_flight(const std::vector<std::pair<std::int32_t, IdRun>>& held) {
+  std::string payload;
+  for (const auto& [rank, ids] : held) {
+    wire::put(payload, rank);
+    wire::put(payload, ids.first);
+    wire::put(payload, ids.count);
+  }
+  append(in_flight_record, payload);
+  flush();
 }
 
 void JournalWriter::flush() {

@@ -8,6 +8,7 @@
 // MPI-free.
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -55,7 +56,27 @@ struct JournalState {
   std::uint32_t runs = 0;
   IdRanges done;
   std::map<PartKey, std::uint64_t> part_bytes;  // journaled length of each part file
+  /// Run -> rank -> the tasks it held when the master got a stop signal (a worker rank
+  /// that died reaches the master as mpirun's SIGTERM).
+  std::map<std::uint32_t, std::map<std::int32_t, IdRanges>> in_flight;
 };
+
+/// What the runs that died say about the tasks they were running. A rank "died" in a run
+/// if the run recorded its tasks in flight and the rank itself got no stop signal (no
+/// stop marker: see mark_stop_signal_in): it crashed, or was killed with SIGKILL.
+struct CrashHistory {
+  /// Tasks held by a rank that died, in any run: a resumed run hands them out one at a
+  /// time, alone on their worker, before the tasks near them.
+  IdRanges suspects;
+  /// Poison tasks, by ID, with the number of runs that died with them in flight: held by
+  /// a dead rank in more than `retries` runs, alone on it in at least one of them. They are
+  /// not handed out again.
+  std::map<std::uint64_t, std::uint32_t> poisoned;
+};
+
+/// `stopped(run, rank)`: whether that rank got a stop signal in that run.
+CrashHistory crash_history(const JournalState& state, std::uint32_t retries,
+                           const std::function<bool(std::uint32_t run, std::int32_t rank)>& stopped);
 
 /// Reads `path`. A missing file, an empty one, or one that ends inside its first record (a
 /// kill before anything was journaled) gives nullopt; a damaged one throws JournalError.
@@ -72,6 +93,8 @@ class JournalWriter {
   /// Tasks `ids` of `rank` are done, their results within the first `part_bytes` bytes
   /// of its part file. Written in batches (every 50 ms or 64 KiB).
   void record(std::int32_t rank, std::uint64_t part_bytes, const std::vector<IdRun>& done);
+  /// The tasks each rank holds as the run stops on a signal; written at once.
+  void record_in_flight(const std::vector<std::pair<std::int32_t, IdRun>>& held);
   void flush();
 
  private:

@@ -1,4 +1,3 @@
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,12 +42,6 @@ RunReport base_report(const Config& config, const JobRoles& job, int ranks, int 
   report.slurm = slurm_environment();
   if (job.results) report.task_usage = job.results->task_usage();
   return report;
-}
-
-std::uint64_t peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
 /// With --output, every run keeps a journal, so that any run can be resumed.
@@ -177,6 +170,7 @@ void stop_workers(Transport& transport, const Scheduler& scheduler, std::vector<
     w.messages = goodbye.messages_received + goodbye.messages_sent;
     w.bytes_written = goodbye.bytes_written;
     w.bytes_read = goodbye.bytes_read;
+    w.peak_rss_bytes = goodbye.peak_rss_bytes;
     w.answered = true;
     answer_by[static_cast<std::size_t>(worker)] = clock::time_point::min();
     --goodbyes_due;
@@ -279,6 +273,10 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
   std::vector<std::uint64_t> accepted_part_bytes(static_cast<std::size_t>(workers), 0);
   auto journal = open_journal(config, plan);
   if (plan.resumed) feeder.skip(&plan.resumed->done);  // done by earlier runs
+  if (!plan.crashes.suspects.ranges().empty())
+    feeder.isolate(&plan.crashes, [&](std::uint64_t id, std::uint32_t deaths, const std::string& payload) {
+      failures.give_up(id, deaths, payload);
+    });
   std::vector<IdRun> done_ids;
   Backoff backoff(job.slots ? Backoff::patient() : Backoff::Limits{});
   std::string inbox;
@@ -290,6 +288,7 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
   clock::time_point grace_end;
   std::uint32_t iterations = 0;
   TaskBatchWriter batch;  // one for every batch: its storage is reused
+  std::optional<int> streaming_from;  // a worker sending a task's output in chunks: heard alone
 
   // A worker silent for longer than --task-timeout gets no more work; its tasks go to the
   // others as backup attempts. Whatever it sends later is dropped, so the first result
@@ -322,26 +321,38 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       const std::size_t room = holding.room(transport.unsent_bytes(*worker));
       std::string buf = room > 0 ? transport.take_buffer() : std::string();
       batch.start(buf);
-      if (room == 0 || feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers, room) == 0) {
+      if (room == 0 || feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers, room,
+                                   holding.empty()) == 0) {
         if (++passed_over >= scheduler.defer_front()) break;
         continue;
       }
       if (backups && holding.empty()) silent_since[static_cast<std::size_t>(*worker)] = clock::now();
       if (send_s < 0) send_s = watch.now_s();
       scheduler.on_sent(*worker, batch.count(), send_s);
+      if (feeder.filled_alone()) scheduler.hold_alone(*worker);
       holding.add(buf, batch.groups(), send_s);
       transport.send(*worker, Tag::tasks, std::move(buf));
       progressed = true;
     }
     sink.flush_if_due();  // after feeding: the workers compute while stdout drains
     double arrival_s = -1;  // read once, when a reply has come
-    while (auto envelope = transport.poll(inbox)) {
+    while (auto envelope = transport.poll(inbox, streaming_from)) {
       const int worker = envelope->source;
       const int rank = transport.worker_rank(worker);
+      progressed = true;
+      if (envelope->tag == Tag::output) {  // written at once: a task's output may not fit in memory
+        std::string_view chunk = inbox;
+        const auto header = wire::get<OutputChunk>(chunk);
+        if (!scheduler.retired(worker)) {
+          sink.write(chunk);
+          sink.flush();
+        }
+        streaming_from = header.last ? std::nullopt : std::optional<int>(worker);
+        continue;
+      }
       if (envelope->tag != Tag::results)
         throw std::runtime_error("unexpected message tag " + std::to_string(static_cast<int>(envelope->tag)) +
                                  " from rank " + std::to_string(rank));
-      progressed = true;
       if (scheduler.retired(worker)) {  // its tasks were handed out again: the first result wins
         log_dropped_reply(rank, inbox);
         continue;
@@ -374,6 +385,12 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
                 " s (--grace) for the " + std::to_string(scheduler.tasks_in_flight()) + " tasks in flight" +
                 (journal ? "; the same command with --resume continues the run" : ""));
       feeder.halt();
+      if (journal) {  // if a rank died, a resume needs to know what it was running
+        std::vector<std::pair<std::int32_t, IdRun>> in_flight;
+        for (int w = 0; w < workers; ++w)
+          if (!scheduler.retired(w)) held[static_cast<std::size_t>(w)].held_ids(transport.worker_rank(w), in_flight);
+        journal->record_in_flight(in_flight);
+      }
     }
     if (feeder.exhausted() && scheduler.idle()) {
       const bool work_left = work_left_at_stop || feeder.dropped_retries() > 0 || results.returned() > 0;

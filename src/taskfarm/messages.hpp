@@ -3,6 +3,7 @@
 // through a Channel, or in-process in the one-rank mode): message tags and the small
 // fixed messages. The batch layouts are in wire.hpp.
 
+#include <cstddef>
 #include <cstdint>
 
 namespace taskfarm {
@@ -16,6 +17,16 @@ enum class Tag : int {
   stop = 3,     // master -> worker: one StopKind byte; say goodbye
   goodbye = 4,  // worker -> master: WorkerGoodbye, the worker's last message
   hold = 5,     // master -> worker: empty; start no more tasks, hand the unstarted back
+  output = 6,   // worker -> master: OutputChunk, then a chunk of a task's spilled output
+};
+
+/// A task's output too large for one message (a spill file) travels in chunks of at most
+/// this many bytes, all of them before the reply that holds the task's result; the master
+/// takes messages from that worker only until the last one, so nothing interleaves.
+inline constexpr std::size_t output_chunk_bytes = 1 << 20;
+struct OutputChunk {
+  std::uint64_t task_id;
+  std::uint8_t last;  // 1: the output's last chunk
 };
 
 /// Why the master stops a worker.
@@ -31,6 +42,7 @@ struct WorkerGoodbye {
   std::uint64_t messages_sent;
   std::uint64_t bytes_written;  // to its part file
   std::uint64_t bytes_read;     // of input, by the job
+  std::uint64_t peak_rss_bytes; // its own peak resident memory
 };
 
 struct Envelope {

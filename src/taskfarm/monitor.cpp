@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -17,16 +19,21 @@ namespace taskfarm {
 
 namespace {
 std::atomic<int> requested_stop{0};
+char stop_marker[4096];  // a path, or empty; set before the handler can read it
 
 // The first signal asks for a graceful stop. A second Ctrl-C ends the process at once, as
 // a user pressing it twice expects; repeated SIGTERM or SIGUSR1 do not (a batch system
 // may send both, through the launcher and directly).
 extern "C" void on_stop_signal(int signal) {
   int expected = 0;
-  if (!requested_stop.compare_exchange_strong(expected, signal) && signal == SIGINT) {
-    ::signal(signal, SIG_DFL);
-    ::raise(signal);
+  if (!requested_stop.compare_exchange_strong(expected, signal)) {
+    if (signal == SIGINT) {
+      ::signal(signal, SIG_DFL);
+      ::raise(signal);
+    }
+    return;
   }
+  mark_stop_now();
 }
 
 /// A process's command name and parent, from /proc/PID/stat; nullopt when it is gone.
@@ -74,6 +81,25 @@ void install_stop_signals() {
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
   for (int signal : {SIGTERM, SIGUSR1, SIGINT}) ::sigaction(signal, &action, nullptr);
+}
+
+void mark_stop_now() {
+  if (stop_marker[0] == '\0') return;
+  const int saved_errno = errno;  // called from the signal handler: open and close are async-signal-safe
+  const int fd = ::open(stop_marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) ::close(fd);
+  errno = saved_errno;
+}
+
+void mark_stop_signal_in(const std::string& path) {
+  if (path.size() >= sizeof stop_marker) return;  // too long to be a path: then a resume counts this rank as dead
+  std::memcpy(stop_marker, path.c_str(), path.size() + 1);
+}
+
+std::uint64_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
 int stop_signal() { return requested_stop.load(std::memory_order_relaxed); }

@@ -19,8 +19,15 @@ namespace taskfarm {
 /// or a user's Ctrl-C asks the master to stop dispatching and commit. A second Ctrl-C
 /// ends the process.
 void install_stop_signals();
+/// From now on, the first stop signal also creates the file `path` (empty), from the
+/// signal handler: the sign that this rank was alive when the job was stopped.
+void mark_stop_signal_in(const std::string& path);
+/// Creates that file now: the rank ends the job itself (a runtime error it reported).
+void mark_stop_now();
 /// The signal that asked to stop (0 if none).
 int stop_signal();
+/// This process's peak resident memory so far.
+std::uint64_t peak_rss_bytes();
 /// "SIGTERM" for 15, and so on.
 std::string signal_name(int signal);
 

@@ -88,6 +88,10 @@ std::string temporary_part_path(const std::string& dir, int rank, std::uint32_t 
   return temporary_path(dir, "rank", rank, run);
 }
 
+std::string stop_marker_path(const std::string& dir, int rank, std::uint32_t run) {
+  return temporary_path(dir, "stopped", rank, run);
+}
+
 std::string journal_path(const std::string& dir) { return (fs::path(dir) / "_journal").string(); }
 
 void truncate_part(const std::string& path, std::uint64_t bytes) {

@@ -25,6 +25,9 @@ std::string temporary_part_path(const std::string& dir, int rank, std::uint32_t 
 /// DIR/_temporary/reduce-RRRRR.run-NNN: a reduce job's final output (its part files hold
 /// the map output).
 std::string temporary_reduce_path(const std::string& dir, int rank, std::uint32_t run);
+/// DIR/_temporary/stopped-RRRRR.run-NNN: created by worker `rank` when a stop signal
+/// reaches it, so a resume can tell the ranks that got mpirun's SIGTERM from one that died.
+std::string stop_marker_path(const std::string& dir, int rank, std::uint32_t run);
 std::string journal_path(const std::string& dir);
 
 /// Cuts `path` to `bytes` (what the journal vouches for).

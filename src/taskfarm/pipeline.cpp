@@ -13,8 +13,9 @@ TaskFeeder::TaskFeeder(std::unique_ptr<TaskSource> source, const JobSource& job,
     : source_(std::move(source)), job_(job), narrate_(narrate), size_(source_->size()), replayable_(source_->replayable()) {}
 
 std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker, int workers,
-                               std::size_t max_bytes) {
+                               std::size_t max_bytes, bool worker_idle) {
   std::uint32_t added = 0;
+  filled_alone_ = false;
   auto room = [&] { return added < max_tasks && (added == 0 || batch.bytes() < max_bytes); };
   // Retries first, but never on the worker they just failed on, unless it is the only one.
   for (auto it = retries_.begin(); it != retries_.end() && room();) {
@@ -26,7 +27,22 @@ std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, 
     it = retries_.erase(it);
     ++added;
   }
-  while (room() && !source_done_ && !halted_) {
+  while (room() && !halted_ && (have_next_ || read_next())) {
+    if (next_suspect_) {
+      if (added > 0 || !worker_idle) break;  // it waits for an idle worker, in order
+      filled_alone_ = true;
+    }
+    if (narrate_) log::line("Put task " + job_.describe(payload_) + "...");
+    batch.add(next_id_++, payload_);
+    have_next_ = false;
+    ++added;
+    if (filled_alone_) break;
+  }
+  return added;
+}
+
+bool TaskFeeder::read_next() {
+  while (!source_done_) {
     if (!source_->next(payload_)) {
       source_done_ = true;
       break;
@@ -36,11 +52,17 @@ std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, 
       ++skipped_;
       continue;
     }
-    if (narrate_) log::line("Put task " + job_.describe(payload_) + "...");
-    batch.add(next_id_++, payload_);
-    ++added;
+    if (crashes_) {
+      if (const auto poison = crashes_->poisoned.find(next_id_); poison != crashes_->poisoned.end()) {
+        give_up_(next_id_++, poison->second, payload_);
+        continue;
+      }
+      next_suspect_ = crashes_->suspects.contains(next_id_);
+    }
+    have_next_ = true;
+    return true;
   }
-  return added;
+  return false;
 }
 
 void TaskFeeder::retry(const TaskView& task, int failed_on) {
@@ -71,12 +93,11 @@ std::optional<std::uint64_t> TaskFeeder::undispatched() const {
   return *size_ > next_id_ ? *size_ - next_id_ : 0;
 }
 
-double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply) {
+double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock::time_point start) {
   TaskBatchReader tasks(batch);
   TaskView task{};
   const bool with_data = side_output_ == nullptr;
   std::string& out = side_output_ ? *side_output_ : reply.out();
-  const auto start = clock::now();
   auto group_start = start;
   // Closes the open run as one timed group of tasks (see the class comment).
   auto close_group = [&] {
@@ -168,8 +189,11 @@ std::size_t SlotRunner::step(ResultBatchWriter& reply, double wait_s) {
   std::size_t moved = 0;
   while (!batches_.empty() && batches_.front().unfinished == 0) {
     Held& held = batches_.front();
-    for (std::size_t i = 0; i < held.results.size(); ++i)
-      reply.add(held.ids[i], held.results[i].status, held.results[i].run_s, held.results[i].data);
+    for (std::size_t i = 0; i < held.results.size(); ++i) {
+      FinishedTask& result = held.results[i];
+      reply.add(held.ids[i], result.status, result.run_s, result.data);
+      if (result.output.open()) outputs_.emplace_back(held.ids[i], std::move(result.output));
+    }
     reply.complete_batch();
     batches_.pop_front();
     ++front_serial_;
@@ -183,7 +207,7 @@ void SlotRunner::hold() {
     TaskView task{};
     std::uint32_t index = 0;
     while (held.next_unstarted(task, index)) {
-      held.results[index] = FinishedTask{0, TaskStatus::not_started, 0, {}};
+      held.results[index] = FinishedTask{0, TaskStatus::not_started, 0, {}, {}};
       --held.unfinished;
     }
   }
@@ -289,6 +313,32 @@ void HeldBatches::visit(std::size_t n, const std::function<bool(const TaskView&)
         if (visit(TaskView{group.first_id + i, group.attempt, payload_})) return;
       }
     }
+  }
+}
+
+void HeldBatches::held_ids(std::int32_t rank, std::vector<std::pair<std::int32_t, IdRun>>& out) const {
+  auto add = [&](std::uint64_t first, std::uint64_t count) {
+    if (!out.empty() && out.back().first == rank && out.back().second.first + out.back().second.count == first)
+      out.back().second.count += count;
+    else
+      out.emplace_back(rank, IdRun{first, count});
+  };
+  for (const TaskGroup& group : groups_) add(group.first_id, group.count);
+  for (const Batch& batch : batches_) {
+    if (batch.copy.empty()) continue;
+    TaskBatchReader tasks(batch.copy);
+    TaskView task{};
+    while (tasks.next(task)) add(task.id, 1);
+  }
+}
+
+void FailureHandler::give_up(std::uint64_t id, std::uint32_t deaths, const std::string& payload) {
+  FailedTask& task = failed_.emplace_back(
+      FailedTask{id, deaths, job_.describe(payload), "in flight when the job died " + std::to_string(deaths) + " times"});
+  log::line("task " + std::to_string(id) + " (" + task.task + ") was " + task.error + ": not run again");
+  if (halt_on_error_) {
+    log::line("halting on error (--halt-on-error): no new tasks; waiting for the running ones");
+    feeder_.halt();
   }
 }
 

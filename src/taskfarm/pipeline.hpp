@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "taskfarm/job.hpp"
@@ -47,8 +48,13 @@ class TaskFeeder {
   /// that last failed on this worker, when there are others), then new tasks. Returns 0
   /// when the only tasks left are retries for other workers.
   /// The batch stops growing once it holds `max_bytes` (after at least one task).
+  /// A suspect task (see isolate()) goes alone, and only to a worker that holds nothing
+  /// (`worker_idle`): the batch stops before it otherwise.
   std::uint32_t fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker = 0, int workers = 1,
-                     std::size_t max_bytes = SIZE_MAX);
+                     std::size_t max_bytes = SIZE_MAX, bool worker_idle = true);
+  /// Whether the last batch filled is a suspect task alone: its worker gets nothing more
+  /// until it has replied.
+  bool filled_alone() const { return filled_alone_; }
   /// Whether the source can give a task's payload again from its ID (see replay()).
   bool replayable() const { return replayable_; }
   /// Task `id`'s payload again, into `payload`. Only for a replayable source.
@@ -62,9 +68,16 @@ class TaskFeeder {
   std::uint64_t dropped_retries() const { return dropped_retries_; }
   /// Tasks of an earlier run (--resume): taken from the source but not handed out.
   void skip(const IdRanges* done) { skip_ = done; }
+  /// Tasks of ranks that died in earlier runs (--resume): `crashes->suspects` go out one
+  /// at a time; `crashes->poisoned` are given to `give_up` (with their payload) instead.
+  using GiveUp = std::function<void(std::uint64_t id, std::uint32_t deaths, const std::string& payload)>;
+  void isolate(const CrashHistory* crashes, GiveUp give_up) {
+    crashes_ = crashes;
+    give_up_ = std::move(give_up);
+  }
   std::uint64_t skipped() const { return skipped_; }
   /// No task left to hand out, new or retried.
-  bool exhausted() const { return (source_done_ || halted_) && retries_.empty(); }
+  bool exhausted() const { return ((source_done_ && !have_next_) || halted_) && retries_.empty(); }
   /// Tasks produced so far.
   std::uint64_t produced() const { return next_id_; }
   /// All tasks (produced and still to come), when the source knows its size.
@@ -88,8 +101,16 @@ class TaskFeeder {
   bool source_done_ = false;
   bool halted_ = false;
   std::uint64_t dropped_retries_ = 0;
+  /// Reads the next task to hand out into payload_ (skipping done and poisoned ones);
+  /// false at the source's end.
+  bool read_next();
   const IdRanges* skip_ = nullptr;
   std::uint64_t skipped_ = 0;
+  const CrashHistory* crashes_ = nullptr;
+  GiveUp give_up_;
+  bool have_next_ = false;     // payload_ holds task next_id_, read but not handed out
+  bool next_suspect_ = false;  // ... and it is a suspect
+  bool filled_alone_ = false;
   std::deque<Retry> retries_;
   std::string payload_;
 };
@@ -122,9 +143,11 @@ class BatchRunner {
   explicit BatchRunner(Kernel& kernel, std::string* side_output = nullptr) : kernel_(kernel), side_output_(side_output) {}
   /// Runs every task of `batch` and appends its results to `reply`, as runs of
   /// consecutive tasks timed together (GroupTiming). A kernel that throws fails only its
-  /// own task, and what it wrote is dropped. Returns the batch's wall time; the clock
-  /// reading that ended it is finished_at() (no further reading needed to stamp a reply).
-  double run(std::string_view batch, ResultBatchWriter& reply);
+  /// own task, and what it wrote is dropped. Returns the batch's wall time from `start`
+  /// (the caller's latest clock reading: a batch's arrival, or the end of the batch before
+  /// it; one reading fewer per batch); the reading that ended it is finished_at() (no
+  /// further reading needed to stamp a reply).
+  double run(std::string_view batch, ResultBatchWriter& reply, std::chrono::steady_clock::time_point start);
   std::chrono::steady_clock::time_point finished_at() const { return finished_at_; }
 
  private:
@@ -150,6 +173,9 @@ class SlotRunner {
   std::size_t step(ResultBatchWriter& reply, double wait_s);
   /// Starts no more tasks: those not yet started finish at once as not_started.
   void hold();
+  /// The spilled outputs of the tasks moved into replies since the last call, in order:
+  /// they go to the master ahead of the reply.
+  std::vector<std::pair<std::uint64_t, SpillFile>> take_outputs() { return std::exchange(outputs_, {}); }
 
  private:
   struct Held {
@@ -171,6 +197,7 @@ class SlotRunner {
   std::uint64_t front_serial_ = 0;  // serial number of batches_.front()
   std::size_t running_ = 0;
   std::vector<FinishedTask> finished_;
+  std::vector<std::pair<std::uint64_t, SpillFile>> outputs_;  // task ID, its output
 };
 
 class ResultCollector {
@@ -237,6 +264,8 @@ class HeldBatches {
   double sent_s(std::size_t i) const { return batches_[i].sent_s; }
   /// Forgets the first `n` batches: a reply acknowledged them.
   void pop_front(std::size_t n);
+  /// The IDs of every task held, as (`rank`, run) pairs appended to `out`.
+  void held_ids(std::int32_t rank, std::vector<std::pair<std::int32_t, IdRun>>& out) const;
   /// Calls `visit` with each task of the first `n` batches, in order, until it returns true.
   void visit(std::size_t n, const std::function<bool(const TaskView&)>& visit);
 
@@ -265,6 +294,8 @@ class FailureHandler {
   /// The first `acknowledged` batches of `held` are those the reply acknowledged; one
   /// holds the failed task (and the payload to retry). `worker` is where it failed.
   void on_failure(const FailedAttempt& failure, HeldBatches& held, std::size_t acknowledged, int worker);
+  /// A poison task (see CrashHistory): failed without another attempt.
+  void give_up(std::uint64_t id, std::uint32_t deaths, const std::string& payload);
   const std::vector<FailedTask>& failed() const { return failed_; }
 
  private:

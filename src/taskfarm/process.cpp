@@ -180,15 +180,38 @@ void ProcessSlots::start(std::uint64_t ticket, const ProcessSpec& spec) {
   children_.push_back(std::move(child));
 }
 
+void ProcessSlots::capture(Child& child, int stream, const char* data, std::size_t size) {
+  ProcessOutcome& o = child.outcome;
+  if (stream == 1) {
+    const std::size_t kept = std::min(size, max_stderr_bytes - std::min(max_stderr_bytes, o.stderr_text.size()));
+    o.stderr_text.append(data, kept);
+    child.stderr_dropped += size - kept;
+    return;
+  }
+  o.stdout_bytes += size;
+  if (!o.spill_error.empty()) return;  // the attempt fails: its output is lost anyway
+  try {
+    if (!o.stdout_spill.open() && o.stdout_text.size() + size > spill_above_bytes) {
+      o.stdout_spill.create();
+      o.stdout_spill.append(o.stdout_text);
+      o.stdout_text = std::string();  // its memory too
+    }
+    if (o.stdout_spill.open()) o.stdout_spill.append({data, size});
+    else o.stdout_text.append(data, size);
+  } catch (const std::system_error& e) {
+    o.spill_error = e.what();
+    o.stdout_text = std::string();
+    o.stdout_spill = SpillFile();
+  }
+}
+
 void ProcessSlots::read_available(Child& child, int stream) {
   int& fd = child.pipes[stream];
-  std::string& text = stream == 0 ? child.outcome.stdout_text : child.outcome.stderr_text;
   char buf[65536];
   while (fd >= 0) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n > 0) {
-      text.append(buf, static_cast<std::size_t>(n));
-      if (stream == 0) child.outcome.stdout_bytes += static_cast<std::uint64_t>(n);
+      capture(child, stream, buf, static_cast<std::size_t>(n));
     } else if (n == 0) {
       close_fd(fd);
     } else if (errno != EINTR) {
@@ -245,6 +268,9 @@ bool ProcessSlots::try_finish(Child& child, std::vector<ProcessOutcome>& ended) 
       outcome.stdout_bytes = static_cast<std::uint64_t>(st.st_size);
     close_fd(child.files[stream]);
   }
+  if (child.stderr_dropped > 0)
+    outcome.stderr_text += "\ntaskfarm: " + std::to_string(child.stderr_dropped) + " more bytes of stderr dropped (" +
+                           std::to_string(max_stderr_bytes) + " kept)\n";
   close_fd(child.pidfd);
   ended.push_back(std::move(outcome));
   return true;

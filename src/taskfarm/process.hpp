@@ -1,6 +1,6 @@
 #pragma once
 // Running shell commands as tasks: /bin/sh -c LINE in a process group of its own, with
-// its output captured in memory or sent to files, a timeout that kills the whole group
+// its output captured (in memory, a large stdout in a spill file) or sent to files, a timeout that kills the whole group
 // (TERM, then KILL after a grace period), and several commands at once. MPI-free.
 
 #include <signal.h>
@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "taskfarm/spill_file.hpp"
+
 namespace taskfarm {
 
 /// How one command ended.
@@ -23,8 +25,10 @@ struct ProcessOutcome {
   int exit_value = 0;        // as GNU parallel's joblog: -1 after a timeout
   int signal = 0;            // the signal that ended it, 0 if none
   bool timed_out = false;
-  std::string stdout_text;   // captured output (empty when it went to files)
-  std::string stderr_text;
+  std::string stdout_text;   // captured output (empty when it went to files or was spilled)
+  SpillFile stdout_spill;    // captured output beyond ProcessSlots::spill_above_bytes: all of it
+  std::string spill_error;   // the spill file failed (a full disk): the output is lost
+  std::string stderr_text;   // the first max_stderr_bytes, and a note of what was dropped
   std::uint64_t stdout_bytes = 0;  // wherever it went (the joblog's Receive column)
   // What the kernel counted for the process and the children it waited for (wait4).
   std::uint64_t peak_rss_kib = 0;
@@ -44,6 +48,10 @@ struct ProcessSpec {
 
 class ProcessSlots {
  public:
+  /// Captured stdout beyond this goes to a spill file (a task may print gigabytes).
+  static constexpr std::size_t spill_above_bytes = 8 << 20;
+  /// Captured stderr beyond this is dropped, and the drop noted.
+  static constexpr std::size_t max_stderr_bytes = 1 << 20;
   /// `timeout_s` 0 means no limit; `grace_s` is the wait between TERM and KILL.
   explicit ProcessSlots(double timeout_s = 0, double grace_s = 1.0);
   ProcessSlots(const ProcessSlots&) = delete;
@@ -66,9 +74,11 @@ class ProcessSlots {
     int files[2] = {-1, -1};  // output files, when not captured (for their sizes)
     std::chrono::steady_clock::time_point started;
     int signals_sent = 0;     // 0, 1 after TERM, 2 after KILL
+    std::uint64_t stderr_dropped = 0;
     std::chrono::steady_clock::time_point next_signal_at;
   };
   void read_available(Child& child, int stream);
+  static void capture(Child& child, int stream, const char* data, std::size_t size);
   void enforce_timeout(Child& child, std::chrono::steady_clock::time_point now);
   bool try_finish(Child& child, std::vector<ProcessOutcome>& ended);
 

@@ -82,6 +82,7 @@ nlohmann::json to_json(const RunReport& r) {
                        {"turnaround_s", w.turnaround_s},
                        {"bytes_written", w.bytes_written},
                        {"bytes_read", w.bytes_read},
+                       {"peak_rss_bytes", w.peak_rss_bytes},
                        {"retired", w.retired},
                        {"answered", w.answered}});
   }

@@ -26,6 +26,7 @@ struct WorkerReport {
   std::uint64_t bytes_written = 0;  // to its part file (--output)
   std::uint64_t bytes_read = 0;     // of input files
   std::uint64_t part_bytes = 0;     // of its part file, as its last accepted reply vouched
+  std::uint64_t peak_rss_bytes = 0; // the worker process's peak resident memory
   bool retired = false;             // --task-timeout: silent too long, given no more work
   bool answered = true;             // said goodbye; false: stuck, ended by MPI_Abort
 };

@@ -31,6 +31,7 @@ Scheduler::Scheduler(int workers, int window, BatchPolicy policy)
       window_(static_cast<std::uint32_t>(std::max(window, 1))),
       queued_(load_.size(), 1),
       retired_(load_.size(), 0),
+      alone_(load_.size(), 0),
       reply_at_s_(load_.size(), -1) {
   for (int w = 0; w < workers; ++w) ready_.push_back(w);
 }
@@ -57,8 +58,7 @@ std::uint32_t Scheduler::batch_limit(int worker) const {
 std::optional<int> Scheduler::next_ready_worker() {
   while (!ready_.empty()) {
     const int w = ready_.front();
-    if (load_[static_cast<std::size_t>(w)].batches_in_flight < batch_limit(w) && !retired_[static_cast<std::size_t>(w)])
-      return w;
+    if (has_room(w)) return w;
     ready_.pop_front();  // the limit shrank since it was queued
     queued_[static_cast<std::size_t>(w)] = 0;
   }
@@ -73,9 +73,15 @@ std::size_t Scheduler::defer_front() {
   return ready_.size();
 }
 
+bool Scheduler::has_room(int worker) const {
+  const auto i = static_cast<std::size_t>(worker);
+  const std::uint32_t held = load_[i].batches_in_flight;
+  return !retired_[i] && !(alone_[i] && held > 0) && held < batch_limit(worker);
+}
+
 void Scheduler::make_ready_if_room(int worker) {
   const auto i = static_cast<std::size_t>(worker);
-  if (!queued_[i] && !retired_[i] && load_[i].batches_in_flight < batch_limit(worker)) {
+  if (!queued_[i] && has_room(worker)) {
     ready_.push_back(worker);
     queued_[i] = 1;
   }
@@ -116,6 +122,7 @@ void Scheduler::on_reply(int worker, const ReplySummary& reply) {
   const std::uint64_t back = tasks + reply.returned;
   assert(reply.batches <= w.batches_in_flight && back <= w.tasks_in_flight);
   w.batches_in_flight -= reply.batches;
+  if (w.batches_in_flight == 0) alone_[static_cast<std::size_t>(worker)] = 0;
   w.tasks_in_flight -= back;
   tasks_in_flight_ -= back;
   w.tasks_done += reply.done;

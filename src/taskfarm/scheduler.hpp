@@ -90,6 +90,9 @@ class Scheduler {
   void on_round_trip(int worker, double round_trip_s, double now_s);
   /// The work `worker` should hold: what its path needs, within the policy's bounds.
   double prefetch_s(int worker) const;
+  /// `worker` gets nothing more until it has replied for all it holds (a task that may
+  /// have killed its rank runs alone on it).
+  void hold_alone(int worker) { alone_[static_cast<std::size_t>(worker)] = 1; }
   /// The worker gets no more work and its tasks no longer count as in flight (they are
   /// handed out again as backup attempts).
   void retire(int worker);
@@ -105,11 +108,13 @@ class Scheduler {
   BatchPolicy policy_;
   std::vector<WorkerLoad> load_;
   void make_ready_if_room(int worker);
+  bool has_room(int worker) const;
 
   std::uint32_t window_;
   std::deque<int> ready_;     // workers with room for another batch, each at most once
   std::vector<char> queued_;  // worker is in ready_
   std::vector<char> retired_;
+  std::vector<char> alone_;  // hold_alone() until its batches are acknowledged
   std::vector<double> reply_at_s_;  // when a reply made room, until the next send (negative: none)
   std::uint64_t tasks_in_flight_ = 0;
   std::optional<double> mean_task_s_;

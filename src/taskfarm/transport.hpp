@@ -47,12 +47,21 @@ class WorkerCore {
   /// The reply gathered so far, its part file flushed first: the journal never vouches for
   /// output that is not in the file. `next` becomes the buffer of the next reply.
   std::string take_reply(std::string next);
+  /// Whether a task's spilled output (see FinishedTask::output) is still to be sent: as
+  /// Tag::output chunks, after the reply's part file flush and before the reply itself.
+  bool has_output_chunk() const { return !outputs_.empty(); }
+  /// The next chunk's message body into `body` (cleared first).
+  void next_output_chunk(std::string& body);
   /// After the stop message: runs the reduce phase when the run finished, closes the
   /// files, and returns the goodbye message's body.
   std::string finish(const Exchange& exchange, double idle_s, std::uint64_t messages_received,
                      std::uint64_t messages_sent);
   /// Seconds spent in work().
   double busy_s() const { return busy_s_; }
+  /// The storage of the last batch run, for the next message (empty if none).
+  std::string take_spare_buffer() { return std::exchange(spare_batch_, std::string()); }
+  /// The latest clock reading taken: a batch's arrival, or the end of work().
+  std::chrono::steady_clock::time_point last_reading() const { return last_reading_; }
 
   using clock = std::chrono::steady_clock;
 
@@ -66,6 +75,7 @@ class WorkerCore {
   std::optional<BatchRunner> runner_;
   std::optional<SlotRunner> slots_;  // asynchronous jobs hold their batches here
   std::deque<std::string> queue_;
+  std::string spare_batch_;  // see take_spare_buffer()
   // When each batch held arrived, and when the newest finished one did: a reply says how
   // long the worker held that batch, so the master can tell the path's own delay.
   std::deque<clock::time_point> arrivals_;
@@ -75,6 +85,8 @@ class WorkerCore {
   std::string reply_buf_;
   ResultBatchWriter reply_{reply_buf_};
   std::size_t finished_since_reply_ = 0;
+  std::deque<std::pair<std::uint64_t, SpillFile>> outputs_;  // task ID, spilled output, to send
+  std::uint64_t output_sent_ = 0;                           // bytes of outputs_.front() sent
   bool stopping_ = false;
   StopKind stop_kind_ = StopKind::abandoned;
   std::vector<PartSlice> earlier_output_;  // a resumed reduce job's map output to read back
@@ -96,8 +108,9 @@ class Transport {
   /// An empty buffer, reusing the memory of a completed send when possible.
   virtual std::string take_buffer() = 0;
   virtual void send(int worker, Tag tag, std::string body) = 0;
-  /// A message from a worker, if one is waiting; Envelope::source is the worker's number.
-  virtual std::optional<Envelope> poll(std::string& body) = 0;
+  /// A message from a worker (from worker `from` only, if given), if one is waiting;
+  /// Envelope::source is the worker's number.
+  virtual std::optional<Envelope> poll(std::string& body, std::optional<int> from = std::nullopt) = 0;
   /// Completes what sends it can; returns how many are still outstanding.
   virtual std::size_t progress_sends() = 0;
   /// Bytes of the sends to `worker` still held for MPI (not completed).
@@ -114,7 +127,7 @@ class MpiTransport final : public Transport {
   bool in_process() const override { return false; }
   std::string take_buffer() override;
   void send(int worker, Tag tag, std::string body) override;
-  std::optional<Envelope> poll(std::string& body) override;
+  std::optional<Envelope> poll(std::string& body, std::optional<int> from = std::nullopt) override;
   std::size_t progress_sends() override;
   std::size_t unsent_bytes(int worker) const override;
   std::uint64_t bytes_sent() const override;
@@ -136,7 +149,7 @@ class LocalTransport final : public Transport {
   bool in_process() const override { return true; }
   std::string take_buffer() override { return {}; }
   void send(int worker, Tag tag, std::string body) override;
-  std::optional<Envelope> poll(std::string& body) override;
+  std::optional<Envelope> poll(std::string& body, std::optional<int> from = std::nullopt) override;
   std::size_t progress_sends() override { return 0; }
   std::size_t unsent_bytes(int) const override { return 0; }
   std::uint64_t bytes_sent() const override { return 0; }

@@ -8,6 +8,7 @@
 #include "taskfarm/clock.hpp"
 #include "taskfarm/farm.hpp"
 #include "taskfarm/log.hpp"
+#include "taskfarm/monitor.hpp"
 #include "taskfarm/output_dir.hpp"
 #include "taskfarm/pipeline.hpp"
 #include "taskfarm/transport.hpp"
@@ -37,6 +38,9 @@ class ReduceContext final : public WorkerContext {
 
 // A reply larger than this goes out even if more batches are queued, bounding memory.
 constexpr std::size_t max_reply_bytes = 1 << 20;
+// The master writes each output chunk to its stdout: a stalled stdout (a full pipe nobody
+// reads) stalls it, but not this long.
+constexpr auto output_chunk_timeout = std::chrono::seconds(600);
 // The example's get(timeout=1): after this long without tasks, --verbose says so.
 constexpr auto empty_queue_notice = std::chrono::seconds(1);
 
@@ -96,9 +100,10 @@ bool WorkerCore::work(double slot_wait_s) {
     last_reading_ = clock::now();
     busy_s_ += std::chrono::duration<double>(last_reading_ - start).count();
   } else {
-    busy_s_ += runner_->run(queue_.front(), reply_);  // the runner's clock readings serve here too
+    busy_s_ += runner_->run(queue_.front(), reply_, last_reading_);  // its readings serve here too
     last_reading_ = runner_->finished_at();
     if (part_) part_->flush_if_full();
+    spare_batch_ = std::move(queue_.front());  // the next message's buffer: no malloc per message
     queue_.pop_front();
     finished_batches(1);
     ++finished_since_reply_;
@@ -108,6 +113,8 @@ bool WorkerCore::work(double slot_wait_s) {
 
 std::string WorkerCore::take_reply(std::string next) {
   if (part_) reply_.set_part_bytes(part_->flush());
+  if (slots_)
+    for (auto& output : slots_->take_outputs()) outputs_.push_back(std::move(output));
   if (reply_.batches_completed() > 0)
     reply_.set_held_s(std::max(0.0, std::chrono::duration<double>(last_reading_ - newest_done_arrival_).count()));
   std::string reply = std::move(reply_buf_);
@@ -115,6 +122,22 @@ std::string WorkerCore::take_reply(std::string next) {
   reply_.reset();
   finished_since_reply_ = 0;
   return reply;
+}
+
+void WorkerCore::next_output_chunk(std::string& body) {
+  auto& [task_id, file] = outputs_.front();
+  const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(output_chunk_bytes, file.bytes() - output_sent_));
+  const bool last = output_sent_ + size == file.bytes();
+  body.clear();
+  wire::put(body, OutputChunk{task_id, static_cast<std::uint8_t>(last)});
+  file.read(output_sent_, size, body);
+  if (body.size() != sizeof(OutputChunk) + size)
+    throw std::runtime_error("the spilled output of task " + std::to_string(task_id) + " is shorter than written");
+  output_sent_ += size;
+  if (last) {
+    outputs_.pop_front();
+    output_sent_ = 0;
+  }
 }
 
 std::string WorkerCore::finish(const Exchange& exchange, double idle_s, std::uint64_t messages_received,
@@ -129,24 +152,45 @@ std::string WorkerCore::finish(const Exchange& exchange, double idle_s, std::uin
   }
   const std::uint64_t bytes_written = (part_ ? part_->close() : 0) + (reduce ? reduce->close() : 0);
   std::string goodbye;
-  wire::put(goodbye, WorkerGoodbye{idle_s, messages_received, messages_sent, bytes_written, job_.kernel->bytes_read()});
+  wire::put(goodbye, WorkerGoodbye{idle_s, messages_received, messages_sent, bytes_written, job_.kernel->bytes_read(),
+                                   peak_rss_bytes()});
   return goodbye;
 }
 
 void run_worker(Channel& channel, const JobRoles& job, const Config& config, std::uint32_t run) {
   WorkerCore core(job, config, run, channel.rank(), channel.size() - 1);
+  // A resume tells the ranks that got mpirun's SIGTERM from one that died (poison tasks).
+  if (config.output_dir) mark_stop_signal_in(stop_marker_path(*config.output_dir, channel.rank(), run));
   std::string inbox;
   Backoff backoff(job.slots ? Backoff::patient() : Backoff::Limits{});
   double idle_s = 0;
   auto idle_since = clock::now();
   bool idle = true;
   bool told_empty = false;
-  auto send_reply = [&] { channel.send(master_rank, Tag::results, core.take_reply(channel.take_buffer())); };
+  auto send_reply = [&] {
+    std::string reply = core.take_reply(channel.take_buffer());
+    // A spilled output goes first, one chunk in flight at a time: its memory stays small.
+    while (core.has_output_chunk()) {
+      std::string chunk = channel.take_buffer();
+      core.next_output_chunk(chunk);
+      channel.send(master_rank, Tag::output, std::move(chunk));
+      const auto deadline = clock::now() + output_chunk_timeout;
+      while (channel.progress_sends() > 0) {
+        if (clock::now() > deadline)
+          throw std::runtime_error("the master took no output chunk for " +
+                                   std::to_string(output_chunk_timeout.count()) + " s");
+        backoff.pause();
+      }
+      backoff.reset();
+    }
+    channel.send(master_rank, Tag::results, std::move(reply));
+  };
 
   while (true) {
     while (auto envelope = channel.poll(inbox, master_rank)) {
       core.receive(envelope->tag, std::move(inbox));
-      inbox = channel.take_buffer();
+      inbox = core.take_spare_buffer();
+      if (inbox.capacity() == 0) inbox = channel.take_buffer();
     }
     channel.progress_sends();
     if (core.stopping()) break;  // the master has every result it wants
@@ -154,7 +198,7 @@ void run_worker(Channel& channel, const JobRoles& job, const Config& config, std
       if (core.has_reply()) send_reply();
       if (!idle) {
         idle = true;
-        idle_since = clock::now();
+        idle_since = core.last_reading();  // the end of the last batch: no clock read per message
         told_empty = false;
       } else if (config.verbose && !told_empty && clock::now() - idle_since > empty_queue_notice) {
         log::line("task queue is empty");
@@ -164,7 +208,7 @@ void run_worker(Channel& channel, const JobRoles& job, const Config& config, std
       continue;
     }
     if (idle) {
-      idle_s += seconds_since(idle_since);
+      idle_s += std::chrono::duration<double>(core.last_reading() - idle_since).count();  // the arrival's stamp
       idle = false;
     }
     backoff.reset();
@@ -187,8 +231,8 @@ void run_worker(Channel& channel, const JobRoles& job, const Config& config, std
 int MpiTransport::workers() const { return channel_.size() - 1; }
 std::string MpiTransport::take_buffer() { return channel_.take_buffer(); }
 void MpiTransport::send(int worker, Tag tag, std::string body) { channel_.send(worker + 1, tag, std::move(body)); }
-std::optional<Envelope> MpiTransport::poll(std::string& body) {
-  auto envelope = channel_.poll(body);
+std::optional<Envelope> MpiTransport::poll(std::string& body, std::optional<int> from) {
+  auto envelope = channel_.poll(body, from ? *from + 1 : -1);
   if (envelope) envelope->source -= 1;  // rank -> worker
   return envelope;
 }
@@ -204,11 +248,15 @@ void LocalTransport::send(int, Tag tag, std::string body) {
   to_master_.emplace_back(Tag::goodbye, core_.finish(alone, seconds_since(start_) - core_.busy_s(), 0, 0));
 }
 
-std::optional<Envelope> LocalTransport::poll(std::string& body) {
+std::optional<Envelope> LocalTransport::poll(std::string& body, std::optional<int>) {
   if (to_master_.empty() && !core_.stopping() && (core_.batches_held() > 0 || core_.has_reply())) {
     while (core_.batches_held() > 0 && !core_.work(0.05)) {
     }
     to_master_.emplace_back(Tag::results, core_.take_reply({}));
+  }
+  if (core_.has_output_chunk()) {  // ahead of the reply, as over MPI
+    core_.next_output_chunk(body);
+    return Envelope{0, Tag::output};
   }
   if (to_master_.empty()) return std::nullopt;
   body = std::move(to_master_.front().second);

@@ -174,6 +174,31 @@ check "1001 tasks: exit 0" test $? -eq 0
 check "task 1000's output is tasks/00001/1000.out" test "$(cat many/tasks/00001/1000.out)" = 1000
 check "1000 tasks' files in the first directory" test "$(ls many/tasks/00000 | grep -c '\.out$')" -eq 1000
 
+# 7b. Large outputs: tasks printing 50 MB each (beyond what a worker keeps in memory: it
+# spills them to a file and streams them to the master in chunks), beside small ones. Each
+# task's output is whole and in one piece; the workers' memory stays small; a task's
+# stderr is kept up to 1 MiB and the rest noted.
+for t in A B C; do
+  echo "echo begin-$t; yes $t | head -n 25000000; echo end-$t"
+  echo "echo small-$t"
+done >large.txt
+echo "yes e | head -c 3000000 >&2" >>large.txt
+timeout 300 "${MPIRUN[@]}" -n 3 "$TF" --report large.json cmd --tasks-file large.txt >large.out 2>large.err
+check "large outputs: exit 0" test $? -eq 0
+check "... every task's output is whole and never interleaved with another's" awk '
+  /^begin-/ { if (cur != "") bad = 1; cur = substr($0, 7); n = 0; next }
+  /^end-/ { if (substr($0, 5) != cur || n != 25000000) bad = 1; whole[cur] = 1; cur = ""; next }
+  /^small-/ { if (cur != "") bad = 1; small[substr($0, 7)] = 1; next }
+  { if ($0 != cur) bad = 1; n++ }
+  END { exit bad || length(whole) != 3 || length(small) != 3 || cur != "" }' large.out
+check "... each worker peaked under 48 MiB" python3 -c "
+import json
+r = json.load(open('large.json'))
+peaks = [w['peak_rss_bytes'] for w in r['per_worker']]
+assert len(peaks) == 2 and all(0 < p < 48 << 20 for p in peaks), peaks"
+check "... stderr beyond 1 MiB is dropped and noted" bash -c "
+  [ \$(grep -c '^e\$' large.err) -eq 524288 ] && grep -q '1951424 more bytes of stderr dropped (1048576 kept)' large.err"
+
 # 8. Bad input: one line on stderr, exit 2; an empty tasks file runs nothing.
 usage() {  # usage DESCRIPTION PATTERN ARGS...
   local desc=$1 pattern=$2

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <vector>
 
 #include "taskfarm/journal.hpp"
 
@@ -106,6 +108,66 @@ TEST_F(JournalFile, EndingInsideTheFirstRecordMeansNothingWasJournaled) {
   // Not the start of a journal at all: still an error.
   write_bytes(std::string(13, 'x') + "rest");
   EXPECT_THROW(read_journal(path_), JournalError);
+}
+
+TEST_F(JournalFile, RecordsWhatEachRankHeldWhenTheRunStopped) {
+  {
+    JournalWriter w(path_, "sleep {}", 0, true);
+    w.record(1, 0, {{0, 4}});
+    w.record_in_flight({{1, {4, 3}}, {2, {7, 1}}, {1, {9, 1}}});
+  }
+  {
+    JournalWriter w(path_, "sleep {}", 1, false);
+    w.record_in_flight({{2, {8, 1}}});
+  }
+  const auto state = read_journal(path_);
+  ASSERT_TRUE(state);
+  ASSERT_EQ(state->in_flight.size(), 2u);
+  EXPECT_EQ(state->in_flight.at(0).at(1).count(), 4u);  // 4, 5, 6 and 9
+  EXPECT_TRUE(state->in_flight.at(0).at(1).contains(9));
+  EXPECT_EQ(state->in_flight.at(0).at(2).count(), 1u);
+  EXPECT_TRUE(state->in_flight.at(1).at(2).contains(8));
+  EXPECT_EQ(state->done.count(), 4u);  // in flight is not done
+}
+
+/// A journal state in which each run's ranks held the given tasks when it stopped.
+JournalState crashed_runs(const std::vector<std::map<std::int32_t, std::vector<std::uint64_t>>>& runs) {
+  JournalState state;
+  for (std::uint32_t run = 0; run < runs.size(); ++run)
+    for (const auto& [rank, ids] : runs[run])
+      for (const std::uint64_t id : ids) state.in_flight[run][rank].add(id, id + 1);
+  return state;
+}
+
+TEST(CrashHistory, OnlyTheRanksThatGotNoStopSignalDied) {
+  // Run 0: rank 1 died holding 10 and 11; rank 2 got mpirun's SIGTERM holding 20.
+  const JournalState state = crashed_runs({{{1, {10, 11}}, {2, {20}}}});
+  const auto history = crash_history(state, 2, [](std::uint32_t, std::int32_t rank) { return rank == 2; });
+  EXPECT_EQ(history.suspects.count(), 2u);
+  EXPECT_TRUE(history.suspects.contains(10));
+  EXPECT_FALSE(history.suspects.contains(20));
+  EXPECT_TRUE(history.poisoned.empty());
+  // A stop by the user (every rank signalled) suspects nothing.
+  EXPECT_EQ(crash_history(state, 2, [](std::uint32_t, std::int32_t) { return true; }).suspects.count(), 0u);
+}
+
+TEST(CrashHistory, ATaskAloneOnADeadRankInMoreRunsThanRetriesIsPoison) {
+  auto stopped = [](std::uint32_t, std::int32_t rank) { return rank != 1; };  // rank 1 died
+  // Run 0: task 5 died among others; run 1: alone on its rank (run in isolation), while
+  // task 6 ran alone on rank 2, which survived.
+  JournalState state = crashed_runs({{{1, {4, 5, 6}}}, {{1, {5}}, {2, {6}}}});
+  auto history = crash_history(state, 2, stopped);
+  EXPECT_TRUE(history.poisoned.empty());  // 2 deaths, --retries 2
+  history = crash_history(state, 1, stopped);
+  ASSERT_EQ(history.poisoned.size(), 1u);
+  EXPECT_EQ(history.poisoned.at(5), 2u);
+  // Never alone on a dead rank: not poison, however often (its batch-mates may be).
+  state = crashed_runs({{{1, {4, 5}}}, {{1, {4, 5}}}, {{1, {4, 5}}}});
+  EXPECT_TRUE(crash_history(state, 0, stopped).poisoned.empty());
+  // Done since: not poison.
+  state = crashed_runs({{{1, {5}}}, {{1, {5}}}});
+  state.done.add(5, 6);
+  EXPECT_TRUE(crash_history(state, 0, stopped).poisoned.empty());
 }
 
 }  // namespace

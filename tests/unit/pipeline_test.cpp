@@ -71,6 +71,36 @@ TEST(Pipeline, SourceIsStreamedInTaskOrder) {
   }
 }
 
+TEST(Pipeline, SuspectTasksGoAloneToAnIdleWorkerAndPoisonOnesNotAtAll) {
+  CommandLine cl = testing::parse({"square", "--tasks", "10", "--seed", "9"});
+  TaskFeeder feeder(cl.job.source->open(), *cl.job.source, false);
+  CrashHistory crashes;
+  crashes.suspects.add(3, 5);  // tasks 3 and 4
+  crashes.poisoned[4] = 3;
+  std::vector<std::uint64_t> given_up;
+  feeder.isolate(&crashes, [&](std::uint64_t id, std::uint32_t deaths, const std::string&) {
+    EXPECT_EQ(deaths, 3u);
+    given_up.push_back(id);
+  });
+  auto fill = [&](std::uint32_t max_tasks, bool idle) {
+    std::string buf;
+    TaskBatchWriter batch(buf);
+    feeder.fill(batch, max_tasks, 0, 2, SIZE_MAX, idle);
+    std::vector<std::uint64_t> ids;
+    TaskBatchReader reader(buf);
+    for (TaskView t{}; reader.next(t);) ids.push_back(t.id);
+    return ids;
+  };
+  EXPECT_EQ(fill(100, true), (std::vector<std::uint64_t>{0, 1, 2}));  // stops before the suspect
+  EXPECT_FALSE(feeder.filled_alone());
+  EXPECT_TRUE(fill(100, false).empty());  // not to a worker that holds tasks
+  EXPECT_EQ(fill(100, true), (std::vector<std::uint64_t>{3}));  // alone
+  EXPECT_TRUE(feeder.filled_alone());
+  EXPECT_EQ(fill(100, false), (std::vector<std::uint64_t>{5, 6, 7, 8, 9}));  // 4 is poison
+  EXPECT_EQ(given_up, (std::vector<std::uint64_t>{4}));
+  EXPECT_TRUE(feeder.exhausted());
+}
+
 TEST(Pipeline, SameSeedSameTasksDifferentSeedDifferentTasks) {
   StringSink a, b, c;
   for (auto [sink, seed] : {std::pair{&a, "1"}, {&b, "1"}, {&c, "2"}}) {
@@ -128,7 +158,7 @@ TEST(BatchRunner, ASingleSlowTaskAmongQuickOnesSetsTheMaximum) {
   for (std::uint64_t id = 0; id < 20000; ++id) batch.add(id, "");
   std::string buf;
   ResultBatchWriter reply(buf);
-  runner.run(tasks, reply);
+  runner.run(tasks, reply, std::chrono::steady_clock::now());
   ResultBatchReader results(buf);
   ResultRun run{};
   double max_s = 0;

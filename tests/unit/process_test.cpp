@@ -36,6 +36,32 @@ TEST(ProcessSlots, CapturesOutputExitValueAndEnvironment) {
   EXPECT_FALSE(ended[0].ok());
 }
 
+TEST(ProcessSlots, SpillsALargeOutputToAFileAndKeepsItWhole) {
+  ProcessSlots slots;
+  const std::size_t lines = ProcessSlots::spill_above_bytes / 2 + 1000;  // "y\n" each
+  slots.start(1, ProcessSpec{"yes | head -n " + std::to_string(lines), {}, {}, {}, {}});
+  const auto ended = run_all(slots);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_TRUE(ended[0].stdout_text.empty());
+  ASSERT_TRUE(ended[0].stdout_spill.open());
+  EXPECT_EQ(ended[0].stdout_spill.bytes(), 2 * lines);
+  EXPECT_EQ(ended[0].stdout_bytes, 2 * lines);
+  std::string text;
+  ended[0].stdout_spill.read(0, 2 * lines + 10, text);
+  std::string expected;
+  for (std::size_t i = 0; i < lines; ++i) expected += "y\n";
+  EXPECT_TRUE(text == expected);  // (not EXPECT_EQ: no 16 MB diff on failure)
+}
+
+TEST(ProcessSlots, KeepsTheStartOfALargeStderrAndNotesTheRest) {
+  ProcessSlots slots;
+  slots.start(1, ProcessSpec{"head -c 1048586 /dev/zero | tr '\\0' e >&2", {}, {}, {}, {}});
+  const auto ended = run_all(slots);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].stderr_text, std::string(ProcessSlots::max_stderr_bytes, 'e') +
+                                      "\ntaskfarm: 10 more bytes of stderr dropped (1048576 kept)\n");
+}
+
 TEST(ProcessSlots, ReportsTheSignalThatEndedIt) {
   ProcessSlots slots;
   slots.start(1, ProcessSpec{"kill -KILL $$", {}, {}, {}, {}});

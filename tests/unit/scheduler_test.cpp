@@ -116,6 +116,20 @@ TEST(Scheduler, AWorkerAtItsLimitGetsNothingMore) {
   EXPECT_EQ(*s.next_ready_worker(), 0);
 }
 
+TEST(Scheduler, AWorkerHoldingATaskAloneGetsNothingUntilItReplies) {
+  Scheduler s(2, 64, BatchPolicy{});
+  s.on_sent(0, 1);
+  s.hold_alone(0);
+  ASSERT_TRUE(s.next_ready_worker());
+  EXPECT_EQ(*s.next_ready_worker(), 1);  // worker 0 is passed over
+  s.on_sent(1, 1);
+  EXPECT_EQ(*s.next_ready_worker(), 1);
+  s.on_reply(0, reply(1, 1, 0.5));
+  s.on_sent(1, 1);  // worker 1 is at its limit; worker 0 is free again
+  ASSERT_TRUE(s.next_ready_worker());
+  EXPECT_EQ(*s.next_ready_worker(), 0);
+}
+
 TEST(Scheduler, FixedBatchIsExact) {
   BatchPolicy p;
   p.fixed = 64;
