@@ -385,7 +385,9 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
                 " s (--grace) for the " + std::to_string(scheduler.tasks_in_flight()) + " tasks in flight" +
                 (journal ? "; the same command with --resume continues the run" : ""));
       feeder.halt();
-      if (journal) {  // if a rank died, a resume needs to know what it was running
+      // If a worker rank died, a resume needs to know what it was running (in-process,
+      // the master would have died with it).
+      if (journal && !transport.in_process()) {
         std::vector<std::pair<std::int32_t, IdRun>> in_flight;
         for (int w = 0; w < workers; ++w)
           if (!scheduler.retired(w)) held[static_cast<std::size_t>(w)].held_ids(transport.worker_rank(w), in_flight);

@@ -75,8 +75,7 @@ std::size_t Scheduler::defer_front() {
 
 bool Scheduler::has_room(int worker) const {
   const auto i = static_cast<std::size_t>(worker);
-  const std::uint32_t held = load_[i].batches_in_flight;
-  return !retired_[i] && !(alone_[i] && held > 0) && held < batch_limit(worker);
+  return !retired_[i] && !alone_[i] && load_[i].batches_in_flight < batch_limit(worker);
 }
 
 void Scheduler::make_ready_if_room(int worker) {

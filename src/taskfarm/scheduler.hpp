@@ -114,7 +114,7 @@ class Scheduler {
   std::deque<int> ready_;     // workers with room for another batch, each at most once
   std::vector<char> queued_;  // worker is in ready_
   std::vector<char> retired_;
-  std::vector<char> alone_;  // hold_alone() until its batches are acknowledged
+  std::vector<char> alone_;  // hold_alone() until its batches are acknowledged (cleared in on_reply)
   std::vector<double> reply_at_s_;  // when a reply made room, until the next send (negative: none)
   std::uint64_t tasks_in_flight_ = 0;
   std::optional<double> mean_task_s_;
