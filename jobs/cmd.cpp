@@ -438,7 +438,7 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
   }
   /// The result of an attempt that could not start: exit value -1, the reason as its stderr.
   FinishedTask failed_attempt(std::uint64_t ticket, const Started& started, const std::string& reason) const {
-    FinishedTask task{ticket, TaskStatus::failed, 0, {}};
+    FinishedTask task{ticket, TaskStatus::failed, 0, {}, {}};
     put_attempt(task.data, AttemptRecord{epoch_now(), 0, -1, 0, 0, 0, started.attempt, rank_, started.slot, 0, 0, 0, 0, 0},
                 started, "");
     task.data.append(reason);

@@ -83,7 +83,7 @@ void add_engine_options(CLI::App& app, Config& cfg, std::string& batch) {
   app.add_option("--window", cfg.window, "Most task batches a worker holds (prefetch); fewer when batches are long, so that it holds three times its path's delay, at least 4 ms of work")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
-  app.add_option("--batch", batch, "Tasks per message: auto (sized from measured task time) or N")
+  app.add_option("--batch", batch, "Tasks per batch: auto (sized from measured task time) or N; the batches a worker gets at once share one message")
       ->capture_default_str();
   app.add_option("--result-timeout", cfg.result_timeout_s,
                  "Give up when no result arrives for this many seconds while tasks are out, "

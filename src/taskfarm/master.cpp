@@ -21,6 +21,10 @@ namespace taskfarm {
 
 namespace {
 
+// Batches waiting in the pass's messages before they go out, at most: on a large farm the
+// first workers compute while the rest are filled.
+constexpr std::size_t max_outgoing_bytes = 256 * 1024;
+
 /// For a reduce job resumed: the map output of earlier runs that worker `worker` reads back
 /// (their part files, round-robin over the workers).
 std::vector<PartSlice> earlier_output_for(const JobRoles& job, const Config& config, const RunPlan& plan, int worker,
@@ -307,6 +311,17 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
     batches.pop_front(batches.size());
   };
 
+  // Each worker's Tag::tasks message being filled in this pass: its batches travel
+  // together (at --batch 1, one message per refill instead of one per task).
+  std::vector<std::string> outgoing(static_cast<std::size_t>(workers));
+  std::vector<int> outgoing_to;
+  std::size_t outgoing_bytes = 0;
+  auto send_outgoing = [&] {
+    for (const int w : outgoing_to) transport.send(w, Tag::tasks, std::move(outgoing[static_cast<std::size_t>(w)]));
+    outgoing_to.clear();
+    outgoing_bytes = 0;
+  };
+
   while (true) {
     bool progressed = false;
     // Give every worker with room another batch (the scheduler decides how many it holds).
@@ -317,12 +332,15 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       const auto worker = scheduler.next_ready_worker();
       if (!worker) break;
       HeldBatches& holding = held[static_cast<std::size_t>(*worker)];
+      std::string& message = outgoing[static_cast<std::size_t>(*worker)];
       // 0: what is kept for its batches and their unsent buffers fill its byte budget
-      const std::size_t room = holding.room(transport.unsent_bytes(*worker));
-      std::string buf = room > 0 ? transport.take_buffer() : std::string();
-      batch.start(buf);
+      const std::size_t room = holding.room(transport.unsent_bytes(*worker) + message.size());
+      const bool opens_message = message.empty();
+      if (room > 0 && opens_message && message.capacity() == 0) message = transport.take_buffer();
+      if (room > 0) batch.start_framed(message);
       if (room == 0 || feeder.fill(batch, scheduler.next_batch_size(feeder.undispatched()), *worker, workers, room,
                                    holding.empty()) == 0) {
+        if (room > 0) batch.discard();
         if (++passed_over >= scheduler.defer_front()) break;
         continue;
       }
@@ -330,10 +348,13 @@ RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<
       if (send_s < 0) send_s = watch.now_s();
       scheduler.on_sent(*worker, batch.count(), send_s);
       if (feeder.filled_alone()) scheduler.hold_alone(*worker);
-      holding.add(buf, batch.groups(), send_s);
-      transport.send(*worker, Tag::tasks, std::move(buf));
+      holding.add(batch.batch(), batch.groups(), send_s);
+      if (opens_message) outgoing_to.push_back(*worker);
+      // Not too much at once: the first workers' batches go while the others' fill.
+      if ((outgoing_bytes += batch.bytes()) >= max_outgoing_bytes) send_outgoing();
       progressed = true;
     }
+    send_outgoing();
     sink.flush_if_due();  // after feeding: the workers compute while stdout drains
     double arrival_s = -1;  // read once, when a reply has come
     while (auto envelope = transport.poll(inbox, streaming_from)) {

@@ -269,7 +269,7 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
   scheduler_.on_reply(worker, summary);
 }
 
-void HeldBatches::add(const std::string& batch, const std::vector<TaskGroup>& groups, double sent_s) {
+void HeldBatches::add(std::string_view batch, const std::vector<TaskGroup>& groups, double sent_s) {
   Batch& held = batches_.emplace_back();
   held.bytes = feeder_.replayable() ? groups.size() * sizeof(TaskGroup) : batch.size();
   held.groups = 0;

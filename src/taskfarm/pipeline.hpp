@@ -244,7 +244,7 @@ class HeldBatches {
   static constexpr std::size_t copy_budget = 256 * 1024;
   explicit HeldBatches(TaskFeeder& feeder) : feeder_(feeder) {}
   /// A batch sent at `sent_s` (seconds on the master's clock).
-  void add(const std::string& batch, const std::vector<TaskGroup>& groups, double sent_s = 0);
+  void add(std::string_view batch, const std::vector<TaskGroup>& groups, double sent_s = 0);
   bool empty() const { return batches_.empty(); }
   std::size_t size() const { return batches_.size(); }
   /// Bytes kept for the batches held (sent and not yet acknowledged).

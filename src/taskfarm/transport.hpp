@@ -34,8 +34,8 @@ class WorkerCore {
  public:
   /// `rank` names the worker's part and reduce files; `workers` is how many there are.
   WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers);
-  /// A message from the master: Tag::tasks or Tag::stop.
-  void receive(Tag tag, std::string body);
+  /// A message from the master: Tag::tasks (one or more batches), Tag::hold or Tag::stop.
+  void receive(Tag tag, std::string_view body);
   bool stopping() const { return stopping_; }
   /// Task batches held: queued, or in the slot runner.
   std::size_t batches_held() const;
@@ -58,8 +58,6 @@ class WorkerCore {
                      std::uint64_t messages_sent);
   /// Seconds spent in work().
   double busy_s() const { return busy_s_; }
-  /// The storage of the last batch run, for the next message (empty if none).
-  std::string take_spare_buffer() { return std::exchange(spare_batch_, std::string()); }
   /// The latest clock reading taken: a batch's arrival, or the end of work().
   std::chrono::steady_clock::time_point last_reading() const { return last_reading_; }
 
@@ -75,7 +73,7 @@ class WorkerCore {
   std::optional<BatchRunner> runner_;
   std::optional<SlotRunner> slots_;  // asynchronous jobs hold their batches here
   std::deque<std::string> queue_;
-  std::string spare_batch_;  // see take_spare_buffer()
+  std::vector<std::string> spare_batches_;  // the storage of batches run: no malloc per batch
   // When each batch held arrived, and when the newest finished one did: a reply says how
   // long the worker held that batch, so the master can tell the path's own delay.
   std::deque<clock::time_point> arrivals_;

@@ -126,6 +126,10 @@ struct TaskGroup {
 /// Task batch layout: u32 task count, then groups, each a TaskGroup followed by its
 /// `count` payloads (each after a u32 length if the group's payload_bytes is variable).
 /// IDs, attempts and (mostly) lengths cost nothing per task.
+///
+/// A Tag::tasks message holds one or more batches, each after its u32 byte length: the
+/// batches the master hands one worker in one pass travel together, so that a refill of
+/// 50 one-task batches costs one MPI message, not 50. next_framed_batch() splits it.
 class TaskBatchWriter {
  public:
   TaskBatchWriter() = default;
@@ -133,12 +137,13 @@ class TaskBatchWriter {
   /// Starts a batch in `buf` (its old contents dropped); the writer's own storage is
   /// reused, so one writer can serve a run's every batch without allocating.
   void start(std::string& buf) {
-    buf_ = &buf;
-    buf_->clear();
-    wire::put<std::uint32_t>(*buf_, 0);
-    count_ = 0;
-    groups_.clear();
+    buf.clear();
+    begin(buf, false);
   }
+  /// Starts a batch at the end of a Tag::tasks message, after its byte length.
+  void start_framed(std::string& message) { begin(message, true); }
+  /// Removes the batch started last (an empty one, say) from its buffer.
+  void discard() { buf_->resize(base_ - (framed_ ? sizeof(std::uint32_t) : 0)); }
   void add(std::uint64_t id, std::string_view payload, std::uint32_t attempt = 0) {
     std::string& buf = *buf_;
     if (groups_.empty() || id != next_id_ || attempt != groups_.back().attempt) {
@@ -154,10 +159,16 @@ class TaskBatchWriter {
     buf.append(payload);
     std::memcpy(buf.data() + group_at_, &group, sizeof group);
     ++count_;
-    std::memcpy(buf.data(), &count_, sizeof count_);
+    std::memcpy(buf.data() + base_, &count_, sizeof count_);
+    if (framed_) {
+      const auto length = static_cast<std::uint32_t>(bytes());
+      std::memcpy(buf.data() + base_ - sizeof length, &length, sizeof length);
+    }
   }
   std::uint32_t count() const { return count_; }
-  std::size_t bytes() const { return buf_->size(); }
+  /// The batch's own bytes (without its length, if framed).
+  std::size_t bytes() const { return buf_->size() - base_; }
+  std::string_view batch() const { return std::string_view(*buf_).substr(base_); }
   /// The batch's groups, in order: what a master keeps to replay the batch by ID.
   const std::vector<TaskGroup>& groups() const { return groups_; }
 
@@ -177,12 +188,30 @@ class TaskBatchWriter {
     group.payload_bytes = TaskGroup::variable;
   }
 
+  void begin(std::string& buf, bool framed) {
+    buf_ = &buf;
+    framed_ = framed;
+    if (framed) wire::put<std::uint32_t>(buf, sizeof(std::uint32_t));  // an empty batch's length
+    base_ = buf.size();
+    wire::put<std::uint32_t>(buf, 0);
+    count_ = 0;
+    groups_.clear();
+  }
+
   std::string* buf_ = nullptr;
+  std::size_t base_ = 0;  // where the batch starts in *buf_
+  bool framed_ = false;
   std::uint32_t count_ = 0;
   std::vector<TaskGroup> groups_;
   std::size_t group_at_ = 0;
   std::uint64_t next_id_ = 0;
 };
+
+/// The next batch of a Tag::tasks message (see TaskBatchWriter), or nothing at its end.
+inline std::optional<std::string_view> next_framed_batch(std::string_view& message) {
+  if (message.empty()) return std::nullopt;
+  return wire::get_bytes(message, wire::get<std::uint32_t>(message));
+}
 
 class TaskBatchReader {
  public:

@@ -36,6 +36,10 @@ class ReduceContext final : public WorkerContext {
   std::vector<PartSlice> earlier_;
 };
 
+// Storage kept for the next batches: a refill of small batches. (A large batch's malloc is
+// small beside its work.)
+constexpr std::size_t max_spare_batches = 64;
+constexpr std::size_t max_spare_batch_bytes = 4096;
 // A reply larger than this goes out even if more batches are queued, bounding memory.
 constexpr std::size_t max_reply_bytes = 1 << 20;
 // The master writes each output chunk to its stdout: a stalled stdout (a full pipe nobody
@@ -55,12 +59,20 @@ WorkerCore::WorkerCore(const JobRoles& job, const Config& config, std::uint32_t 
   if (job.slots) slots_.emplace(*job.slots);
 }
 
-void WorkerCore::receive(Tag tag, std::string body) {
+void WorkerCore::receive(Tag tag, std::string_view body) {
   if (tag == Tag::tasks) {
     last_reading_ = clock::now();
-    arrivals_.push_back(last_reading_);
-    if (slots_) slots_->add(std::move(body));
-    else queue_.push_back(std::move(body));
+    while (const auto framed = next_framed_batch(body)) {
+      std::string batch;
+      if (!spare_batches_.empty()) {
+        batch = std::move(spare_batches_.back());
+        spare_batches_.pop_back();
+      }
+      batch.assign(*framed);
+      arrivals_.push_back(last_reading_);
+      if (slots_) slots_->add(std::move(batch));
+      else queue_.push_back(std::move(batch));
+    }
   } else if (tag == Tag::hold) {  // start no more tasks: what has not started goes back
     if (slots_) {
       slots_->hold();
@@ -103,7 +115,8 @@ bool WorkerCore::work(double slot_wait_s) {
     busy_s_ += runner_->run(queue_.front(), reply_, last_reading_);  // its readings serve here too
     last_reading_ = runner_->finished_at();
     if (part_) part_->flush_if_full();
-    spare_batch_ = std::move(queue_.front());  // the next message's buffer: no malloc per message
+    if (spare_batches_.size() < max_spare_batches && queue_.front().capacity() <= max_spare_batch_bytes)
+      spare_batches_.push_back(std::move(queue_.front()));
     queue_.pop_front();
     finished_batches(1);
     ++finished_since_reply_;
@@ -188,9 +201,7 @@ void run_worker(Channel& channel, const JobRoles& job, const Config& config, std
 
   while (true) {
     while (auto envelope = channel.poll(inbox, master_rank)) {
-      core.receive(envelope->tag, std::move(inbox));
-      inbox = core.take_spare_buffer();
-      if (inbox.capacity() == 0) inbox = channel.take_buffer();
+      core.receive(envelope->tag, inbox);
     }
     channel.progress_sends();
     if (core.stopping()) break;  // the master has every result it wants
@@ -242,7 +253,7 @@ std::uint64_t MpiTransport::bytes_sent() const { return channel_.bytes_sent(); }
 std::uint64_t MpiTransport::messages() const { return channel_.messages_sent() + channel_.messages_received(); }
 
 void LocalTransport::send(int, Tag tag, std::string body) {
-  core_.receive(tag, std::move(body));
+  core_.receive(tag, body);
   if (tag != Tag::stop) return;
   const Exchange alone = [](const std::vector<std::string>& outgoing) { return outgoing; };
   to_master_.emplace_back(Tag::goodbye, core_.finish(alone, seconds_since(start_) - core_.busy_s(), 0, 0));

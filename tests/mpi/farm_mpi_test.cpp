@@ -63,6 +63,15 @@ TEST(Farm, SquareOneTaskPerMessage) {
                       777, 3);
 }
 
+TEST(Farm, OneTaskBatchesForOneWorkerShareAMessage) {
+  // Each refill of a worker's window is one message, however many batches it holds.
+  const std::uint64_t tasks = 20000;
+  const FarmRun run = run_command({"--batch", "1", "square", "--tasks", std::to_string(tasks), "--seed", "5"});
+  expect_square_exact(run, tasks, 5);
+  // Sends and replies together: one message per batch would be at least `tasks`.
+  if (run.is_master && run.report.workers > 0) EXPECT_LT(run.report.master_messages, tasks / 4);
+}
+
 TEST(Farm, SquareLargeBatchesAndDeepWindow) {
   expect_square_exact(run_command({"--batch", "1000", "--window", "16", "square", "--tasks", "20011", "--seed", "11"}),
                       20011, 11);

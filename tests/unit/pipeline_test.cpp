@@ -37,10 +37,11 @@ TEST(Pipeline, AReplySaysHowLongTheWorkerHeldItsNewestBatch) {
   WorkerCore core(cl.job, cl.config, 0, 1, 1);
   const auto start = std::chrono::steady_clock::now();
   for (int b = 0; b < 3; ++b) {
-    std::string buf;
-    TaskBatchWriter batch(buf);
+    std::string message;
+    TaskBatchWriter batch;
+    batch.start_framed(message);
     ASSERT_EQ(feeder.fill(batch, 1), 1u);
-    core.receive(Tag::tasks, std::move(buf));
+    core.receive(Tag::tasks, message);
   }
   EXPECT_FALSE(core.work(0));  // one finished, two held: the reply waits
   EXPECT_TRUE(core.work(0));   // two finished, one held: the reply goes
@@ -50,6 +51,30 @@ TEST(Pipeline, AReplySaysHowLongTheWorkerHeldItsNewestBatch) {
   EXPECT_EQ(header.batches_completed, 2u);
   EXPECT_GE(header.held_s, 0.04);  // the newest batch waited behind the first, then ran
   EXPECT_LE(header.held_s, wall_s);
+}
+
+TEST(Pipeline, AWorkerRunsEveryBatchOfOneMessageAndAcknowledgesEach) {
+  CommandLine cl = testing::parse({"square", "--tasks", "10", "--seed", "3"});
+  TaskFeeder feeder(cl.job.source->open(), *cl.job.source, false);
+  WorkerCore core(cl.job, cl.config, 0, 1, 1);
+  std::string message;
+  TaskBatchWriter batch;
+  for (std::uint32_t tasks : {1, 4, 5}) {
+    batch.start_framed(message);
+    ASSERT_EQ(feeder.fill(batch, tasks), tasks);
+  }
+  core.receive(Tag::tasks, message);
+  EXPECT_EQ(core.batches_held(), 3u);
+  EXPECT_FALSE(core.work(0));  // one of three done: the reply waits
+  EXPECT_TRUE(core.work(0));
+  EXPECT_TRUE(core.work(0));
+  const std::string reply = core.take_reply({});
+  EXPECT_EQ(ResultBatchReader(reply).header().batches_completed, 3u);
+  std::string lines;
+  ResultBatchReader results(reply);
+  ResultView result{};
+  while (results.next(result)) lines += result.data;
+  EXPECT_EQ(testing::sorted_lines(lines), testing::expected_square_lines(10, 3));
 }
 
 TEST(Pipeline, SourceIsStreamedInTaskOrder) {

@@ -89,6 +89,37 @@ TEST(TaskBatch, APayloadOfAnotherSizeGivesTheGroupLengths) {
   EXPECT_EQ(payloads, (std::vector<std::string>{"aa", "bb", "ccc", ""}));
 }
 
+TEST(TaskBatch, OneMessageCarriesSeveralFramedBatches) {
+  std::string message;
+  TaskBatchWriter writer;
+  writer.start_framed(message);
+  writer.add(0, "a");
+  writer.add(1, "b");
+  EXPECT_EQ(writer.batch().size(), writer.bytes());
+  const std::string first(writer.batch());
+  writer.start_framed(message);  // nothing added: discarded, as the master does
+  writer.discard();
+  writer.start_framed(message);
+  writer.add(9, "ccc", 1);
+  const std::string second(writer.batch());
+
+  std::string_view rest = message;
+  std::vector<std::string> batches;
+  while (const auto batch = next_framed_batch(rest)) batches.emplace_back(*batch);
+  ASSERT_EQ(batches, (std::vector<std::string>{first, second}));
+  TaskBatchReader reader(batches[1]);
+  TaskView t{};
+  ASSERT_TRUE(reader.next(t));
+  EXPECT_EQ(t.id, 9u);
+  EXPECT_EQ(t.attempt, 1u);
+  EXPECT_EQ(t.payload, "ccc");
+  EXPECT_FALSE(reader.next(t));
+  // A batch longer than what is left of the message is malformed.
+  std::string_view cut = std::string_view(message).substr(0, message.size() - 1);
+  next_framed_batch(cut);
+  EXPECT_THROW(next_framed_batch(cut), WireError);
+}
+
 TEST(TaskBatch, GroupOfNoTasksIsMalformed) {
   std::string buf;
   wire::put<std::uint32_t>(buf, 1);
