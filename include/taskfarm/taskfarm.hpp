@@ -113,6 +113,9 @@ void print(std::string& out, const V& value) {
   }
 }
 
+template <class T, class K>
+class LineKernel;
+
 }  // namespace detail
 
 /// Where a kernel `void kernel(const T&, taskfarm::Out& out)` writes its own lines:
@@ -126,7 +129,7 @@ class Out {
   Out& operator=(const Out&) = delete;
   // Not while a kernel's exception unwinds: that task's output is dropped anyway.
   ~Out() noexcept(false) {
-    if (std::uncaught_exceptions() == exceptions_) flush();
+    if (exceptions_ != engine_flushes && std::uncaught_exceptions() == exceptions_) flush();
   }
   /// Appends `value` as `std::ostream << value` would print it.
   template <class V>
@@ -177,6 +180,13 @@ class Out {
     buffer_.append(stage_, used_);
     used_ = 0;
   }
+  // The engine's own Out is flushed after the kernel returns, not in the destructor: two
+  // std::uncaught_exceptions() calls (thread-local lookups) per task are worth saving.
+  template <class T, class K>
+  friend class detail::LineKernel;
+  static constexpr int engine_flushes = -1;
+  Out(std::string& buffer, int exceptions) : buffer_(buffer), exceptions_(exceptions) {}
+
   std::string& buffer_;
   int exceptions_;
   std::size_t used_ = 0;
@@ -465,8 +475,9 @@ class LineKernel final : public TaskKernel {
   void run(std::string_view payload, std::string& out) override {
     const T task = decode<T>(payload);
     if constexpr (writes_lines<T, K>) {
-      Out lines(out);
+      Out lines(out, Out::engine_flushes);
       kernel_(task, lines);
+      lines.flush();  // not if the kernel throws: that task's output is dropped
     } else {
       using R = typename result_of<T, K>::type;
       static_assert(!std::is_void_v<R>, "taskfarm: a kernel R kernel(const T&) must return its result");

@@ -45,6 +45,8 @@ constexpr std::size_t max_reply_bytes = 1 << 20;
 // The master writes each output chunk to its stdout: a stalled stdout (a full pipe nobody
 // reads) stalls it, but not this long.
 constexpr auto output_chunk_timeout = std::chrono::seconds(600);
+// How often a worker with batches at hand looks for messages (see run_worker).
+constexpr auto look_interval = std::chrono::microseconds(10);
 // The example's get(timeout=1): after this long without tasks, --verbose says so.
 constexpr auto empty_queue_notice = std::chrono::seconds(1);
 
@@ -199,11 +201,16 @@ void run_worker(Channel& channel, const JobRoles& job, const Config& config, std
     channel.send(master_rank, Tag::results, std::move(reply));
   };
 
+  auto last_look = core.last_reading();
   while (true) {
-    while (auto envelope = channel.poll(inbox, master_rank)) {
-      core.receive(envelope->tag, inbox);
+    // Between batches, messages are looked for at most every few microseconds, by the
+    // clock reading each batch takes anyway: at --batch 1 a probe per task would cost
+    // more than the task.
+    if (core.batches_held() == 0 || core.last_reading() - last_look >= look_interval) {
+      last_look = core.last_reading();
+      while (auto envelope = channel.poll(inbox, master_rank)) core.receive(envelope->tag, inbox);
+      channel.progress_sends();
     }
-    channel.progress_sends();
     if (core.stopping()) break;  // the master has every result it wants
     if (core.batches_held() == 0) {
       if (core.has_reply()) send_reply();

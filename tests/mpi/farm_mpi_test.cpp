@@ -69,7 +69,9 @@ TEST(Farm, OneTaskBatchesForOneWorkerShareAMessage) {
   const FarmRun run = run_command({"--batch", "1", "square", "--tasks", std::to_string(tasks), "--seed", "5"});
   expect_square_exact(run, tasks, 5);
   // Sends and replies together: one message per batch would be at least `tasks`.
-  if (run.is_master && run.report.workers > 0) EXPECT_LT(run.report.master_messages, tasks / 4);
+  if (run.is_master && run.report.workers > 0) {
+    EXPECT_LT(run.report.master_messages, tasks / 4);
+  }
 }
 
 TEST(Farm, SquareLargeBatchesAndDeepWindow) {

@@ -127,6 +127,23 @@ TEST(Out, AnExceptionDropsWhatWasStaged) {
   EXPECT_EQ(text, "");
 }
 
+TEST(Out, TheEnginesLinesReachTheBufferWhenTheKernelReturnsAndNotWhenItThrows) {
+  auto kernel = [](const long& n, taskfarm::Out& out) {
+    out << n << " half";
+    if (n == 2) throw std::runtime_error("two");
+    out << '\n';
+  };
+  taskfarm::detail::LineKernel<long, decltype(kernel)> lines(kernel);
+  std::string text, payload;
+  taskfarm::detail::encode(1L, payload);
+  lines.run(payload, text);
+  EXPECT_EQ(text, "1 half\n");
+  payload.clear();
+  taskfarm::detail::encode(2L, payload);
+  EXPECT_THROW(lines.run(payload, text), std::runtime_error);
+  EXPECT_EQ(text, "1 half\n");
+}
+
 /// Every task a source yields, decoded, and the size it announced.
 template <class T, class S>
 std::pair<std::vector<T>, std::optional<std::uint64_t>> drain(S&& source) {
