@@ -36,10 +36,10 @@ class ReduceContext final : public WorkerContext {
   std::vector<PartSlice> earlier_;
 };
 
-// Storage kept for the next batches: a refill of small batches. (A large batch's malloc is
-// small beside its work.)
-constexpr std::size_t max_spare_batches = 64;
-constexpr std::size_t max_spare_batch_bytes = 4096;
+// Storage kept for the next batches: a refill of up to --window's default of small
+// batches, 256 KiB at most. (A larger batch's malloc is small beside its work.)
+constexpr std::size_t max_spare_batches = 1024;
+constexpr std::size_t max_spare_batch_bytes = 256;
 // A reply larger than this goes out even if more batches are queued, bounding memory.
 constexpr std::size_t max_reply_bytes = 1 << 20;
 // The master writes each output chunk to its stdout: a stalled stdout (a full pipe nobody
