@@ -45,8 +45,9 @@ constexpr std::size_t max_reply_bytes = 1 << 20;
 // The master writes each output chunk to its stdout: a stalled stdout (a full pipe nobody
 // reads) stalls it, but not this long.
 constexpr auto output_chunk_timeout = std::chrono::seconds(600);
-// How often a worker with batches at hand looks for messages (see run_worker).
-constexpr auto look_interval = std::chrono::microseconds(10);
+// The longest a worker with batches at hand goes without looking for messages (see
+// run_worker): Tag::hold waits no longer than this and the batch running.
+constexpr auto max_look_interval = std::chrono::milliseconds(1);
 // The example's get(timeout=1): after this long without tasks, --verbose says so.
 constexpr auto empty_queue_notice = std::chrono::seconds(1);
 
@@ -202,14 +203,18 @@ void run_worker(Channel& channel, const JobRoles& job, const Config& config, std
   };
 
   auto last_look = core.last_reading();
+  std::size_t held_at_look = 0;
   while (true) {
-    // Between batches, messages are looked for at most every few microseconds, by the
-    // clock reading each batch takes anyway: at --batch 1 a probe per task would cost
-    // more than the task.
-    if (core.batches_held() == 0 || core.last_reading() - last_look >= look_interval) {
+    // With batches at hand, the worker looks for messages only when it has run half of
+    // what it held at the last look, or after a while (by the clock reading each batch
+    // takes anyway). At --batch 1 a probe per task would cost more than the task, and
+    // with more ranks than cores Open MPI yields the core on every empty probe.
+    const std::size_t held = core.batches_held();
+    if (held == 0 || 2 * held <= held_at_look || core.last_reading() - last_look >= max_look_interval) {
       last_look = core.last_reading();
       while (auto envelope = channel.poll(inbox, master_rank)) core.receive(envelope->tag, inbox);
       channel.progress_sends();
+      held_at_look = core.batches_held();
     }
     if (core.stopping()) break;  // the master has every result it wants
     if (core.batches_held() == 0) {
