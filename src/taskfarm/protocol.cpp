@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 #include "taskfarm/backoff.hpp"
 #include "taskfarm/clock.hpp"
@@ -24,6 +25,12 @@ void prefer_fast_startup() {
     ::setenv("OMPI_MCA_pml", "ob1", 0);
   // No launcher's variables (mpirun's, or PMIx's under srun): a singleton.
   if (!size && !std::getenv("PMIX_RANK") && !std::getenv("PMI_RANK")) ::setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+}
+
+bool ranks_outnumber_cores() {
+  const char* local_size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  const unsigned cores = std::thread::hardware_concurrency();
+  return local_size && cores > 0 && std::strtoul(local_size, nullptr, 10) > cores;
 }
 
 namespace {

@@ -29,6 +29,10 @@ namespace taskfarm {
 /// for a usage error alike.
 void prefer_fast_startup();
 
+/// Whether mpirun started more ranks on this node than it has cores: Open MPI then yields
+/// the core on every probe that finds nothing.
+bool ranks_outnumber_cores();
+
 class Channel {
  public:
   explicit Channel(boost::mpi::communicator comm);

@@ -45,9 +45,10 @@ constexpr std::size_t max_reply_bytes = 1 << 20;
 // The master writes each output chunk to its stdout: a stalled stdout (a full pipe nobody
 // reads) stalls it, but not this long.
 constexpr auto output_chunk_timeout = std::chrono::seconds(600);
-// The longest a worker with batches at hand goes without looking for messages (see
-// run_worker): Tag::hold waits no longer than this and the batch running.
-constexpr auto max_look_interval = std::chrono::milliseconds(1);
+// How often a worker with batches at hand looks for messages (see run_worker), alone on
+// its core and sharing it; Tag::hold waits no longer than this and the batch running.
+constexpr auto look_interval = std::chrono::microseconds(10);
+constexpr auto shared_look_interval = std::chrono::milliseconds(1);
 // The example's get(timeout=1): after this long without tasks, --verbose says so.
 constexpr auto empty_queue_notice = std::chrono::seconds(1);
 
@@ -184,6 +185,7 @@ void run_worker(Channel& channel, const JobRoles& job, const Config& config, std
   bool idle = true;
   bool told_empty = false;
   auto send_reply = [&] {
+    channel.progress_sends();  // an earlier reply's buffer, if sent, serves the next one
     std::string reply = core.take_reply(channel.take_buffer());
     // A spilled output goes first, one chunk in flight at a time: its memory stays small.
     while (core.has_output_chunk()) {
@@ -202,15 +204,21 @@ void run_worker(Channel& channel, const JobRoles& job, const Config& config, std
     channel.send(master_rank, Tag::results, std::move(reply));
   };
 
+  // With batches at hand, the worker looks for messages every 10 us, by the clock reading
+  // each batch takes anyway: at --batch 1 a probe per task would cost more than the task.
+  // With more ranks than cores, Open MPI yields the core on every empty probe, so then it
+  // looks only when it has run half of what it held at its last look, or after 1 ms.
+  const bool cores_shared = ranks_outnumber_cores();
   auto last_look = core.last_reading();
   std::size_t held_at_look = 0;
-  while (true) {
-    // With batches at hand, the worker looks for messages only when it has run half of
-    // what it held at the last look, or after a while (by the clock reading each batch
-    // takes anyway). At --batch 1 a probe per task would cost more than the task, and
-    // with more ranks than cores Open MPI yields the core on every empty probe.
+  auto time_to_look = [&] {
     const std::size_t held = core.batches_held();
-    if (held == 0 || 2 * held <= held_at_look || core.last_reading() - last_look >= max_look_interval) {
+    const auto since = core.last_reading() - last_look;
+    if (held == 0) return true;
+    return cores_shared ? 2 * held <= held_at_look || since >= shared_look_interval : since >= look_interval;
+  };
+  while (true) {
+    if (time_to_look()) {
       last_look = core.last_reading();
       while (auto envelope = channel.poll(inbox, master_rank)) core.receive(envelope->tag, inbox);
       channel.progress_sends();
