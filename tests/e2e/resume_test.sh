@@ -8,8 +8,10 @@
 TF=${1:?usage: resume_test.sh path/to/taskfarm}
 source "$(dirname "$0")/lib.sh"
 
-TASKS=3000000
-ARGS=(--batch 1 square --tasks "$TASKS" --seed 21)
+TASKS=10000000
+# One task per batch, at most 64 held per worker: many small replies and journal records,
+# and a job of a few seconds, long enough beside start-up for the kills to land mid-run.
+ARGS=(--batch 1 --window 64 square --tasks "$TASKS" --seed 21)
 square_reference "$TASKS" 21 >"$TMP/reference"
 check "the reference (square_reference.c) has every line" test "$(wc -l <"$TMP/reference")" -eq "$TASKS"
 
@@ -40,7 +42,22 @@ timeout 300 mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" --output "$TMP/torn" 
 check "a torn last record is dropped and the resume is exact" \
   bash -c "[ $? -eq 0 ] && cmp -s <(cat '$TMP/torn'/part-* | sort) '$TMP/reference'"
 cp -r "$BASE" "$TMP/damaged"
-printf 'X' | dd of="$TMP/damaged/_journal" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+# One payload byte of the record that holds the middle of the file (record: u32 length,
+# u64 checksum, u8 type, payload). A length field's damage that points past the end of the
+# file reads as a torn last record instead (the README says so).
+middle=$(python3 -c "
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+at = 0
+while True:
+    length = struct.unpack_from('<I', data, at)[0]
+    if length > 0 and at + 13 + length > len(data) // 2:
+        print(at + 13 + length // 2)
+        break
+    at += 13 + length
+" "$TMP/damaged/_journal")
+printf '\xff' | dd of="$TMP/damaged/_journal" bs=1 seek="$middle" conv=notrunc 2>/dev/null
+cmp -s "$BASE/_journal" "$TMP/damaged/_journal" && printf '\x00' | dd of="$TMP/damaged/_journal" bs=1 seek="$middle" conv=notrunc 2>/dev/null
 timeout 60 mpirun --oversubscribe -q -n 3 "$TF" "${ARGS[@]}" --output "$TMP/damaged" --resume >/dev/null 2>"$TMP/d.err"
 check "damage inside the journal: exit 2 and a clear error" \
   bash -c "[ $? -eq 2 ] && grep -q 'journal .* is damaged at byte' '$TMP/d.err'"

@@ -127,7 +127,8 @@ check "a result type without a codec does not compile, with the library's messag
 # Exact after kills: the fold (DIR/result) and the line output (part files) through the App.
 "$TMP/pi_reference" 24000 100000 11 >"$TMP/pi_kill.ref"
 kill_and_resume app_pi "$TMP/pi_kill.ref" "$TMP/build-pi/pi" --batch 1 --tasks 24000 --samples 100000 --seed 11
-awk -v n=3000000 'BEGIN { for (i = 0; i < n; i++) printf "%d\t%.0f\n", i, i * i }' | sort >"$TMP/square_kill.ref"
-kill_and_resume app_square "$TMP/square_kill.ref" "$TMP/build-square/square" --batch 1 --n 3000000
+awk -v n=10000000 'BEGIN { for (i = 0; i < n; i++) printf "%d\t%.0f\n", i, i * i }' | sort >"$TMP/square_kill.ref"
+# --window 64: a job of a few seconds, as resume_test.sh's
+kill_and_resume app_square "$TMP/square_kill.ref" "$TMP/build-square/square" --batch 1 --window 64 --n 10000000
 
 finish
