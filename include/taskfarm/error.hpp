@@ -1,16 +1,35 @@
 #pragma once
 /// @file
-/// The error taskfarm reports as one line on rank 0 with exit code 2.
+/// The library's one error family: taskfarm::Error and what derives from it.
 
 #include <stdexcept>
+#include <string>
+
+#include "taskfarm/export.hpp"
 
 namespace taskfarm {
 
-/// A bad command line, input or use of the API. Thrown by a source while it is opened, or
-/// by the library itself: one line on rank 0, exit code 2.
-class UsageError : public std::runtime_error {
+/// Every error the library reports. `exit_code()` is the program's exit code for it:
+/// 2 usage (a bad option, input or output directory), 4 runtime error (a full disk, an
+/// I/O error on any rank). Farm::map throws it on every rank of its communicator, and the
+/// same Farm can run another map afterwards.
+class TASKFARM_API Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  Error(int exit_code, const std::string& what) : std::runtime_error(what), exit_code_(exit_code) {}
+  ~Error() override;
+  /// The taskfarm program's exit code for this error (README: "Exit codes").
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+/// A bad command line, input, option or use of the API: exit code 2. Thrown by a source
+/// while it is opened, or by the library itself.
+class TASKFARM_API UsageError : public Error {
+ public:
+  explicit UsageError(const std::string& what) : Error(2, what) {}
+  ~UsageError() override;
 };
 
 }  // namespace taskfarm

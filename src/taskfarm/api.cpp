@@ -16,6 +16,7 @@
 
 #include "taskfarm/app.hpp"
 #include "taskfarm/cli.hpp"
+#include "taskfarm/engine_options.hpp"
 #include "taskfarm/hosted.hpp"
 #include "taskfarm/log.hpp"
 #include "taskfarm/monitor.hpp"
@@ -113,7 +114,7 @@ Report public_report(const RunOutcome& outcome) {
   if (!outcome.report) return r;
   const RunReport& report = *outcome.report;
   r.on_root = true;
-  r.status = report.status;
+  r.status = to_string(report.status);
   r.tasks_total = report.tasks_total;
   r.tasks_done = report.tasks_done;
   r.tasks_failed = report.tasks_failed;
@@ -219,7 +220,6 @@ int App::run_work(detail::Work& stack_work) {
   detail::Work& work = state_->hosted ? *state_->work : stack_work;
   try {
     Config config;
-    std::string batch;
     nlohmann::json parameters = nlohmann::json::object();
     std::unique_ptr<ApiJob> job;
     try {
@@ -240,7 +240,7 @@ int App::run_work(detail::Work& stack_work) {
         if (!spec.is_flag) option->type_name(spec.type_name);
       }
       cli.set_help_flag("-h,--help", "Print this help message and exit");
-      add_engine_options(cli, config, batch);
+      add_engine_options(cli, config);
       for (CLI::Option* option : cli.get_options())
         if (option->get_group() == "Options") option->group("Engine options (as in the taskfarm program)");
       std::vector<std::string> reversed(state_->args.rbegin(), state_->args.rend());
@@ -266,7 +266,7 @@ int App::run_work(detail::Work& stack_work) {
       }
       config.job = state_->job;
       job = std::make_unique<ApiJob>(work, parameters, config.output_dir.has_value());
-      check_engine_options(config, batch, job->roles());
+      check_engine_options(config, job->roles());
     } catch (const InfoRequested& info) {
       if (state_->hosted) throw;  // the program answers
       if (root) std::cout << info.text << std::flush;
@@ -282,7 +282,12 @@ int App::run_work(detail::Work& stack_work) {
       return static_cast<int>(ExitCode::success);
     }
     FdSink out(STDOUT_FILENO);
-    return run_job(*state_->world, config, job->roles(), out).exit_code;
+    try {
+      return run_job(*state_->world, config, job->roles(), out).exit_code;
+    } catch (const Error& e) {  // every rank has it: rank 0 says it
+      if (root) log::error(e.what());
+      return e.exit_code();
+    }
   } catch (const std::exception& e) {
     if (state_->hosted) throw;  // the program answers
     log::error(e.what());
@@ -326,34 +331,14 @@ int Farm::size() const {
 }
 
 Report Farm::run_work(detail::Work& work) {
-  boost::mpi::communicator comm(comm_, boost::mpi::comm_attach);
-  Config config;
-  config.job = options_.name;
-  config.output_dir = options_.output;
-  config.overwrite = options_.overwrite;
-  config.resume = options_.resume;
-  config.report_path = options_.report;
-  config.retries = options_.retries;
-  config.halt_on_error = options_.halt_on_error;
-  config.task_timeout_s = options_.task_timeout_s;
-  config.result_timeout_s = options_.result_timeout_s;
-  config.grace_s = options_.grace_s;
-  config.window = options_.window;
-  config.progress = options_.progress;
-  config.progress_interval_s = options_.progress_interval_s;
-  config.verbose = options_.verbose;
-  ApiJob job(work, nlohmann::json::object({{"name", options_.name}}), config.output_dir.has_value());
-  try {
-    check_engine_options(config, options_.batch == 0 ? "auto" : std::to_string(options_.batch), job.roles());
-    if (config.window < 1) throw UsageError("Options::window: at least 1");
-    if (config.progress != "none" && config.progress != "bar" && config.progress != "log" && config.progress != "auto")
-      throw UsageError("Options::progress: none, bar, log or auto, not '" + config.progress + "'");
-  } catch (const UsageError& e) {
-    if (comm.rank() == master_rank) log::error(e.what());
-    last_report_ = Report{};
-    last_report_.exit_code = static_cast<int>(ExitCode::usage);
-    return last_report_;
-  }
+  ApiJob job(work, nlohmann::json::object({{"name", options_.name}}), options_.output.has_value());
+  // Every rank checks the same Options: they throw alike, with the command line's words.
+  Config config = config_from_options(options_, job.roles());
+  // A communicator of its own for each map: nothing an earlier map left unreceived (one
+  // that ended on an error) can match this one's messages.
+  MPI_Comm run_comm = MPI_COMM_NULL;
+  MPI_Comm_dup(comm_, &run_comm);
+  boost::mpi::communicator comm(run_comm, boost::mpi::comm_take_ownership);
   NullSink quiet;
   FdSink out(STDOUT_FILENO);
   ResultSink& sink = work.shape == detail::Shape::lines ? static_cast<ResultSink&>(out) : quiet;
@@ -361,7 +346,10 @@ Report Farm::run_work(detail::Work& work) {
   return last_report_;
 }
 
-// ---- in a kernel -------------------------------------------------------------------
+// ---- errors and a kernel's view ---------------------------------------------------
+
+Error::~Error() = default;
+UsageError::~UsageError() = default;
 
 TaskInfo this_task() { return current_task; }
 

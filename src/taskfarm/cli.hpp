@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "taskfarm/config.hpp"
+#include "taskfarm/engine_options.hpp"
 #include "taskfarm/hosted.hpp"
 #include "taskfarm/job.hpp"
 
@@ -28,20 +29,6 @@ struct CommandLine {
 struct InfoRequested {
   std::string text;
 };
-
-/// Option check for task counts and the like, with a plain-words message.
-CLI::Validator non_negative_integer();
-CLI::Validator non_negative_number();
-
-/// The options every job shares (--output, --batch, ...), bound to `config` and, for
-/// --batch, to `batch` (checked by check_engine_options).
-void add_engine_options(CLI::App& app, Config& config, std::string& batch);
-/// The engine options alone in a CLI11 app of their own (built once), for looking up
-/// their names and whether they take a value.
-const CLI::App& engine_options();
-/// After parsing: parses --batch and checks the engine options against each other and
-/// against what the job can do. Throws UsageError.
-void check_engine_options(Config& config, const std::string& batch, const JobRoles& job);
 
 /// Throws UsageError (one line, naming the option or value) or InfoRequested.
 CommandLine parse_command_line(int argc, const char* const* argv);

@@ -27,7 +27,8 @@ struct Config {
   bool resume = false;                    // continue the run journaled in output_dir
   bool verbose = false;
   int window = 1024;              // most task batches a worker holds
-  BatchPolicy batch;              // --batch auto|N
+  std::string batch_text = "auto";  // --batch auto|N, as given
+  BatchPolicy batch;              // ... parsed
   double result_timeout_s = 0;    // 0: wait as long as tasks run
   double task_timeout_s = 0;      // 0: tasks may run as long as they like
   std::uint32_t retries = 2;      // more attempts for a failed task

@@ -18,6 +18,7 @@ enum class Tag : int {
   goodbye = 4,  // worker -> master: WorkerGoodbye, the worker's last message
   hold = 5,     // master -> worker: empty; start no more tasks, hand the unstarted back
   output = 6,   // worker -> master: OutputChunk, then a chunk of a task's spilled output
+  failure = 7,  // worker -> master: why it cannot go on (an I/O error); it then waits for stop
 };
 
 /// A task's output too large for one message (a spill file) travels in chunks of at most

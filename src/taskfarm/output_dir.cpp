@@ -92,6 +92,8 @@ std::string stop_marker_path(const std::string& dir, int rank, std::uint32_t run
   return temporary_path(dir, "stopped", rank, run);
 }
 
+bool is_stop_marker(const std::string& name) { return name.rfind("stopped-", 0) == 0; }
+
 std::string journal_path(const std::string& dir) { return (fs::path(dir) / "_journal").string(); }
 
 void truncate_part(const std::string& path, std::uint64_t bytes) {

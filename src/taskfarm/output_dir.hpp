@@ -28,6 +28,8 @@ std::string temporary_reduce_path(const std::string& dir, int rank, std::uint32_
 /// DIR/_temporary/stopped-RRRRR.run-NNN: created by worker `rank` when a stop signal
 /// reaches it, so a resume can tell the ranks that got mpirun's SIGTERM from one that died.
 std::string stop_marker_path(const std::string& dir, int rank, std::uint32_t run);
+/// Whether a file name in DIR/_temporary is a stop marker's.
+bool is_stop_marker(const std::string& name);
 std::string journal_path(const std::string& dir);
 
 /// Cuts `path` to `bytes` (what the journal vouches for).

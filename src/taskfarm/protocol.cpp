@@ -195,7 +195,12 @@ NodeShare Channel::node_share(const std::string& key, bool takes_part) {
   return share;
 }
 
-int Channel::broadcast_from_master(int value) {
+std::int64_t Channel::broadcast_from_master(std::int64_t value) {
+  boost::mpi::broadcast(comm_, value, master_rank);
+  return value;
+}
+
+std::string Channel::broadcast_from_master(std::string value) {
   boost::mpi::broadcast(comm_, value, master_rank);
   return value;
 }

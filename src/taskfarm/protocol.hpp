@@ -62,7 +62,8 @@ class Channel {
   std::optional<Envelope> poll(std::string& body, int source = -1);
 
   /// Rank 0's `value` on every rank (a collective: every rank must call it).
-  int broadcast_from_master(int value);
+  std::int64_t broadcast_from_master(std::int64_t value);
+  std::string broadcast_from_master(std::string value);
   /// Every rank's `text`, by rank, on rank 0 (empty elsewhere). A collective.
   std::vector<std::string> gather_on_master(const std::string& text);
   /// This rank's place among the ranks on its node that take part and give the same

@@ -101,7 +101,7 @@ nlohmann::json to_json(const RunReport& r) {
   return {{"job", r.job},
           {"parameters", r.parameters},
           {"result", result},
-          {"status", r.status},
+          {"status", to_string(r.status)},
           {"ranks", r.ranks},
           {"workers", r.workers},
           {"tasks_total", r.tasks_total},
@@ -156,7 +156,7 @@ std::string tasks_per_worker(const RunReport& r) {
 
 std::string summary_line(const RunReport& r) {
   const std::string resumed = r.tasks_resumed ? " (+" + std::to_string(r.tasks_resumed) + " done by earlier runs)" : "";
-  return r.job + " " + r.status + ": " + std::to_string(r.tasks_done) + " done" + resumed + ", " +
+  return r.job + " " + to_string(r.status) + ": " + std::to_string(r.tasks_done) + " done" + resumed + ", " +
          std::to_string(r.tasks_failed) + " failed of " + std::to_string(r.tasks_total) +
          " in " + format("%.3f", r.elapsed_s) + " s (" + format("%.0f", r.tasks_per_s()) +
          " tasks/s), " + std::to_string(r.workers) + " workers; " +

@@ -10,6 +10,7 @@
 
 #include "taskfarm/monitor.hpp"
 #include "taskfarm/pipeline.hpp"
+#include "taskfarm/run_state.hpp"
 
 namespace taskfarm {
 
@@ -34,7 +35,7 @@ struct WorkerReport {
 struct RunReport {
   std::string job;
   nlohmann::json parameters = nlohmann::json::object();
-  std::string status;  // "complete", "failed" (some tasks failed) or "incomplete"
+  RunStatus status = RunStatus::complete;
   int ranks = 1;
   int workers = 0;
   std::uint64_t tasks_total = 0;   // tasks the source produced
@@ -49,7 +50,8 @@ struct RunReport {
   double master_idle_s = 0;  // ... and waiting for replies
   std::vector<WorkerReport> per_worker;
   std::vector<FailedTask> failed_tasks;  // every task that failed all its attempts
-  std::string stop_reason;               // why an incomplete run stopped
+  StopCause stop_cause = StopCause::none;
+  std::string stop_reason;               // why an incomplete run stopped (describe(Stop))
   std::optional<std::string> result;     // a fold's final value, as printed
   nlohmann::json slurm = nullptr;        // the Slurm job, when run under Slurm
   nlohmann::json task_usage = nullptr;   // cmd: the processes' peak RSS and CPU time

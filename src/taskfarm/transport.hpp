@@ -52,10 +52,13 @@ class WorkerCore {
   bool has_output_chunk() const { return !outputs_.empty(); }
   /// The next chunk's message body into `body` (cleared first).
   void next_output_chunk(std::string& body);
-  /// After the stop message: runs the reduce phase when the run finished, closes the
-  /// files, and returns the goodbye message's body.
-  std::string finish(const Exchange& exchange, double idle_s, std::uint64_t messages_received,
-                     std::uint64_t messages_sent);
+  /// Whether the stop message asks for the reduce phase.
+  bool reducing() const { return stop_kind_ == StopKind::finished && job_.reduce != nullptr; }
+  /// After the stop message: runs the reduce phase when the run finished, and closes the
+  /// files. Throws on an I/O error.
+  void finish(const Exchange& exchange);
+  /// The goodbye message's body: what only the worker can measure.
+  std::string goodbye(double idle_s, std::uint64_t messages_received, std::uint64_t messages_sent) const;
   /// Seconds spent in work().
   double busy_s() const { return busy_s_; }
   /// The latest clock reading taken: a batch's arrival, or the end of work().
@@ -89,6 +92,7 @@ class WorkerCore {
   StopKind stop_kind_ = StopKind::abandoned;
   std::vector<PartSlice> earlier_output_;  // a resumed reduce job's map output to read back
   double busy_s_ = 0;
+  std::uint64_t bytes_written_ = 0;  // to the part and reduce files, once closed
 };
 
 /// The master's view of its workers (numbered 0..workers()-1).
@@ -137,7 +141,8 @@ class MpiTransport final : public Transport {
 
 /// The one-rank mode: the master is its own single worker. A batch runs when the master
 /// polls for its reply, so the master's loop (stop signals, progress, journal) runs
-/// between batches.
+/// between batches. An error of the worker's (its part file) comes as Tag::failure, as
+/// from a worker rank.
 class LocalTransport final : public Transport {
  public:
   LocalTransport(const JobRoles& job, const Config& config, std::uint32_t run)
@@ -154,9 +159,11 @@ class LocalTransport final : public Transport {
   std::uint64_t messages() const override { return 0; }
 
  private:
+  void run_held_batches();
   WorkerCore core_;
   clock::time_point start_ = clock::now();
   std::deque<std::pair<Tag, std::string>> to_master_;
+  bool failed_ = false;  // the worker reported an error: it runs nothing more
 };
 
 }  // namespace taskfarm

@@ -48,7 +48,7 @@ void expect_square_exact(const FarmRun& run, std::uint64_t tasks, std::uint64_t 
   EXPECT_EQ(run.report.tasks_total, tasks);
   EXPECT_EQ(run.report.tasks_done, tasks);
   EXPECT_EQ(run.report.tasks_failed, 0u);
-  EXPECT_EQ(run.report.status, "complete");
+  EXPECT_EQ(run.report.status, RunStatus::complete);
   std::uint64_t per_worker_sum = 0;
   for (const auto& w : run.report.per_worker) per_worker_sum += w.tasks;
   EXPECT_EQ(per_worker_sum, tasks);
@@ -84,7 +84,7 @@ TEST(Farm, ZeroTasksEndCleanly) {
   if (!run.is_master) return;
   EXPECT_EQ(run.output, "");
   EXPECT_EQ(run.report.tasks_total, 0u);
-  EXPECT_EQ(run.report.status, "complete");
+  EXPECT_EQ(run.report.status, RunStatus::complete);
 }
 
 TEST(Farm, FewerTasksThanWorkers) {
@@ -204,7 +204,7 @@ TEST(Farm, TasksThatFailTwiceSucceedOnTheThirdAttempt) {
   if (!run.is_master) return;
   EXPECT_EQ(run.report.tasks_done, 60u);
   EXPECT_EQ(run.report.tasks_failed, 0u);
-  EXPECT_EQ(run.report.status, "complete");
+  EXPECT_EQ(run.report.status, RunStatus::complete);
   EXPECT_EQ(testing::sorted_ids(run.output), testing::id_range(60));  // each task exactly once
   std::uint64_t failed_attempts = 0;
   for (const auto& w : run.report.per_worker) failed_attempts += w.failed;
@@ -226,7 +226,7 @@ TEST(Farm, FailedTasksAreCountedAndTheRestDone) {
     EXPECT_EQ(f.error, "task " + std::to_string(f.id) + " refused");
   }
   EXPECT_EQ(run.report.tasks_done, tasks - failures);
-  EXPECT_EQ(run.report.status, "failed");
+  EXPECT_EQ(run.report.status, RunStatus::failed);
   EXPECT_EQ(exit_code_for(run.report), ExitCode::tasks_failed);
   std::vector<std::string> expected;
   for (std::uint64_t id = 0; id < tasks; ++id)

@@ -11,7 +11,7 @@ namespace {
 RunReport sample() {
   RunReport r;
   r.job = "square";
-  r.status = "complete";
+  r.status = RunStatus::complete;
   r.ranks = 3;
   r.workers = 2;
   r.tasks_total = r.tasks_done = 10;

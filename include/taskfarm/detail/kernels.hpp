@@ -1,0 +1,189 @@
+#pragma once
+/// @file
+/// Typed kernels and folds on the type-erased work (part of taskfarm.hpp).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "taskfarm/detail/print.hpp"
+#include "taskfarm/detail/work.hpp"
+#include "taskfarm/out.hpp"
+
+namespace taskfarm::detail {
+
+template <class T>
+std::string describe_task(std::string_view payload) {
+  if constexpr (is_printable<T>::value || std::is_arithmetic_v<T>) {
+    std::string text;
+    print(text, decode<T>(payload));
+    return text;
+  } else {
+    return "(a task without operator<<)";
+  }
+}
+
+template <class T, class K>
+constexpr bool writes_lines = std::is_invocable_v<K&, const T&, Out&>;
+
+template <class T, class K, class = void>
+struct result_of {
+  using type = void;
+};
+template <class T, class K>
+struct result_of<T, K, std::enable_if_t<std::is_invocable_v<K&, const T&>>> {
+  using type = std::decay_t<std::invoke_result_t<K&, const T&>>;
+};
+
+template <class T, class K>
+void check_kernel() {
+  static_assert(std::is_invocable_v<K&, const T&> || writes_lines<T, K>,
+                "taskfarm: the kernel must be callable as R kernel(const T&) or void kernel(const T&, taskfarm::Out&), "
+                "T being the source's task type");
+}
+
+/// R kernel(const T&) printing "task<TAB>result", or void kernel(const T&, Out&).
+template <class T, class K>
+class LineKernel final : public TaskKernel {
+ public:
+  explicit LineKernel(K kernel) : kernel_(std::move(kernel)) {}
+  void run(std::string_view payload, std::string& out) override {
+    const T task = decode<T>(payload);
+    if constexpr (writes_lines<T, K>) {
+      Out lines(out, Out::engine_flushes);
+      kernel_(task, lines);
+      lines.flush();  // not if the kernel throws: that task's output is dropped
+    } else {
+      using R = typename result_of<T, K>::type;
+      static_assert(!std::is_void_v<R>, "taskfarm: a kernel R kernel(const T&) must return its result");
+      const R result = kernel_(task);
+      print(out, task);
+      out.push_back('\t');
+      print(out, result);
+      out.push_back('\n');
+    }
+  }
+  std::string describe(std::string_view payload) const override { return describe_task<T>(payload); }
+
+ private:
+  K kernel_;
+};
+
+/// Sends (task, result) to rank 0's sink.
+template <class T, class K>
+class ToRootKernel final : public TaskKernel {
+ public:
+  using R = typename result_of<T, K>::type;
+  explicit ToRootKernel(K kernel) : kernel_(std::move(kernel)) {}
+  void run(std::string_view payload, std::string& out) override {
+    std::string_view in = payload;
+    const T task = decode<T>(in);
+    const R result = kernel_(task);
+    out.append(payload);
+    encode(result, out);
+  }
+  std::string describe(std::string_view payload) const override { return describe_task<T>(payload); }
+
+ private:
+  K kernel_;
+};
+
+template <class T, class R, class Sink>
+class SinkRoot final : public RootSide {
+ public:
+  explicit SinkRoot(Sink& sink) : sink_(sink) {}
+  void deliver(std::string_view data) override {
+    const T task = decode<T>(data);
+    const R result = decode<R>(data);
+    sink_(task, result);
+  }
+  void add_partial(std::string_view) override {}
+  std::string value_text() const override { return {}; }
+
+ private:
+  Sink& sink_;
+};
+
+/// Folds results: per batch into a partial value (written to the part file), or each
+/// result sent to rank 0.
+template <class T, class K, class V, class Op>
+class FoldKernel final : public TaskKernel {
+ public:
+  FoldKernel(K kernel, Op op) : kernel_(std::move(kernel)), op_(std::move(op)) {}
+  void run(std::string_view payload, std::string& out) override {
+    const T task = decode<T>(payload);
+    V result = kernel_(task);
+    if (!fold_in_batches_) {
+      encode(result, out);
+      return;
+    }
+    partial_ = partial_ ? V(op_(std::move(*partial_), std::move(result))) : std::move(result);
+  }
+  void end_batch(std::string& out) override {
+    if (!partial_) return;
+    std::string encoded;
+    encode(*partial_, encoded);
+    encode(static_cast<std::uint64_t>(encoded.size()), out);
+    out.append(encoded);
+    partial_.reset();
+  }
+  std::string describe(std::string_view payload) const override { return describe_task<T>(payload); }
+
+ private:
+  K kernel_;
+  Op op_;
+  std::optional<V> partial_;
+};
+
+template <class V, class Op>
+class FoldRoot final : public RootSide {
+ public:
+  explicit FoldRoot(Fold<V, Op> f) : value(std::move(f.init)), op_(std::move(f.op)) {}
+  void deliver(std::string_view data) override { value = V(op_(std::move(value), decode<V>(data))); }
+  void add_partial(std::string_view encoded) override { deliver(encoded); }
+  std::string value_text() const override {
+    std::string text;
+    print(text, value);
+    return text;
+  }
+  V value;
+
+ private:
+  Op op_;
+};
+
+template <class S>
+std::unique_ptr<TaskStream> make_stream(S&& source) {
+  static_assert(source_traits<std::decay_t<S>>::valid,
+                "taskfarm: the source must be a taskfarm::range, taskfarm::generate(count, f), a range or container "
+                "that can be iterated, or a callable returning std::optional<T>");
+  return std::make_unique<SourceStream<S>>(std::forward<S>(source));
+}
+
+template <class S, class K>
+Work line_work(S&& source, K&& kernel) {
+  using T = task_of<S>;
+  check_kernel<T, std::decay_t<K>>();
+  Work work;
+  work.stream = make_stream(std::forward<S>(source));
+  work.kernel = std::make_unique<LineKernel<T, std::decay_t<K>>>(std::forward<K>(kernel));
+  return work;
+}
+
+template <class S, class K, class V, class Op>
+Work fold_work(S&& source, K&& kernel, FoldRoot<V, Op>& root, Op op) {
+  using T = task_of<S>;
+  static_assert(std::is_invocable_v<std::decay_t<K>&, const T&>,
+                "taskfarm: a fold's kernel must be callable as R kernel(const T&)");
+  Work work;
+  work.shape = Shape::fold;
+  work.stream = make_stream(std::forward<S>(source));
+  work.kernel = std::make_unique<FoldKernel<T, std::decay_t<K>, V, Op>>(std::forward<K>(kernel), std::move(op));
+  work.root = &root;
+  return work;
+}
+
+}  // namespace taskfarm::detail

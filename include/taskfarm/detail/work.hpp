@@ -1,0 +1,224 @@
+#pragma once
+/// @file
+/// The type-erased work an App or a Farm runs: streams, kernels, the root side (part of taskfarm.hpp).
+
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "taskfarm/codec.hpp"
+#include "taskfarm/sources.hpp"
+
+namespace taskfarm::detail {
+
+/// Master side: task payloads in order.
+class TaskStream {
+ public:
+  virtual ~TaskStream() = default;
+  virtual std::optional<std::uint64_t> size() const = 0;
+  virtual bool next(std::string& payload) = 0;
+  /// Sources that compute task i from i (range, generate) give it again: rank 0 then
+  /// keeps no copy of the tasks in flight.
+  virtual bool replayable() const { return false; }
+  virtual bool replay(std::uint64_t /*index*/, std::string& /*payload*/) { return false; }
+};
+
+/// Worker side: runs one task from its payload and appends its output.
+class TaskKernel {
+ public:
+  virtual ~TaskKernel() = default;
+  virtual void run(std::string_view payload, std::string& out) = 0;
+  /// After a batch, on a rank with a part file: a fold appends its partial value.
+  virtual void end_batch(std::string& /*out*/) {}
+  /// A task as text (-v narration, the _failed file).
+  virtual std::string describe(std::string_view payload) const = 0;
+  /// Folds: combine per batch into part-file records (true) or send each result (false).
+  void fold_in_batches(bool on) { fold_in_batches_ = on; }
+
+ protected:
+  bool fold_in_batches_ = false;
+};
+
+/// Rank 0: results sent to it (an embedded sink, a fold without an output directory), and
+/// the partial values of a fold.
+class RootSide {
+ public:
+  virtual ~RootSide() = default;
+  virtual void deliver(std::string_view data) = 0;
+  virtual void add_partial(std::string_view encoded) = 0;
+  virtual std::string value_text() const = 0;
+};
+
+enum class Shape : int {
+  lines,    ///< each task's output is lines: stdout or part files
+  to_root,  ///< each task's result goes to a sink on rank 0
+  fold,     ///< every result is folded into one value
+};
+
+struct Work {
+  Shape shape = Shape::lines;
+  std::unique_ptr<TaskStream> stream;
+  std::unique_ptr<TaskKernel> kernel;
+  RootSide* root = nullptr;
+  std::unique_ptr<RootSide> owned_root;  ///< the root side, when the Work owns it (App)
+};
+
+/// The taskfarm program's access to an App that hosts one of its built-in jobs.
+struct AppAccess;
+/// Marks the App constructor the taskfarm program uses for its built-in jobs.
+struct Hosted {};
+
+template <class T>
+void encode(const T& value, std::string& out) {
+  static_assert(has_codec<T>,
+                "taskfarm: no codec for this task or result type. Use an arithmetic type, a trivially copyable "
+                "struct, std::string, or a std::vector, std::pair or std::tuple of those; or specialise "
+                "taskfarm::codec<T> with encode and decode");
+  codec<T>::encode(value, out);
+}
+template <class T>
+T decode(std::string_view& in) {
+  return codec<T>::decode(in);
+}
+
+// ---- sources ---------------------------------------------------------------------
+
+template <class S, class = void>
+struct is_iterable : std::false_type {};
+template <class S>
+struct is_iterable<S, std::void_t<decltype(std::begin(std::declval<S&>())), decltype(std::end(std::declval<S&>()))>>
+    : std::true_type {};
+
+template <class S, class = void>
+struct has_size : std::false_type {};
+template <class S>
+struct has_size<S, std::void_t<decltype(std::size(std::declval<const S&>()))>> : std::true_type {};
+
+template <class S, class = void>
+struct source_traits {
+  static constexpr bool valid = false;
+  using task = void;
+};
+template <class I>
+struct source_traits<range<I>> {
+  static constexpr bool valid = true;
+  using task = I;
+};
+template <class F>
+struct source_traits<generated<F>> {
+  static constexpr bool valid = true;
+  using task = std::decay_t<std::invoke_result_t<F&, std::uint64_t>>;
+};
+template <class S>
+struct source_traits<S, std::enable_if_t<is_iterable<S>::value>> {
+  static constexpr bool valid = true;
+  using task = std::decay_t<decltype(*std::begin(std::declval<S&>()))>;
+};
+template <class O>
+struct optional_value {
+  using type = void;
+};
+template <class T>
+struct optional_value<std::optional<T>> {
+  using type = T;
+};
+template <class S>
+struct source_traits<S, std::enable_if_t<!is_iterable<S>::value && std::is_invocable_v<S&>>> {
+  static constexpr bool valid = !std::is_void_v<typename optional_value<std::decay_t<std::invoke_result_t<S&>>>::type>;
+  using task = typename optional_value<std::decay_t<std::invoke_result_t<S&>>>::type;
+};
+
+template <class S>
+using task_of = typename source_traits<std::decay_t<S>>::task;
+
+/// Turns any supported source into a TaskStream. `Stored` is the source itself when it
+/// was passed as a temporary, a reference to it otherwise.
+template <class Stored>
+class SourceStream final : public TaskStream {
+  using S = std::decay_t<Stored>;
+  using T = task_of<S>;
+
+ public:
+  explicit SourceStream(Stored source) : source_(std::forward<Stored>(source)) {}
+  std::optional<std::uint64_t> size() const override {
+    if constexpr (std::is_same_v<S, range<T>>) {
+      return static_cast<std::uint64_t>(source_.last) - static_cast<std::uint64_t>(source_.first);
+    } else if constexpr (is_generated) {
+      return source_.count;
+    } else if constexpr (is_iterable<S>::value && has_size<S>::value) {
+      return static_cast<std::uint64_t>(std::size(source_));
+    } else {
+      return std::nullopt;
+    }
+  }
+  bool replayable() const override { return std::is_same_v<S, range<T>> || is_generated; }
+  bool replay(std::uint64_t index, std::string& payload) override {
+    payload.clear();
+    if constexpr (std::is_same_v<S, range<T>>) {
+      if (index >= static_cast<std::uint64_t>(source_.last) - static_cast<std::uint64_t>(source_.first)) return false;
+      encode(static_cast<T>(source_.first + static_cast<T>(index)), payload);
+      return true;
+    } else if constexpr (is_generated) {
+      if (index >= source_.count) return false;
+      encode(static_cast<T>(source_.make(index)), payload);
+      return true;
+    } else {
+      return false;
+    }
+  }
+  bool next(std::string& payload) override {
+    payload.clear();
+    if constexpr (std::is_same_v<S, range<T>>) {
+      const std::uint64_t offset = index_++;
+      if (offset >= static_cast<std::uint64_t>(source_.last) - static_cast<std::uint64_t>(source_.first)) return false;
+      encode(static_cast<T>(source_.first + static_cast<T>(offset)), payload);
+      return true;
+    } else if constexpr (is_generated) {
+      if (index_ == source_.count) return false;
+      encode(static_cast<T>(source_.make(index_++)), payload);
+      return true;
+    } else if constexpr (is_iterable<S>::value) {
+      if (!started_) {
+        it_.emplace(std::begin(source_));
+        started_ = true;
+      }
+      if (*it_ == std::end(source_)) return false;
+      encode(static_cast<T>(**it_), payload);
+      ++*it_;
+      return true;
+    } else {
+      std::optional<T> value = source_();
+      if (!value) return false;
+      encode(*value, payload);
+      return true;
+    }
+  }
+
+ private:
+  template <class X>
+  struct generated_check : std::false_type {};
+  template <class F>
+  struct generated_check<generated<F>> : std::true_type {};
+  static constexpr bool is_generated = generated_check<S>::value;
+  template <class X, bool = is_iterable<X>::value>
+  struct iterator_of {
+    using type = int;
+  };
+  template <class X>
+  struct iterator_of<X, true> {
+    using type = decltype(std::begin(std::declval<X&>()));
+  };
+  using iterator = typename iterator_of<std::remove_reference_t<Stored>>::type;  // const_iterator for a const source
+
+  Stored source_;
+  std::uint64_t index_ = 0;
+  bool started_ = false;
+  std::optional<iterator> it_;
+};
+
+}  // namespace taskfarm::detail

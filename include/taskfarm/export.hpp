@@ -1,0 +1,6 @@
+#pragma once
+/// @file
+/// TASKFARM_API marks what libtaskfarm.so exports: only what include/taskfarm/ declares.
+/// The library is built with hidden visibility, so nothing else leaves it.
+
+#define TASKFARM_API __attribute__((visibility("default")))

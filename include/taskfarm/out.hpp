@@ -1,0 +1,96 @@
+#pragma once
+/// @file
+/// taskfarm::Out, where a kernel writes its own lines (part of taskfarm.hpp).
+
+#include <charconv>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "taskfarm/detail/print.hpp"
+
+namespace taskfarm {
+
+namespace detail {
+template <class T, class K>
+class LineKernel;
+}  // namespace detail
+
+/// Where a kernel `void kernel(const T&, taskfarm::Out& out)` writes its own lines:
+/// `out << a << ' ' << b << '\n'` works like an ostream. Write whole lines.
+class Out {
+ public:
+  /// Appends to `buffer` (the engine's output buffer for the task), at the latest when
+  /// the Out goes away.
+  explicit Out(std::string& buffer) : buffer_(buffer), exceptions_(std::uncaught_exceptions()) {}
+  Out(const Out&) = delete;
+  Out& operator=(const Out&) = delete;
+  // Not while a kernel's exception unwinds: that task's output is dropped anyway.
+  ~Out() noexcept(false) {
+    if (exceptions_ != engine_flushes && std::uncaught_exceptions() == exceptions_) flush();
+  }
+  /// Appends `value` as `std::ostream << value` would print it.
+  template <class V>
+  Out& operator<<(const V& value) {
+    if constexpr (std::is_same_v<V, bool>) {
+      put(value ? '1' : '0');
+    } else if constexpr (std::is_same_v<V, char> || std::is_same_v<V, signed char> ||
+                         std::is_same_v<V, unsigned char>) {
+      put(static_cast<char>(value));
+    } else if constexpr (std::is_integral_v<V>) {
+      room(24);
+      used_ = static_cast<std::size_t>(std::to_chars(stage_ + used_, stage_ + sizeof stage_, value).ptr - stage_);
+    } else if constexpr (std::is_floating_point_v<V>) {
+      room(64);  // %g with 6 digits: what an ostream prints by default
+      used_ = static_cast<std::size_t>(
+          std::to_chars(stage_ + used_, stage_ + sizeof stage_, value, std::chars_format::general, 6).ptr - stage_);
+    } else if constexpr (std::is_convertible_v<const V&, std::string_view>) {
+      write(std::string_view(value));
+    } else {
+      flush();
+      detail::print(buffer_, value);
+    }
+    return *this;
+  }
+  /// Appends bytes as they are.
+  Out& write(std::string_view bytes) {
+    room(bytes.size());
+    if (bytes.size() > sizeof stage_) {
+      buffer_.append(bytes);
+    } else {
+      std::memcpy(stage_ + used_, bytes.data(), bytes.size());
+      used_ += bytes.size();
+    }
+    return *this;
+  }
+
+ private:
+  // Small pieces are staged here and reach the buffer in one append: a line of a few
+  // numbers then costs one append, not one per piece.
+  void put(char c) {
+    room(1);
+    stage_[used_++] = c;
+  }
+  void room(std::size_t n) {
+    if (sizeof stage_ - used_ < n) flush();
+  }
+  void flush() {
+    buffer_.append(stage_, used_);
+    used_ = 0;
+  }
+  // The engine's own Out is flushed after the kernel returns, not in the destructor: two
+  // std::uncaught_exceptions() calls (thread-local lookups) per task are worth saving.
+  template <class T, class K>
+  friend class detail::LineKernel;
+  static constexpr int engine_flushes = -1;
+  Out(std::string& buffer, int exceptions) : buffer_(buffer), exceptions_(exceptions) {}
+
+  std::string& buffer_;
+  int exceptions_;
+  std::size_t used_ = 0;
+  char stage_[256];
+};
+
+}  // namespace taskfarm
