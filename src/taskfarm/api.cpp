@@ -155,6 +155,8 @@ struct App::State {
   std::string first_error;        // of option(): reported by run()
   std::optional<boost::mpi::environment> environment;  // when the App started MPI
   std::optional<boost::mpi::communicator> world;
+  void parse(Config& config) const;
+  nlohmann::json parameters() const;
 };
 
 App::App(int argc, char** argv, std::string description) : state_(std::make_unique<State>()) {
@@ -213,6 +215,53 @@ void App::add_option(detail::OptionSpec spec) {
   state_->options.push_back(std::move(spec));
 }
 
+/// The user's options, then the engine's, in one command line: parsed into `config`.
+/// Throws UsageError or InfoRequested.
+void App::State::parse(Config& into) const {
+  if (!first_error.empty()) throw UsageError(first_error);
+  CLI::App cli{description, program};
+  cli.allow_extras();
+  cli.set_help_flag();  // added again below: the user's options come first in --help
+  cli.footer("Exit codes: 0 all tasks done, 1 some tasks failed, 2 usage error, 3 incomplete and resumable "
+             "(signal, result timeout), 4 runtime error, 5 done but a stuck rank was aborted.");
+  for (const auto& spec : options) {
+    CLI::Option* option = spec.is_flag ? cli.add_flag(spec.name, spec.help)
+                                       : cli.add_option(spec.name, spec.help)->check(CLI::Validator(
+                                             [check = spec.check](std::string& text) { return check(text); }, ""));
+    option->default_str(spec.current())->group("Options of " + program)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (!spec.is_flag) option->type_name(spec.type_name);
+  }
+  cli.set_help_flag("-h,--help", "Print this help message and exit");
+  add_engine_options(cli, into);
+  for (CLI::Option* option : cli.get_options())
+    if (option->get_group() == "Options") option->group("Engine options (as in the taskfarm program)");
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    cli.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    throw InfoRequested{cli.help()};
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(e.what());
+  }
+  const auto extras = cli.remaining();
+  if (extras.empty()) return;
+  const std::string& word = extras.front();
+  const std::string where = hosted ? " for job " + job : "";
+  throw UsageError((!word.empty() && word[0] == '-' ? "unknown option '" : "unexpected argument '") + word + "'" +
+                   where + " (see " + program + " --help)");
+}
+
+/// The run's identity: every option's value as the run starts (defaults and values the
+/// program computed included).
+nlohmann::json App::State::parameters() const {
+  nlohmann::json parameters = nlohmann::json::object();
+  for (const auto& spec : options) {
+    const std::string key = spec.name.substr(spec.name.find_first_not_of('-'));
+    parameters[key] = spec.type_name == "TEXT" ? nlohmann::json(spec.current()) : nlohmann::json::parse(spec.current());
+  }
+  return parameters;
+}
+
 int App::run_work(detail::Work& stack_work) {
   const bool root = rank() == master_rank;
   // A hosted job is run after main() returns: its Work must outlive run()'s frame.
@@ -220,61 +269,16 @@ int App::run_work(detail::Work& stack_work) {
   detail::Work& work = state_->hosted ? *state_->work : stack_work;
   try {
     Config config;
-    nlohmann::json parameters = nlohmann::json::object();
     std::unique_ptr<ApiJob> job;
     try {
-      if (!state_->first_error.empty()) throw UsageError(state_->first_error);
-      CLI::App cli{state_->description, state_->program};
-      cli.allow_extras();
-      cli.set_help_flag();  // added again below: the user's options come first in --help
-      cli.footer("Exit codes: 0 all tasks done, 1 some tasks failed, 2 usage error, 3 incomplete and resumable "
-                 "(signal, result timeout), 4 runtime error, 5 done but a stuck rank was aborted.");
-      for (const auto& spec : state_->options) {
-        CLI::Option* option =
-            spec.is_flag ? cli.add_flag(spec.name, spec.help)
-                         : cli.add_option(spec.name, spec.help)->check(CLI::Validator(
-                               [check = spec.check](std::string& text) { return check(text); }, ""));
-        option->default_str(spec.current())
-            ->group("Options of " + state_->program)
-            ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-        if (!spec.is_flag) option->type_name(spec.type_name);
-      }
-      cli.set_help_flag("-h,--help", "Print this help message and exit");
-      add_engine_options(cli, config);
-      for (CLI::Option* option : cli.get_options())
-        if (option->get_group() == "Options") option->group("Engine options (as in the taskfarm program)");
-      std::vector<std::string> reversed(state_->args.rbegin(), state_->args.rend());
-      try {
-        cli.parse(reversed);
-      } catch (const CLI::CallForHelp&) {
-        throw InfoRequested{cli.help()};
-      } catch (const CLI::ParseError& e) {
-        throw UsageError(e.what());
-      }
-      const auto extras = cli.remaining();
-      if (!extras.empty()) {
-        const std::string& word = extras.front();
-        const std::string where = state_->hosted ? " for job " + state_->job : "";
-        throw UsageError((!word.empty() && word[0] == '-' ? "unknown option '" : "unexpected argument '") + word + "'" +
-                         where + " (see " + state_->program + " --help)");
-      }
-      // The run's identity: every option's value as the run starts (defaults and values
-      // the program computed included).
-      for (const auto& spec : state_->options) {
-        const std::string key = spec.name.substr(spec.name.find_first_not_of('-'));
-        parameters[key] = spec.type_name == "TEXT" ? nlohmann::json(spec.current()) : nlohmann::json::parse(spec.current());
-      }
+      state_->parse(config);
       config.job = state_->job;
-      job = std::make_unique<ApiJob>(work, parameters, config.output_dir.has_value());
+      job = std::make_unique<ApiJob>(work, state_->parameters(), config.output_dir.has_value());
       check_engine_options(config, job->roles());
     } catch (const InfoRequested& info) {
       if (state_->hosted) throw;  // the program answers
       if (root) std::cout << info.text << std::flush;
       return static_cast<int>(ExitCode::success);
-    } catch (const UsageError& e) {
-      if (state_->hosted) throw;
-      if (root) log::error(e.what());
-      return static_cast<int>(ExitCode::usage);
     }
     if (state_->hosted) {
       state_->api_job = std::move(job);
@@ -282,14 +286,13 @@ int App::run_work(detail::Work& stack_work) {
       return static_cast<int>(ExitCode::success);
     }
     FdSink out(STDOUT_FILENO);
-    try {
-      return run_job(*state_->world, config, job->roles(), out).exit_code;
-    } catch (const Error& e) {  // every rank has it: rank 0 says it
-      if (root) log::error(e.what());
-      return e.exit_code();
-    }
-  } catch (const std::exception& e) {
+    return run_job(*state_->world, config, job->roles(), out).exit_code;
+  } catch (const Error& e) {  // a usage error, or one every rank agreed on: rank 0 says it
     if (state_->hosted) throw;  // the program answers
+    if (root) log::error(e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    if (state_->hosted) throw;
     log::error(e.what());
   }
   state_->world->abort(static_cast<int>(ExitCode::runtime_error));

@@ -45,6 +45,9 @@ int open_pidfd(pid_t pid) {
 }
 
 /// posix_spawn's setup, released on every path.
+
+}  // namespace
+
 struct SpawnSetup {
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
@@ -57,8 +60,6 @@ struct SpawnSetup {
     posix_spawnattr_destroy(&attr);
   }
 };
-
-}  // namespace
 
 ProcessSlots::ProcessSlots(double timeout_s, double grace_s) : timeout_s_(timeout_s), grace_s_(grace_s) {
   for (char** e = environ; e && *e; ++e) base_env_.emplace_back(*e);
@@ -82,8 +83,9 @@ ProcessSlots::~ProcessSlots() {
   }
 }
 
-void ProcessSlots::start(std::uint64_t ticket, const ProcessSpec& spec) {
-  // The environment: ours, with the task's variables replacing any of the same name.
+/// Our environment, with the task's variables replacing any of the same name;
+/// `task_vars` holds the strings the result points into.
+std::vector<char*> ProcessSlots::environment_for(const ProcessSpec& spec, std::vector<std::string>& task_vars) {
   std::vector<std::string> names;
   for (const auto& var : spec.env) names.push_back(var.first);
   if (names != filtered_names_ || filtered_env_.empty()) {
@@ -96,63 +98,60 @@ void ProcessSlots::start(std::uint64_t ticket, const ProcessSpec& spec) {
       if (!replaced) filtered_env_.push_back(entry.data());
     }
   }
-  std::vector<std::string> task_vars;
   for (const auto& [name, value] : spec.env) task_vars.push_back(name + "=" + value);
   std::vector<char*> envp(filtered_env_);
   for (std::string& entry : task_vars) envp.push_back(entry.data());
   envp.push_back(nullptr);
+  return envp;
+}
 
-  Child child;
-  child.outcome.ticket = ticket;
-  SpawnSetup setup;
-  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  int child_ends[2] = {-1, -1};
+/// The child's stdin from /dev/null; its stdout and stderr to the spec's files, or to
+/// pipes whose read ends `child` keeps (the write ends go to `child_ends`). Throws
+/// std::system_error, with every descriptor closed.
+void ProcessSlots::redirect(Child& child, const ProcessSpec& spec, posix_spawn_file_actions_t& actions,
+                            int (&child_ends)[2]) {
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   const std::optional<std::string>* paths[2] = {&spec.stdout_path, &spec.stderr_path};
-  auto release = [&] {
-    for (int& fd : child_ends) close_fd(fd);
-    for (int& fd : child.pipes) close_fd(fd);
-    for (int& fd : child.files) close_fd(fd);
-  };
   for (int stream = 0; stream < 2; ++stream) {
     if (*paths[stream]) {
       child.files[stream] = ::open((*paths[stream])->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (child.files[stream] < 0) {
         const int error = errno;
-        release();
+        release(child, child_ends);
         fail(error, "cannot create " + **paths[stream]);
       }
-      posix_spawn_file_actions_adddup2(&setup.actions, child.files[stream], stream + 1);
+      posix_spawn_file_actions_adddup2(&actions, child.files[stream], stream + 1);
     } else {
       int fds[2];
       if (::pipe2(fds, O_CLOEXEC) != 0) {
         const int error = errno;
-        release();
+        release(child, child_ends);
         fail(error, "pipe");
       }
       child.pipes[stream] = fds[0];
       child_ends[stream] = fds[1];
       ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
-      posix_spawn_file_actions_adddup2(&setup.actions, fds[1], stream + 1);
+      posix_spawn_file_actions_adddup2(&actions, fds[1], stream + 1);
     }
   }
-  // Its own process group, so that a timeout kills its children too; default signal
-  // handling and an empty mask, whatever this process (or MPI) set up.
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setpgroup(&setup.attr, 0);
-  posix_spawnattr_setsigdefault(&setup.attr, &ignored_signals_);
-  posix_spawnattr_setsigmask(&setup.attr, &empty);
-  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+}
 
+void ProcessSlots::release(Child& child, int (&child_ends)[2]) {
+  for (int& fd : child_ends) close_fd(fd);
+  for (int& fd : child.pipes) close_fd(fd);
+  for (int& fd : child.files) close_fd(fd);
+}
+
+/// posix_spawn of `sh -c COMMAND`, pinned to the spec's cores: posix_spawn has no hook in
+/// the child, but the child inherits the spawning thread's affinity, so this thread is
+/// pinned for the spawn, then restored. Returns posix_spawn's error (0: started).
+int ProcessSlots::spawn_pinned(Child& child, const ProcessSpec& spec, SpawnSetup& setup, std::vector<char*>& envp,
+                               int (&child_ends)[2]) {
   const char* argv[] = {"sh", "-c", spec.command.c_str(), nullptr};
-  child.outcome.start_epoch_s = epoch_now();
-  child.started = clock::now();
   // The test hook stands for a process limit reached (EAGAIN), for the commands marked.
   const std::string_view mark = "# spawn-fails";
   const bool injected = test_hook("spawn-fails") && spec.command.size() >= mark.size() &&
                         spec.command.compare(spec.command.size() - mark.size(), mark.size(), mark) == 0;
-  // posix_spawn has no hook in the child, but the child inherits the spawning thread's
-  // affinity: pin this thread for the spawn, then restore it.
   cpu_set_t own_cpus;
   const bool pin = !spec.cpus.empty() && ::sched_getaffinity(0, sizeof own_cpus, &own_cpus) == 0;
   if (pin) {
@@ -161,19 +160,39 @@ void ProcessSlots::start(std::uint64_t ticket, const ProcessSpec& spec) {
     for (int cpu : spec.cpus) CPU_SET(cpu, &task_cpus);
     if (::sched_setaffinity(0, sizeof task_cpus, &task_cpus) != 0) {
       const int pin_error = errno;
-      for (int& fd : child_ends) close_fd(fd);
-      release();
+      release(child, child_ends);
       fail(pin_error, "cannot pin to cores " + join_list(spec.cpus));
     }
   }
-  const int error = injected
-                        ? EAGAIN
-                        : ::posix_spawn(&child.pid, "/bin/sh", &setup.actions, &setup.attr, const_cast<char**>(argv),
-                                        envp.data());
+  const int error = injected ? EAGAIN
+                             : ::posix_spawn(&child.pid, "/bin/sh", &setup.actions, &setup.attr,
+                                             const_cast<char**>(argv), envp.data());
   if (pin) ::sched_setaffinity(0, sizeof own_cpus, &own_cpus);
+  return error;
+}
+
+void ProcessSlots::start(std::uint64_t ticket, const ProcessSpec& spec) {
+  std::vector<std::string> task_vars;
+  std::vector<char*> envp = environment_for(spec, task_vars);
+  Child child;
+  child.outcome.ticket = ticket;
+  SpawnSetup setup;
+  int child_ends[2] = {-1, -1};
+  redirect(child, spec, setup.actions, child_ends);
+  // Its own process group, so that a timeout kills its children too; default signal
+  // handling and an empty mask, whatever this process (or MPI) set up.
+  sigset_t empty;
+  sigemptyset(&empty);
+  posix_spawnattr_setpgroup(&setup.attr, 0);
+  posix_spawnattr_setsigdefault(&setup.attr, &ignored_signals_);
+  posix_spawnattr_setsigmask(&setup.attr, &empty);
+  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  child.outcome.start_epoch_s = epoch_now();
+  child.started = clock::now();
+  const int error = spawn_pinned(child, spec, setup, envp, child_ends);
   for (int& fd : child_ends) close_fd(fd);
   if (error != 0) {
-    release();
+    release(child, child_ends);
     fail(error, "cannot start /bin/sh");
   }
   child.pidfd = open_pidfd(child.pid);

@@ -6,7 +6,10 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <spawn.h>
+
 #include <chrono>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,6 +49,9 @@ struct ProcessSpec {
   std::vector<int> cpus;                                   // pinned to these cores; empty: inherited
 };
 
+/// posix_spawn's file actions and attributes, destroyed with it.
+struct SpawnSetup;
+
 class ProcessSlots {
  public:
   /// Captured stdout beyond this goes to a spill file (a task may print gigabytes).
@@ -77,6 +83,12 @@ class ProcessSlots {
     std::uint64_t stderr_dropped = 0;
     std::chrono::steady_clock::time_point next_signal_at;
   };
+  std::vector<char*> environment_for(const ProcessSpec& spec, std::vector<std::string>& task_vars);
+  static void redirect(Child& child, const ProcessSpec& spec, posix_spawn_file_actions_t& actions,
+                       int (&child_ends)[2]);
+  static void release(Child& child, int (&child_ends)[2]);
+  static int spawn_pinned(Child& child, const ProcessSpec& spec, SpawnSetup& setup, std::vector<char*>& envp,
+                          int (&child_ends)[2]);
   void read_available(Child& child, int stream);
   static void capture(Child& child, int stream, const char* data, std::size_t size);
   void enforce_timeout(Child& child, std::chrono::steady_clock::time_point now);

@@ -18,21 +18,39 @@ check "cmake --install succeeds" test $? -eq 0
 for f in bin/taskfarm include/taskfarm/taskfarm.hpp include/taskfarm/codec.hpp lib/libtaskfarm.so \
          lib/cmake/taskfarm/taskfarmConfig.cmake lib/cmake/taskfarm/taskfarmConfigVersion.cmake \
          share/taskfarm/slurm/taskfarm.sbatch share/taskfarm/slurm/requeue.sbatch \
-         share/taskfarm/modulefiles/taskfarm/0.2.0; do
+         share/taskfarm/modulefiles/taskfarm/0.3.0; do
   check "installed: $f" test -e "$PREFIX/$f"
 done
 run installed_program "$PREFIX/bin/taskfarm" --progress none square --tasks 5 --seed 3
 check "the installed program runs (its library found beside it)" test "$rc" -eq 0 -a "$(wc -l <"$TMP/installed_program.out")" -eq 5
 # The public headers include the standard library, <mpi.h> and each other: nothing else.
-grep -h '^#include' "$PREFIX"/include/taskfarm/*.hpp | grep -v -E '^#include (<mpi\.h>|<[a-z_]+>|"taskfarm/[a-z_]+\.hpp")$' \
+grep -h '^#include' "$PREFIX"/include/taskfarm/*.hpp "$PREFIX"/include/taskfarm/detail/*.hpp |
+  grep -v -E '^#include (<mpi\.h>|<[a-z_]+>|"taskfarm/(detail/)?[a-z_]+\.hpp")$' \
   >"$TMP/foreign_includes"
 check "public headers include only the standard library and <mpi.h>" test ! -s "$TMP/foreign_includes"
 check "the exported target's interface has no warning or sanitizer flag, nor Boost, CLI11 or nlohmann-json" \
   bash -c "grep -q INTERFACE_LINK_LIBRARIES '$PREFIX/lib/cmake/taskfarm/taskfarmTargets.cmake' &&
            ! grep -E 'INTERFACE_' '$PREFIX'/lib/cmake/taskfarm/taskfarmTargets*.cmake | grep -E -- '-W|sanitize|Boost|CLI11|nlohmann|hs'"
-check "the package version is 0.2.0 with SameMajorVersion compatibility" \
-  bash -c "grep -q 'PACKAGE_VERSION \"0.2.0\"' '$PREFIX/lib/cmake/taskfarm/taskfarmConfigVersion.cmake' &&
+check "the package version is 0.3.0 with SameMajorVersion compatibility" \
+  bash -c "grep -q 'PACKAGE_VERSION \"0.3.0\"' '$PREFIX/lib/cmake/taskfarm/taskfarmConfigVersion.cmake' &&
            grep -q 'requested major version is the same as the current one' '$PREFIX/lib/cmake/taskfarm/taskfarmConfigVersion.cmake'"
+# The library exports the API and nothing else: each taskfarm:: symbol nm lists (a typeinfo
+# or vtable counts as its class) names a class, function or namespace that the installed
+# headers declare; no engine class; and Hyperscan stays in the program.
+nm -DC --defined-only "$PREFIX/lib/libtaskfarm.so" | sed -E 's/^[0-9a-f]+ [A-Za-z] //' | grep 'taskfarm::' |
+  sed -E 's/^(typeinfo name for|typeinfo for|vtable for) //; s/^taskfarm::([A-Za-z_]+)([^A-Za-z_].*)?$/\1/' |
+  sort -u >"$TMP/exported"
+check "libtaskfarm.so exports App, Farm and Error" bash -c "grep -qx App '$TMP/exported' && grep -qx Farm '$TMP/exported' &&
+                                                           grep -qx Error '$TMP/exported'"
+undeclared=""
+while read -r name; do
+  grep -rqE "(class|struct|namespace) (TASKFARM_API )?$name\b|[ :]$name\(" "$PREFIX/include/taskfarm" || undeclared+=" $name"
+done <"$TMP/exported"
+check "... and only what the installed headers declare (undeclared:${undeclared:- none})" test -z "$undeclared"
+check "... no engine class (scheduler, channel, feeder, journal, matcher, word table, process slots)" bash -c \
+  "! nm -DC --defined-only '$PREFIX/lib/libtaskfarm.so' |
+     grep -E 'taskfarm::(Scheduler|Channel|TaskFeeder|HeldBatches|JournalWriter|LineMatcher|WordTable|ProcessSlots|Dispatcher|Collector)'"
+check "ldd libtaskfarm.so shows no libhs" bash -c "ldd '$PREFIX/lib/libtaskfarm.so' | grep -q libmpi && ! ldd '$PREFIX/lib/libtaskfarm.so' | grep -q libhs"
 
 # build NAME SOURCE_DIR [CMAKE ARGS...]: configures and builds out of tree, into $TMP/build-NAME.
 build() {
