@@ -14,6 +14,22 @@ namespace taskfarm::testing {
 
 inline CommandLine parse(const std::vector<std::string>& args) { return parse_arguments(args); }
 
+/// The message of the UsageError that `run()` throws, or "(no error)".
+template <class Run>
+std::string usage_error_of(Run&& run) {
+  try {
+    run();
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+/// The UsageError the command line `args` gets, or "(no error)".
+inline std::string usage_error(const std::vector<std::string>& args) {
+  return usage_error_of([&] { parse(args); });
+}
+
 inline std::vector<std::string> sorted_lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);

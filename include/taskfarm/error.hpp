@@ -15,6 +15,7 @@ namespace taskfarm {
 /// same Farm can run another map afterwards.
 class TASKFARM_API Error : public std::runtime_error {
  public:
+  /// An error that the program would end with exit code `exit_code`, saying `what`.
   Error(int exit_code, const std::string& what) : std::runtime_error(what), exit_code_(exit_code) {}
   ~Error() override;
   /// The taskfarm program's exit code for this error (README: "Exit codes").
@@ -28,6 +29,7 @@ class TASKFARM_API Error : public std::runtime_error {
 /// while it is opened, or by the library itself.
 class TASKFARM_API UsageError : public Error {
  public:
+  /// A usage error saying `what` (one line, naming the option or input).
   explicit UsageError(const std::string& what) : Error(2, what) {}
   ~UsageError() override;
 };

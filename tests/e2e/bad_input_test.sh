@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# Every row of the README's bad-input table, as the README shows it: one line on stderr
-# naming the problem, exit 2, nothing on stdout, nothing written. The table is read from
-# the README itself, so the two cannot drift apart. Each answer's time is printed (the
+# Every row of the bad-input table in docs/reference.md, as it stands there: one line on
+# stderr naming the problem, exit 2, nothing on stdout, nothing written. The table is read
+# from the reference itself, so the two cannot drift apart. Each answer's time is printed (the
 # bar is 2 s; tests assert no times, only a hang-catching timeout).
-# Usage: bad_input_test.sh path/to/taskfarm path/to/README.md
-TF=${1:?usage: bad_input_test.sh path/to/taskfarm path/to/README.md}
-README=$(realpath "${2:?usage: bad_input_test.sh path/to/taskfarm path/to/README.md}")
+# Usage: bad_input_test.sh path/to/taskfarm path/to/docs/reference.md
+TF=${1:?usage: bad_input_test.sh path/to/taskfarm path/to/docs/reference.md}
+REFERENCE=$(realpath "${2:?usage: bad_input_test.sh path/to/taskfarm path/to/docs/reference.md}")
 source "$(dirname "$0")/lib.sh"
 
 # The rows: | `taskfarm` and | the error names |, between that header and a blank line.
 mapfile -t rows < <(awk '/^\| `taskfarm` and \| the error names \|$/ {on = 1; next}
                          on && /^$/ {exit}
-                         on && /^\| `/ {print}' "$README")
-check "the README's table has at least 30 rows (found ${#rows[@]})" test "${#rows[@]}" -ge 30
+                         on && /^\| `/ {print}' "$REFERENCE")
+check "the reference's table has at least 30 rows (found ${#rows[@]})" test "${#rows[@]}" -ge 30
 
-# The fixtures the README names.
+# The fixtures the table names.
 WORK="$TMP/work"
 mkdir -p "$WORK/empty" "$WORK/fifo"
 printf 'one two\nthree\n' >"$WORK/words.txt"

@@ -5,14 +5,7 @@
 namespace taskfarm {
 namespace {
 
-std::string usage_error(const std::vector<std::string>& args) {
-  try {
-    testing::parse(args);
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::usage_error;
 
 TEST(Cli, DefaultsFollowTheExample) {
   const CommandLine cl = testing::parse({"square"});

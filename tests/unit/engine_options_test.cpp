@@ -36,22 +36,10 @@ Options unusual_options() {
 const JobRoles no_job{};
 
 std::string farm_error(const Options& options) {
-  try {
-    config_from_options(options, no_job);
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return testing::usage_error_of([&] { config_from_options(options, no_job); });
 }
 
-std::string command_line_error(const std::vector<std::string>& args) {
-  try {
-    testing::parse(args);
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+std::string command_line_error(const std::vector<std::string>& args) { return testing::usage_error(args); }
 
 TEST(EngineOptions, EveryOptionOfTheCommandLineIsARowAndEveryRowIsAnOption) {
   std::set<std::string> rows;
