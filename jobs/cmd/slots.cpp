@@ -72,6 +72,9 @@ void Slots::add_options(CLI::App& command) {
 void Slots::check_options() const {
   if (gpus_listed_ && split_list(*gpus_listed_).empty())
     throw UsageError("--gpus: expected a comma-separated list of GPUs, got '" + *gpus_listed_ + "'");
+  if (gpus_listed_ && split_list(*gpus_listed_).size() != static_cast<std::size_t>(std::count(
+                                                               gpus_listed_->begin(), gpus_listed_->end(), ',')) + 1)
+    throw UsageError("--gpus: the list '" + *gpus_listed_ + "' has an empty element");
   if (gpus_listed_ && gpus_per_slot_ == 0) throw UsageError("--gpus is only used with --gpus-per-slot N");
 }
 

@@ -47,6 +47,9 @@ std::unique_ptr<std::istream> open_stream(const std::string& path) {
     *text << std::cin.rdbuf();
     return text;
   }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw UsageError("--tasks-file: '" + path + "' is a directory, not a file of commands");
   auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!*file) throw UsageError("--tasks-file: cannot open '" + path + "': " + std::strerror(errno));
   return file;

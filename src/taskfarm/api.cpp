@@ -93,6 +93,8 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
     bool next(std::string& payload) override { return stream_->next(payload); }
     bool replayable() const override { return stream_->replayable(); }
     bool replay(std::uint64_t id, std::string& payload) override { return stream_->replay(id, payload); }
+    std::size_t fixed_bytes() const override { return stream_->fixed_bytes(); }
+    std::size_t next_fixed(std::string& out, std::size_t max) override { return stream_->next_fixed(out, max); }
 
    private:
     std::unique_ptr<detail::TaskStream> stream_;

@@ -41,6 +41,10 @@ class TaskSource {
   virtual bool replayable() const { return false; }
   /// Writes the payload of task `id` (its 0-based position in the source) again.
   virtual bool replay(std::uint64_t /*id*/, std::string& /*payload*/) { return false; }
+  /// When every payload has this many bytes (0: not so), next_fixed() appends up to `max`
+  /// payloads back to back to `out` and returns how many: the master feeds them in runs.
+  virtual std::size_t fixed_bytes() const { return 0; }
+  virtual std::size_t next_fixed(std::string& /*out*/, std::size_t /*max*/) { return 0; }
 };
 
 /// Where a kernel may print narration (--verbose). Writes one timestamped line per call.

@@ -10,7 +10,12 @@
 namespace taskfarm {
 
 TaskFeeder::TaskFeeder(std::unique_ptr<TaskSource> source, const JobSource& job, bool narrate)
-    : source_(std::move(source)), job_(job), narrate_(narrate), size_(source_->size()), replayable_(source_->replayable()) {}
+    : source_(std::move(source)),
+      job_(job),
+      narrate_(narrate),
+      size_(source_->size()),
+      replayable_(source_->replayable()),
+      fixed_bytes_(source_->fixed_bytes()) {}
 
 std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker, int workers,
                                std::size_t max_bytes, bool worker_idle) {
@@ -27,6 +32,7 @@ std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, 
     it = retries_.erase(it);
     ++added;
   }
+  if (room() && runs_allowed()) added += fill_run(batch, max_tasks - added, max_bytes);
   while (room() && !halted_ && (have_next_ || read_next())) {
     if (next_suspect_) {
       if (added > 0 || !worker_idle) break;  // it waits for an idle worker, in order
@@ -39,6 +45,27 @@ std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, 
     if (filled_alone_) break;
   }
   return added;
+}
+
+/// New tasks in one run, when nothing needs a look at each task: no retry waiting, no
+/// task to skip (a resume) or to isolate (a crash), no narration.
+bool TaskFeeder::runs_allowed() const {
+  return fixed_bytes_ > 0 && retries_.empty() && !halted_ && !source_done_ && !have_next_ && !skip_ && !crashes_ &&
+         !narrate_;
+}
+
+/// Up to `max_tasks` new tasks at once, and about as many as fill the batch to
+/// `max_bytes` (one at least): what one-by-one filling would give, a run at a time.
+std::uint32_t TaskFeeder::fill_run(TaskBatchWriter& batch, std::uint32_t max_tasks, std::size_t max_bytes) {
+  const std::size_t used = batch.bytes();
+  const std::size_t fit = used < max_bytes ? (max_bytes - used + fixed_bytes_ - 1) / fixed_bytes_ : 1;
+  const std::size_t want = std::min<std::size_t>(max_tasks, std::max<std::size_t>(fit, 1));
+  run_.clear();
+  const std::size_t got = source_->next_fixed(run_, want);
+  if (got < want) source_done_ = true;
+  batch.add_run(next_id_, static_cast<std::uint32_t>(got), static_cast<std::uint32_t>(fixed_bytes_), run_.data());
+  next_id_ += got;
+  return static_cast<std::uint32_t>(got);
 }
 
 bool TaskFeeder::read_next() {

@@ -91,6 +91,8 @@ class TaskFeeder {
   bool narrate_;
   std::optional<std::uint64_t> size_;
   bool replayable_;
+  std::size_t fixed_bytes_;  // the source's fixed payload size, for feeding in runs (0: none)
+  std::string run_;          // a run's payloads
   struct Retry {
     std::uint64_t id;
     std::uint32_t attempt;
@@ -104,6 +106,8 @@ class TaskFeeder {
   /// Reads the next task to hand out into payload_ (skipping done and poisoned ones);
   /// false at the source's end.
   bool read_next();
+  bool runs_allowed() const;
+  std::uint32_t fill_run(TaskBatchWriter& batch, std::uint32_t max_tasks, std::size_t max_bytes);
   const IdRanges* skip_ = nullptr;
   std::uint64_t skipped_ = 0;
   const CrashHistory* crashes_ = nullptr;

@@ -41,6 +41,22 @@ std::optional<double> WalltimeGuard::cut(double now_epoch_s) const {
   return std::nullopt;
 }
 
+namespace {
+
+constexpr double past_tolerance_s = 60;
+
+/// "2026-12-02 06:04:12 UTC".
+std::string utc_text(double epoch_s) {
+  const std::time_t t = static_cast<std::time_t>(epoch_s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return text;
+}
+
+}  // namespace
+
 double parse_end_time(const std::string& text, double now_epoch_s) {
   const bool relative = !text.empty() && text[0] == '+';
   const std::string number = relative ? text.substr(1) : text;
@@ -49,6 +65,11 @@ double parse_end_time(const std::string& text, double now_epoch_s) {
   const double value = std::strtod(number.c_str(), &end);
   if (number.empty() || *end != '\0' || errno != 0 || !(value >= 0) || value > 1e12)
     throw UsageError("--end-time: expected epoch seconds or +SECONDS from now, got '" + text + "'");
+  // A time long past is a typo. Within the last minute it is a job at its end (the guard
+  // stops it at once): every rank parses this, and their clocks may differ by a little.
+  if (!relative && value < now_epoch_s - past_tolerance_s)
+    throw UsageError("--end-time: " + text + " is " + utc_text(value) + ", in the past (now: " + utc_text(now_epoch_s) +
+                     ")");
   return relative ? now_epoch_s + value : value;
 }
 

@@ -157,13 +157,27 @@ class TaskBatchWriter {
     next_id_ = id + 1;
     if (group.payload_bytes == TaskGroup::variable) wire::put(buf, static_cast<std::uint32_t>(payload.size()));
     buf.append(payload);
-    std::memcpy(buf.data() + group_at_, &group, sizeof group);
     ++count_;
-    std::memcpy(buf.data() + base_, &count_, sizeof count_);
-    if (framed_) {
-      const auto length = static_cast<std::uint32_t>(bytes());
-      std::memcpy(buf.data() + base_ - sizeof length, &length, sizeof length);
+    write_headers(group);
+  }
+  /// `count` first attempts of consecutive tasks from `first_id`, whose payloads of
+  /// `payload_bytes` each stand back to back at `payloads`: what add() would make of them
+  /// one by one, in one append.
+  void add_run(std::uint64_t first_id, std::uint32_t count, std::uint32_t payload_bytes, const char* payloads) {
+    if (count == 0) return;
+    std::string& buf = *buf_;
+    if (groups_.empty() || first_id != next_id_ || groups_.back().attempt != 0 ||
+        groups_.back().payload_bytes != payload_bytes) {
+      group_at_ = buf.size();
+      groups_.push_back(TaskGroup{first_id, 0, 0, payload_bytes, 0});
+      wire::put(buf, groups_.back());
     }
+    TaskGroup& group = groups_.back();
+    group.count += count;
+    next_id_ = first_id + count;
+    buf.append(payloads, static_cast<std::size_t>(count) * payload_bytes);
+    count_ += count;
+    write_headers(group);
   }
   std::uint32_t count() const { return count_; }
   /// The batch's own bytes (without its length, if framed).
@@ -186,6 +200,18 @@ class TaskBatchWriter {
       buf.append(fixed, static_cast<std::size_t>(i) * group.payload_bytes, group.payload_bytes);
     }
     group.payload_bytes = TaskGroup::variable;
+  }
+
+  /// The group's header, the batch's task count and, if framed, its length: kept right
+  /// after every add, so that the buffer is a whole batch at any moment.
+  void write_headers(const TaskGroup& group) {
+    std::string& buf = *buf_;
+    std::memcpy(buf.data() + group_at_, &group, sizeof group);
+    std::memcpy(buf.data() + base_, &count_, sizeof count_);
+    if (framed_) {
+      const auto length = static_cast<std::uint32_t>(bytes());
+      std::memcpy(buf.data() + base_ - sizeof length, &length, sizeof length);
+    }
   }
 
   void begin(std::string& buf, bool framed) {

@@ -11,7 +11,7 @@
 #include "taskfarm/monitor.hpp"
 #include "taskfarm/output_dir.hpp"
 #include "taskfarm/pipeline.hpp"
-#include "taskfarm/transport.hpp"
+#include "taskfarm/worker_core.hpp"
 
 namespace taskfarm {
 

@@ -20,7 +20,7 @@ mkdir -p "$WORK/empty" "$WORK/fifo"
 printf 'one two\nthree\n' >"$WORK/words.txt"
 printf 'true\ntrue\n' >"$WORK/tasks.txt"
 mkfifo "$WORK/fifo/pipe"
-(cd "$WORK" && timeout 60 "$TF" square --tasks 3 --seed 1 --output done >/dev/null 2>&1)
+(cd "$WORK" && timeout 60 "$TF" square --tasks 3 --seed 1 --output done >/dev/null 2>"$TMP/done.err")
 check "the fixture 'done' is a finished run" test -e "$WORK/done/_SUCCESS"
 snapshot() { (cd "$WORK" && find . -printf '%p %s %T@\n' | sort); }
 before=$(snapshot)

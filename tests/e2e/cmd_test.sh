@@ -63,17 +63,17 @@ check "... and rejects an interleaved output built by hand" fails consecutive_li
 check "a task's lines are not interleaved with others" consecutive_lines stdout4
 check "stderr passes through" grep -qx to-stderr stderr4
 # Standard input as the tasks file: one rank, and under mpirun (rank 0 reads it).
-timeout 60 "$TF" cmd --tasks-file - <tasks.txt >stdout1 2>/dev/null
+timeout 60 "$TF" cmd --tasks-file - <tasks.txt >stdout1 2>stdout1.err
 check "--tasks-file - reads standard input (one rank): exit 0" test $? -eq 0
 check "... every task's lines" cmp -s <(sort stdout1 | grep -v '^id=') <(grep -v '^id=' expected.sorted)
-timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file - <tasks.txt >stdin3 2>/dev/null
+timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file - <tasks.txt >stdin3 2>stdin3.err
 check "--tasks-file - under mpirun -n 3: exit 0" test $? -eq 0
 check "... every task's lines" cmp -s <(sort stdin3) expected.sorted
 
 # 2. The joblog: GNU parallel's header and columns.
 printf 'true\necho hi\nexit 3\nkill -TERM $$\n' >jl_tasks.txt
-parallel --will-cite -j2 --joblog parallel.log <jl_tasks.txt >/dev/null 2>&1
-timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file jl_tasks.txt --joblog farm.log --retries 0 >/dev/null 2>&1
+parallel --will-cite -j2 --joblog parallel.log <jl_tasks.txt >/dev/null 2>parallel.err
+timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file jl_tasks.txt --joblog farm.log --retries 0 >/dev/null 2>farm.err
 check "a failed task makes exit code 1" test $? -eq 1
 check "the joblog header is GNU parallel's, byte for byte" cmp -s <(head -1 parallel.log) <(head -1 farm.log)
 # Columns: Seq, Send, Receive, Exitval, Signal and Command equal parallel's; the times are
@@ -125,7 +125,7 @@ check "... the other tasks ran, and no temporary file is left" \
 cat >flaky.txt <<'EOF'
 n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) >count; test "$n" -ge 2 && echo third-time-lucky
 EOF
-timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file flaky.txt --retries 2 >flaky.out 2>/dev/null
+timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file flaky.txt --retries 2 >flaky.out 2>flaky.err
 check "fails twice, then succeeds with --retries 2: exit 0" test $? -eq 0
 check "its output is the successful attempt's" grep -qx third-time-lucky flaky.out
 
@@ -133,23 +133,23 @@ check "its output is the successful attempt's" grep -qx third-time-lucky flaky.o
 # taken out of the joblog, as if the run had been killed before it ended.
 rm -f ran.log
 for i in 1 2 3 4 5 6; do echo "echo task$i >>ran.log; test $i -ne 3 -o -f fixed"; done >resume.txt
-timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file resume.txt --joblog resume.log --retries 0 >/dev/null 2>&1
+timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file resume.txt --joblog resume.log --retries 0 >/dev/null 2>resume1.err
 check "the first run fails (task 3)" test $? -eq 1
 awk -F'\t' '$1 != 5' resume.log >resume.cut && mv resume.cut resume.log
 touch fixed
-timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file resume.txt --joblog resume.log --resume >/dev/null 2>&1
+timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file resume.txt --joblog resume.log --resume >/dev/null 2>resume2.err
 check "--resume then succeeds" test $? -eq 0
 check "--resume ran only the failed task and the missing one again" \
   test "$(grep -c task3 ran.log) $(grep -c task5 ran.log) $(wc -l <ran.log)" = "2 2 8"
 check "the joblog keeps every attempt" test "$(tail -n +2 resume.log | wc -l)" -eq 7
-timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file resume.txt --joblog resume.log --resume >/dev/null 2>&1
+timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file resume.txt --joblog resume.log --resume >/dev/null 2>resume3.err
 check "resuming a finished job: exit 0, runs nothing" test $? -eq 0 -a "$(wc -l <ran.log)" -eq 8
 
 # 5b. --resume from the journal with --output: killed mid-run, the resumed run skips the
 # tasks the journal vouches for and every task's output file ends up right.
 seq 0 39 | sed 's/.*/sleep 0.1; echo $TASKFARM_TASK_ID >>journal-ran.log; echo out$TASKFARM_TASK_ID/' >journaled.txt
 rm -f journal-ran.log
-setsid "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file journaled.txt --output cj >/dev/null 2>&1 &
+setsid "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file journaled.txt --output cj >/dev/null 2>cj-killed.err &
 job=$!
 for _ in $(seq 200); do [ "$(wc -l 2>/dev/null <journal-ran.log || echo 0)" -ge 10 ] && break; sleep 0.05; done
 kill_job "$job"
@@ -166,12 +166,12 @@ check "... every task's output file is right ($good of 40)" test "$good" -eq 40
 
 # 6. Slots: three commands at once on one worker; each waits until all three have started.
 printf 'touch s.$TASKFARM_TASK_ID; for i in $(seq 100); do [ -f s.0 -a -f s.1 -a -f s.2 ] && exit 0; sleep 0.1; done; exit 1\n%.0s' 1 2 3 >slots.txt
-timeout 60 "${MPIRUN[@]}" -n 2 "$TF" cmd --tasks-file slots.txt --slots-per-worker 3 --retries 0 >/dev/null 2>&1
+timeout 60 "${MPIRUN[@]}" -n 2 "$TF" cmd --tasks-file slots.txt --slots-per-worker 3 --retries 0 >/dev/null 2>slots.err
 check "--slots-per-worker 3 runs three commands at once on one worker" test $? -eq 0
 
 # 7. The output layout scales: 1001 tasks fill two directories.
 seq 0 1000 | sed 's/^/echo /' >many.txt
-timeout 120 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file many.txt --output many >/dev/null 2>&1
+timeout 120 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file many.txt --output many >/dev/null 2>many.err
 check "1001 tasks: exit 0" test $? -eq 0
 check "task 1000's output is tasks/00001/1000.out" test "$(cat many/tasks/00001/1000.out)" = 1000
 check "1000 tasks' files in the first directory" test "$(ls many/tasks/00000 | grep -c '\.out$')" -eq 1000

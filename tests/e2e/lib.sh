@@ -91,7 +91,7 @@ kill_and_resume() {
   local out="$TMP/$name" killed_mid_run=0 t0 t1 t2
   echo "$name: kill moments from RESUME_TEST_SEED=$SEED"
   t0=$(now)
-  setsid mpirun --oversubscribe -n 3 "$@" --output "$out.full" >/dev/null 2>&1 &
+  setsid mpirun --oversubscribe -n 3 "$@" --output "$out.full" >/dev/null 2>"$TMP/$name.full.err" &
   local pid=$!
   wait_for_journal "$out.full" 1000 "$pid"  # it has journaled work
   t1=$(now)
@@ -149,7 +149,16 @@ sleep_reference() {  # sleep_reference TASKS MEAN_US
   seq 0 $(($1 - 1)) | awk -v us="$2" '{ print $1 "\t" us }' | sort
 }
 
+# A sanitizer's report in any stderr a run left in $TMP fails the test, whatever the run's
+# exit code said (a report after the checked files were written would pass otherwise).
+check_no_sanitizer_reports() {
+  local reports
+  reports=$(grep -rlE --binary-files=without-match 'AddressSanitizer|LeakSanitizer|runtime error:' "$TMP")
+  check "no sanitizer report in the runs' stderr${reports:+ (in: $(echo $reports))}" test -z "$reports"
+}
+
 finish() {
+  check_no_sanitizer_reports
   echo "$passed passed, $failed failed"
   test "$failed" -eq 0
 }

@@ -26,22 +26,35 @@ gpu_run() {  # gpu_run NAME RANKS [ARGS...]: the run's task lines in NAME.log
 }
 gpu_run gpu2 2 --gpus-per-slot 2
 check "GPUs, 2 ranks, CUDA_VISIBLE_DEVICES=0,1,2,3, --gpus-per-slot 2: exit 0" test $? -eq 0
-check "... 12 tasks, 2 GPUs each, never shared while overlapping, at most 2 at a time" \
-  $PY "$HERE/gpu_check.py" gpu2.log 12 2 2 0,1,2,3
-# The checker rejects what it must: a shared GPU, 3 at a time, a task with the wrong count.
-printf '0 1.0 2.0 0,1 0,1 0,1 0,1\n1 1.5 2.5 1,2 1,2 1,2 1,2\n' >shared.log
+check "... 12 tasks, 2 GPUs each, never shared while overlapping, exactly 2 at a time" \
+  $PY "$HERE/gpu_check.py" gpu2.log 12 2 2 2 0,1,2,3
+# The checker rejects what it must: a shared GPU, 3 at a time, a task with the wrong count,
+# tasks run one at a time (each slot's GPUs in turn), and a worker that ignored --gpus (only the
+# environment's GPUs 0..3 of the 0..7 given).
+printf '0 1.0 2.0 0,1 0,1 0,1 0,1\n1 1.5 2.5 2,3 2,3 2,3 2,3\n2 1.6 2.6 1,2 1,2 1,2 1,2\n' >shared.log
 printf '0 1.0 2.0 0,1 0,1 0,1 0,1\n1 1.1 2.0 2,3 2,3 2,3 2,3\n2 1.2 2.0 4,5 4,5 4,5 4,5\n' >three.log
 printf '0 1.0 2.0 0 0 0 0\n' >one.log
-check "... the checker rejects a GPU shared by overlapping tasks" fails $PY "$HERE/gpu_check.py" shared.log 2 2 2 0,1,2,3
-check "... and three tasks at a time when two are allowed" fails $PY "$HERE/gpu_check.py" three.log 3 2 2 0,1,2,3,4,5
-check "... and a task that saw 1 GPU, not 2" fails $PY "$HERE/gpu_check.py" one.log 1 2 2 0,1,2,3
+for i in $(seq 0 11); do
+  gpus=$([ $((i % 2)) -eq 0 ] && echo 0,1 || echo 2,3)
+  echo "$i $i.0 $i.5 $gpus $gpus $gpus $gpus"
+done >serial.log
+for i in $(seq 0 11); do
+  gpus=$([ $((i % 2)) -eq 0 ] && echo 0,1 || echo 2,3)
+  echo "$i $((i / 2)).0 $((i / 2)).5 $gpus $gpus $gpus $gpus"
+done >ignored.log
+check "... the checker rejects a GPU shared by overlapping tasks" fails $PY "$HERE/gpu_check.py" shared.log 3 2 1 3 0,1,2,3
+check "... and three tasks at a time when two are allowed" fails $PY "$HERE/gpu_check.py" three.log 3 2 2 2 0,1,2,3,4,5
+check "... and a task that saw 1 GPU, not 2" fails $PY "$HERE/gpu_check.py" one.log 1 2 1 1 0
+check "... and tasks run one at a time" fails $PY "$HERE/gpu_check.py" serial.log 12 2 2 2 0,1,2,3
+check "... and a worker that ignored --gpus 0,...,7" fails $PY "$HERE/gpu_check.py" ignored.log 12 2 2 4 0,1,2,3,4,5,6,7
 gpu_run gpu3 3 --gpus-per-slot 2
 check "GPUs, 3 ranks on one node (2 workers split 4 GPUs): exit 0" test $? -eq 0
-check "... every task got 2 GPUs of its own, at most 2 at a time" $PY "$HERE/gpu_check.py" gpu3.log 12 2 2 0,1,2,3
+check "... every task got 2 GPUs of its own, 2 at a time" $PY "$HERE/gpu_check.py" gpu3.log 12 2 2 2 0,1,2,3
 check "... both workers ran tasks" test "$(grep -c . gpu3.log)" -eq 12 -a "$(grep -c 'tasks per worker: 1:[1-9][0-9]* 2:[1-9]' gpu3.err)" -eq 1
 gpu_run gpu8 2 --gpus-per-slot 2 --gpus 0,1,2,3,4,5,6,7
 check "--gpus 0,...,7 (over CUDA_VISIBLE_DEVICES): exit 0" test $? -eq 0
-check "... 4 slots of 2 GPUs from the list, never shared" $PY "$HERE/gpu_check.py" gpu8.log 12 2 4 0,1,2,3,4,5,6,7
+check "... 4 slots of 2 GPUs, exactly the list's, never shared, 4 at a time" \
+  $PY "$HERE/gpu_check.py" gpu8.log 12 2 4 4 0,1,2,3,4,5,6,7
 CUDA_VISIBLE_DEVICES=0,1 timeout 20 "${MPIRUN[@]}" -q -x CUDA_VISIBLE_DEVICES -n 2 "$TF" cmd --tasks-file gpu_tasks.txt \
   --gpus-per-slot 3 >too_many.out 2>too_many.err
 check "3 GPUs per slot from 2: exit 2" test $? -eq 2
@@ -127,7 +140,7 @@ for ranks in 1 3; do
   check "sleep job, $ranks ranks, cut by the walltime: exit 3, stop_reason walltime" \
     bash -c "[ $rc -eq 3 ] && grep -q 'stopping: walltime' ws$ranks.err"
   timeout 60 "${MPIRUN[@]}" -n $ranks "$TF" sleep --tasks 200 --mean-us 20000 --dist fixed --output "ws$ranks" --resume \
-    >/dev/null 2>&1
+    >/dev/null 2>"ws$ranks.resume.err"
   check "... --resume: exit 0, output equals an uninterrupted run" \
     bash -c "[ $? -eq 0 ] && cat ws$ranks/part-* | sort | cmp -s - sleep.ref"
 done

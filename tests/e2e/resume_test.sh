@@ -27,7 +27,7 @@ check "... naming both" grep -q 'holds a run of other arguments.*"seed":21.*this
 
 # A damaged journal. Make a killed run first, then damage copies of it.
 BASE="$TMP/base"
-setsid mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" --output "$BASE" >/dev/null 2>&1 &
+setsid mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" --output "$BASE" >/dev/null 2>"$TMP/base.err" &
 pid=$!
 # Killed once the journal has many records, so that its middle is never in the last one
 # (a damaged last record is a torn one, and is dropped).
@@ -38,7 +38,7 @@ check "the killed run left a journal of many records" test "$size" -gt 100000
 check "... and was unfinished (no _SUCCESS), so the damage tests resume a real run" test ! -e "$BASE/_SUCCESS"
 cp -r "$BASE" "$TMP/torn"
 truncate -s $((size - 5)) "$TMP/torn/_journal"
-timeout 300 mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" --output "$TMP/torn" --resume >/dev/null 2>&1
+timeout 300 mpirun --oversubscribe -n 3 "$TF" "${ARGS[@]}" --output "$TMP/torn" --resume >/dev/null 2>"$TMP/torn.err"
 check "a torn last record is dropped and the resume is exact" \
   bash -c "[ $? -eq 0 ] && cmp -s <(cat '$TMP/torn'/part-* | sort) '$TMP/reference'"
 cp -r "$BASE" "$TMP/damaged"
@@ -72,7 +72,7 @@ check "an unfinished run is not overwritten without --resume or --overwrite" \
 # an empty journal means nothing was journaled yet, and --resume starts afresh.
 SMALL=(square --tasks 100000 --seed 23)
 TASKFARM_TEST_HOOK=hang-after-journal-create setsid mpirun --oversubscribe -n 3 "$TF" "${SMALL[@]}" \
-  --output "$TMP/empty" >/dev/null 2>&1 &
+  --output "$TMP/empty" >/dev/null 2>"$TMP/empty.err" &
 pid=$!
 for _ in $(seq 1200); do [ -e "$TMP/empty/_journal" ] && break; sleep 0.05; done
 sleep 0.5

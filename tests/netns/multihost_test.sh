@@ -49,11 +49,13 @@ r = json.load(open('$TMP/sq-$n.json'))
 assert len(r['per_worker']) == $n and all(0 < w['round_trip_s'] < 10 for w in r['per_worker']), r['per_worker']
 "
   timeout 300 "${NET[@]}" --host "$H" -n "$ranks" "$TF" wordcount --input "$TMP/in" --block-size 8K \
-    --output "$TMP/wc-$n" >/dev/null 2>&1
+    --output "$TMP/wc-$n" >/dev/null 2>"$TMP/wc-$n.err"
+  check "$n hosts: wordcount exits 0" test $? -eq 0
   check "$n hosts: wordcount equals tr | sort | uniq -c" cmp -s <(cat "$TMP/wc-$n"/part-* | sort) "$TMP/wc.ref"
   seq 0 $((4 * ranks)) | sed 's/.*/sleep 0.05; echo $TASKFARM_TASK_ID $(hostname)/' >"$TMP/cmd.txt"
   timeout 300 "${NET[@]}" --host "$H" -n "$ranks" "$TF" cmd --tasks-file "$TMP/cmd.txt" --joblog "$TMP/cmd-$n.log" \
-    >"$TMP/cmd-$n.out" 2>/dev/null
+    >"$TMP/cmd-$n.out" 2>"$TMP/cmd-$n.err"
+  check "$n hosts: cmd exits 0" test $? -eq 0
   check "$n hosts: cmd runs every task exactly once" ids_exactly $((4 * ranks + 1)) "$TMP/cmd-$n.out"
   check "$n hosts: tasks ran on $n hosts (their own hostnames)" \
     test "$(cut -d' ' -f2 "$TMP/cmd-$n.out" | sort -u | grep -c '^tfhost')" -eq "$n"

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <cstdlib>
 
 #include "taskfarm/error.hpp"
@@ -40,6 +42,14 @@ TEST(Walltime, EndTimeIsEpochSecondsOrPlusSeconds) {
   EXPECT_DOUBLE_EQ(parse_end_time("+0.5", 100), 100.5);
   for (const char* bad : {"", "+", "soon", "-5", "+-5", "12:00", "1e99"})
     EXPECT_THROW(parse_end_time(bad, 0), UsageError) << bad;
+}
+
+TEST(Walltime, AnEndTimeLongPastIsAUsageErrorThatGivesItAsADate) {
+  const std::string error = testing::usage_error_of([] { parse_end_time("1000", 1800000000); });
+  EXPECT_EQ(error, "--end-time: 1000 is 1970-01-01 00:16:40 UTC, in the past (now: 2027-01-15 08:00:00 UTC)");
+  // Within the last minute: the clocks of the ranks may differ; the guard stops at once.
+  EXPECT_DOUBLE_EQ(parse_end_time("1799999950", 1800000000), 1799999950);
+  EXPECT_THROW(parse_end_time("1799999930", 1800000000), UsageError);
 }
 
 TEST(Walltime, SlurmEndTimeFromTheEnvironment) {

@@ -214,5 +214,49 @@ TEST(ResultBatch, RunClaimingMoreResultsThanTheHeaderIsMalformed) {
   EXPECT_THROW(reader.next_run(run), WireError);
 }
 
+/// The tasks of every batch of a Tag::tasks message, as "id/attempt/payload" lines.
+std::vector<std::string> tasks_of(std::string_view message) {
+  std::vector<std::string> tasks;
+  while (const auto batch = next_framed_batch(message)) {
+    TaskBatchReader reader(*batch);
+    TaskView task{};
+    while (reader.next(task))
+      tasks.push_back(std::to_string(task.id) + "/" + std::to_string(task.attempt) + "/" + std::string(task.payload));
+  }
+  return tasks;
+}
+
+TEST(TaskBatch, ARunOfFixedPayloadsIsWhatAddingThemOneByOneMakes) {
+  auto payload = [](std::uint64_t id) { return std::string(reinterpret_cast<const char*>(&id), sizeof id); };
+  std::string one_by_one, in_runs, run;
+  TaskBatchWriter a, b;
+  a.start_framed(one_by_one);
+  b.start_framed(in_runs);
+  for (std::uint64_t id = 4; id < 40; ++id) {
+    a.add(id, payload(id));
+    run += payload(id);
+  }
+  b.add_run(4, 36, 8, run.data());
+  run.clear();
+  for (std::uint64_t id = 40; id < 50; ++id) {  // continues the same group
+    a.add(id, payload(id));
+    run += payload(id);
+  }
+  b.add_run(40, 10, 8, run.data());
+  a.add(60, payload(60));  // a gap: a new group
+  b.add_run(60, 1, 8, payload(60).data());
+  EXPECT_EQ(one_by_one, in_runs);  // byte for byte
+  EXPECT_EQ(b.count(), 47u);
+  EXPECT_EQ(b.groups().size(), 2u);
+  // After a task of another size (one by one: a group of lengths; in runs: a group of its
+  // own), the same tasks.
+  a.add(61, "xy");
+  b.add(61, "xy");
+  a.add(62, payload(62));
+  b.add_run(62, 1, 8, payload(62).data());
+  EXPECT_EQ(tasks_of(one_by_one), tasks_of(in_runs));
+  EXPECT_EQ(tasks_of(in_runs).size(), 49u);
+}
+
 }  // namespace
 }  // namespace taskfarm

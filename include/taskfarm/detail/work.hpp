@@ -3,6 +3,7 @@
 /// The type-erased work an App or a Farm runs: streams, kernels, the root side (part of taskfarm.hpp).
 
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -26,6 +27,11 @@ class TaskStream {
   /// keeps no copy of the tasks in flight.
   virtual bool replayable() const { return false; }
   virtual bool replay(std::uint64_t /*index*/, std::string& /*payload*/) { return false; }
+  /// Sources whose every payload has the same size (a range or generate of numbers):
+  /// that size, and then next_fixed() appends up to `max` payloads back to back to `out`
+  /// and returns how many (fewer only at the end). 0: one at a time, through next().
+  virtual std::size_t fixed_bytes() const { return 0; }
+  virtual std::size_t next_fixed(std::string& /*out*/, std::size_t /*max*/) { return 0; }
 };
 
 /// Worker side: runs one task from its payload and appends its output.
@@ -157,6 +163,25 @@ class SourceStream final : public TaskStream {
     }
   }
   bool replayable() const override { return std::is_same_v<S, range<T>> || is_generated; }
+  std::size_t fixed_bytes() const override {
+    if constexpr (numbers_by_index) return raw_codec() ? sizeof(T) : 0;
+    return 0;
+  }
+  std::size_t next_fixed(std::string& out, std::size_t max) override {
+    if constexpr (numbers_by_index) {
+      const std::uint64_t left = *size() - index_;
+      const std::size_t n = static_cast<std::size_t>(left < max ? left : max);
+      const std::size_t at = out.size();
+      out.resize(at + n * sizeof(T));
+      for (std::size_t i = 0; i < n; ++i) {
+        const T value = at_index(index_ + i);
+        std::memcpy(out.data() + at + i * sizeof(T), &value, sizeof value);
+      }
+      index_ += n;
+      return n;
+    }
+    return 0;
+  }
   bool replay(std::uint64_t index, std::string& payload) override {
     payload.clear();
     if constexpr (std::is_same_v<S, range<T>>) {
@@ -205,6 +230,23 @@ class SourceStream final : public TaskStream {
   template <class F>
   struct generated_check<generated<F>> : std::true_type {};
   static constexpr bool is_generated = generated_check<S>::value;
+  // Tasks computed from their index, numbers whose codec is their bytes: fed in runs.
+  static constexpr bool numbers_by_index = (std::is_same_v<S, range<T>> || is_generated) && std::is_arithmetic_v<T>;
+  T at_index(std::uint64_t index) {
+    if constexpr (std::is_same_v<S, range<T>>) return static_cast<T>(source_.first + static_cast<T>(index));
+    else if constexpr (is_generated) return static_cast<T>(source_.make(index));
+    else return T{};
+  }
+  /// Whether codec<T> writes a number as its bytes (a user may have specialised it).
+  static bool raw_codec() {
+    static const bool raw = [] {
+      const T probe = static_cast<T>(1);
+      std::string encoded;
+      codec<T>::encode(probe, encoded);
+      return encoded.size() == sizeof probe && std::memcmp(encoded.data(), &probe, sizeof probe) == 0;
+    }();
+    return raw;
+  }
   template <class X, bool = is_iterable<X>::value>
   struct iterator_of {
     using type = int;
