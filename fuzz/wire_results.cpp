@@ -1,6 +1,7 @@
 // Result batches as the master reads them, by run and by task: any bytes give results or
-// a WireError. Both ways of reading agree on the results. (A run without data is a
-// header for any number of tasks: the first 4096 results are compared.)
+// a WireError. Both ways of reading agree: both accept the bytes, with the same results,
+// or both reject them. (A run without data is a header for any number of tasks: the
+// first 4096 results are compared.)
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,6 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const taskfarm::WireError&) {
     by_task_ok = false;
   }
-  if (by_run_ok && by_task_ok && by_run != by_task) __builtin_trap();
+  if (by_run_ok != by_task_ok) __builtin_trap();  // one reader accepts what the other rejects
+  if (by_run_ok && by_run != by_task) __builtin_trap();
   return 0;
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -51,6 +53,25 @@ TEST(Report, FileIsWrittenWhole) {
   std::ifstream in(path);
   const auto j = nlohmann::json::parse(in);
   EXPECT_EQ(j["tasks_done"], 10);
+  std::remove(path.c_str());
+}
+
+TEST(Report, AWriteThatFailsLeavesTheEarlierFileWholeAndSaysSo) {
+  // The fault: the temporary file is /dev/full, so writing it fails as on a full disk.
+  // Written in place, the report would be cut short; through the temporary file and a
+  // rename, the earlier report stays as it was.
+  const std::string path = ::testing::TempDir() + "taskfarm_report_fault.json";
+  const std::string earlier = "{\"tasks_done\": 3}\n";
+  std::ofstream(path) << earlier;
+  std::remove((path + ".tmp").c_str());
+  ASSERT_EQ(::symlink("/dev/full", (path + ".tmp").c_str()), 0);
+  RunReport report = sample();
+  report.failed_tasks.assign(20000, FailedTask{1, 3, std::string(100, 'x'), "error"});  // more than a buffer
+  EXPECT_THROW(write_report_file(report, path), std::runtime_error);
+  std::ifstream in(path);
+  const std::string now((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(now, earlier);
+  std::remove((path + ".tmp").c_str());
   std::remove(path.c_str());
 }
 
