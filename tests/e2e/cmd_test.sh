@@ -73,6 +73,7 @@ check "... every task's lines" cmp -s <(sort stdin3) expected.sorted
 # 2. The joblog: GNU parallel's header and columns.
 printf 'true\necho hi\nexit 3\nkill -TERM $$\n' >jl_tasks.txt
 parallel --will-cite -j2 --joblog parallel.log <jl_tasks.txt >/dev/null 2>parallel.err
+check "GNU parallel (the oracle) runs the same tasks: exit 2, for its two failed tasks" test $? -eq 2
 timeout 60 "${MPIRUN[@]}" -n 3 "$TF" cmd --tasks-file jl_tasks.txt --joblog farm.log --retries 0 >/dev/null 2>farm.err
 check "a failed task makes exit code 1" test $? -eq 1
 check "the joblog header is GNU parallel's, byte for byte" cmp -s <(head -1 parallel.log) <(head -1 farm.log)

@@ -2,8 +2,9 @@
 # Promises of docs/reference.md that no other test keeps: a second Ctrl-C ends the program
 # at once; cmd does not wait for a task's background children; TASKFARM_SLOT counts from
 # 0; --resume with a joblog that does not exist runs every task; --trace is appended to on
-# --resume, under one header; the report keeps at most 4096 sampled tasks and 2000 points
-# of its curve, however many tasks ran.
+# --resume, under one header; --grace running out leaves an exactly resumable run; the
+# report keeps at most 4096 sampled tasks and 2000 points of its curve, however many tasks
+# ran.
 # Usage: guarantees_test.sh path/to/taskfarm
 TF=${1:?usage: guarantees_test.sh path/to/taskfarm}
 source "$(dirname "$0")/lib.sh"
@@ -64,7 +65,25 @@ check "... --resume: exit 0" test $? -eq 0
 check "... the trace has one header" test "$(grep -c '^task	attempt' trace.tsv)" -eq 1
 check "... and a row for every attempt of both runs (3 + 1)" test "$(tail -n +2 trace.tsv | wc -l)" -eq 4
 
-# 6. The report stays small with many tasks: at most 4096 sampled tasks, 2000 curve points.
+# 6. --grace running out while tasks still run: exit 3, and --resume is exact.
+sleep_reference 6 1000000 >grace.ref
+setsid timeout 60 "${MPIRUN[@]}" -n 3 "$TF" sleep --tasks 6 --mean-us 1000000 --dist fixed --grace 0.2 \
+  --output grace >/dev/null 2>grace.err &
+job=$!
+for _ in $(seq 200); do [ -e grace/_journal ] && break; sleep 0.05; done
+sleep 0.5  # the first tasks run (1 s each)
+pkill -USR1 -s "$job" -x mpirun
+wait "$job"
+rc=$?
+check "SIGUSR1 with --grace 0.2 while 1 s tasks run: exit 3 ($rc)" test "$rc" -eq 3
+check "... the log says the tasks still ran when the grace ran out" \
+  grep -q "stopping: SIGUSR1 received; tasks still running after --grace 0.2 s" grace.err
+timeout 60 "${MPIRUN[@]}" -n 3 "$TF" sleep --tasks 6 --mean-us 1000000 --dist fixed --output grace --resume \
+  >/dev/null 2>grace-resume.err
+check "... --resume: exit 0" test $? -eq 0
+check "... and the output equals an uninterrupted run's" cmp -s <(cat grace/part-* | sort) grace.ref
+
+# 7. The report stays small with many tasks: at most 4096 sampled tasks, 2000 curve points.
 timeout 120 "$TF" square --tasks 100000 --batch 1 --report many.json >/dev/null 2>many.err
 check "100,000 tasks with a report: exit 0" test $? -eq 0
 check "... at most 4096 sampled tasks and 2000 points of the curve" python3 -c "

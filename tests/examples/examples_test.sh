@@ -71,8 +71,26 @@ for e in pi mandelbrot embedded; do
   build "$e" "$EX/$e" -DCMAKE_PREFIX_PATH="$PREFIX"
   check "examples/$e builds against the installed package" test $? -eq 0
 done
-check "the examples use the installed headers, not the source tree's" \
-  bash -c "! grep -rq -- '-I$SRC/include' '$TMP'/build-*/CMakeFiles/*/flags.make"
+# Which headers each example was compiled with, from the compiler's own dependency files
+# (CMake has it write one per object): the installed ones, never the source tree's. And
+# which library each loads: the installed one.
+headers_from_prefix() {  # headers_from_prefix EXAMPLE
+  local deps
+  deps=$(find "$TMP/build-$1/CMakeFiles" -name '*.o.d')
+  [ -n "$deps" ] || { echo "$1: no dependency file"; return 1; }
+  grep -q "$PREFIX/include/taskfarm/taskfarm.hpp" $deps || { echo "$1: taskfarm.hpp not from $PREFIX"; return 1; }
+  ! grep -q "$SRC/include" $deps || { echo "$1: a header from $SRC/include"; return 1; }
+}
+library_from_prefix() {  # library_from_prefix EXECUTABLE
+  ldd "$1" | grep -q "libtaskfarm.so.* => $PREFIX/lib/libtaskfarm.so"
+}
+for e in square pi mandelbrot embedded; do
+  check "examples/$e was compiled with the installed headers (its dependency files say so)" headers_from_prefix "$e"
+  check "... and loads the installed libtaskfarm.so" library_from_prefix "$TMP/build-$e/$e"
+done
+mkdir -p "$TMP/build-nodeps/CMakeFiles"
+check "the header check fails when there is no dependency file" fails headers_from_prefix nodeps
+check "the library check fails for a program that does not link it" fails library_from_prefix /bin/true
 
 # square: "n<TAB>n*n" for n in [0, N); the reference by awk.
 N=2000
