@@ -19,7 +19,10 @@ for ranks in 1 3; do
   timeout 240 mpirun --oversubscribe -n "$ranks" "$program" "$dir/full" >"$dir/out" 2>"$dir/err"
   rc=$?
   cat "$dir/out" "$dir/err"
-  if [ "$rc" -ne 0 ] || ! grep -qx "farm_errors: 0 failed checks" "$dir/out"; then
+  if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$dir/err"; then
+    echo "FAILED at $ranks ranks: a sanitizer report"
+    status=1
+  elif [ "$rc" -ne 0 ] || ! grep -qx "farm_errors: 0 failed checks" "$dir/out"; then
     echo "FAILED at $ranks ranks: exit $rc"
     status=1
   else
