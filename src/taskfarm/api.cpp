@@ -53,7 +53,7 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
     return roles;
   }
 
-  std::unique_ptr<TaskSource> open() override { return std::make_unique<Stream>(std::move(work_.stream)); }
+  std::unique_ptr<TaskSource> open() override { return std::move(work_.stream); }
   std::string describe(std::string_view payload) const override { return work_.kernel->describe(payload); }
   nlohmann::json parameters() const override { return parameters_; }
 
@@ -86,19 +86,6 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
   }
 
  private:
-  class Stream final : public TaskSource {
-   public:
-    explicit Stream(std::unique_ptr<detail::TaskStream> stream) : stream_(std::move(stream)) {}
-    std::optional<std::uint64_t> size() const override { return stream_->size(); }
-    bool next(std::string& payload) override { return stream_->next(payload); }
-    bool replayable() const override { return stream_->replayable(); }
-    bool replay(std::uint64_t id, std::string& payload) override { return stream_->replay(id, payload); }
-    std::size_t fixed_bytes() const override { return stream_->fixed_bytes(); }
-    std::size_t next_fixed(std::string& out, std::size_t max) override { return stream_->next_fixed(out, max); }
-
-   private:
-    std::unique_ptr<detail::TaskStream> stream_;
-  };
   detail::Work& work_;
   nlohmann::json parameters_;
   bool part_files_;

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <taskfarm/detail/work.hpp>
 #include "taskfarm/error.hpp"
 #include "taskfarm/journal.hpp"
 #include "taskfarm/spill_file.hpp"
@@ -29,23 +30,9 @@ class App;
 namespace taskfarm {
 
 /// Produces task payloads one at a time, in a fixed order, without materialising the list:
-/// 100 million tasks cost the master no more memory than ten.
-class TaskSource {
- public:
-  virtual ~TaskSource() = default;
-  /// Total number of tasks when known up front (drives guided batch shrinking).
-  virtual std::optional<std::uint64_t> size() const = 0;
-  /// Writes the next payload into `payload` (reusing its capacity); false when exhausted.
-  virtual bool next(std::string& payload) = 0;
-  /// Whether replay() works: then the master keeps no copy of the tasks a worker holds.
-  virtual bool replayable() const { return false; }
-  /// Writes the payload of task `id` (its 0-based position in the source) again.
-  virtual bool replay(std::uint64_t /*id*/, std::string& /*payload*/) { return false; }
-  /// When every payload has this many bytes (0: not so), next_fixed() appends up to `max`
-  /// payloads back to back to `out` and returns how many: the master feeds them in runs.
-  virtual std::size_t fixed_bytes() const { return 0; }
-  virtual std::size_t next_fixed(std::string& /*out*/, std::size_t /*max*/) { return 0; }
-};
+/// 100 million tasks cost the master no more memory than ten. The library's sources and
+/// the built-in jobs' share one interface (include/taskfarm/detail/work.hpp).
+using TaskSource = detail::TaskStream;
 
 /// Where a kernel may print narration (--verbose). Writes one timestamped line per call.
 using Narrator = std::function<void(std::string_view)>;
