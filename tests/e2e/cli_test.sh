@@ -268,32 +268,6 @@ check "progress lines carry counts, rate and ETA" \
 check "scripts/plot-report draws a PNG from the report" bash -c \
   "'$REPO/scripts/plot-report' '$TMP/sig-USR1/_report.json' '$TMP/sig.png' >/dev/null && head -c 8 '$TMP/sig.png' | grep -q PNG"
 
-# 13. A runtime error: the disk fills up under the part files (a 1 MiB tmpfs; needs
-# root, as CI is), and once space is freed --resume completes it exactly; or, for another
-# user, the output directory turns read-only mid-run.
-mkdir "$TMP/small"
-if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=1m tmpfs "$TMP/small"; then
-  run full "${MPIRUN[@]}" -q -n 3 "$TF" square --tasks 2000000 --seed 1 --output "$TMP/small/out"
-  check "a full disk: exit 4" test "$rc" -eq 4
-  check "... with an error naming the file and the cause" \
-    grep -qE "^taskfarm: error: cannot write $TMP/small/out/_temporary/rank-[0-9]+\.run-000: No space left on device$" "$TMP/full.err"
-  check "... and no part file that looks final" bash -c "! ls '$TMP/small/out' | grep -q '^part-\|^_SUCCESS'"
-  mount -o remount,size=256m "$TMP/small"
-  run full-resume "${MPIRUN[@]}" -q -n 3 "$TF" square --tasks 2000000 --seed 1 --output "$TMP/small/out" --resume
-  check "... space freed, --resume completes" test "$rc" -eq 0
-  check "... with the output of an uninterrupted run" cmp -s <(output_of "$TMP/small/out") <(square_reference 2000000 1)
-  umount "$TMP/small"
-else
-  echo "SKIPPED: section 13's four full-disk checks (they need root and a tmpfs); checking a read-only directory instead"
-  timeout 120 "${MPIRUN[@]}" -q -n 3 "$TF" sleep --tasks 3000 --mean-us 2000 --output "$TMP/small/out" \
-    >/dev/null 2>"$TMP/full.err" &
-  job=$!
-  sleep 2
-  chmod a-w "$TMP/small/out" "$TMP/small/out/_temporary"
-  wait "$job"
-  check "an output directory made read-only mid-run: exit 4" test $? -eq 4
-fi
-
 # 14. --help and --version.
 run help "$TF" --help
 check "--help exits 0 and lists the jobs" bash -c "[ $rc -eq 0 ] && grep -q square '$TMP/help.out'"
