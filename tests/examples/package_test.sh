@@ -33,7 +33,7 @@ check "... whose find_package found /usr/lib/cmake/taskfarm" grep -q '^taskfarm_
 check "... compiled with the package's headers (its dependency files say so)" \
   bash -c "deps=\$(find '$TMP/build-square/CMakeFiles' -name '*.o.d'); [ -n \"\$deps\" ] &&
            grep -q '/usr/include/taskfarm/taskfarm.hpp' \$deps && ! grep -q '$SRC/include' \$deps"
-check "... and loads the package's libtaskfarm.so" bash -c "ldd '$TMP/build-square/square' | grep -qE 'libtaskfarm.so.* => /usr/lib/(x86_64-linux-gnu/)?libtaskfarm.so'"
+check "... and loads the package's libtaskfarm.so" bash -c "ldd '$TMP/build-square/square' | grep -qE 'libtaskfarm.so.* => (/usr)?/lib/(x86_64-linux-gnu/)?libtaskfarm.so'"
 awk 'BEGIN { for (i = 0; i < 500; i++) printf "%d\t%d\n", i, i * i }' | sort >"$TMP/square.ref"
 for p in 1 3; do
   run "square$p" "${MPIRUN[@]}" -n $p "$TMP/build-square/square" --n 500 --progress none
