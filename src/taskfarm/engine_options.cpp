@@ -145,18 +145,6 @@ CLI::Validator non_negative_number() {
       "NUM>=0");
 }
 
-CLI::Validator non_negative_integer() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        std::int64_t n = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-        if (ec != std::errc() || end != text.data() + text.size() || n < 0)
-          return "expected a non-negative integer, got '" + text + "'";
-        return {};
-      },
-      "INT>=0");
-}
-
 const std::vector<EngineOption>& engine_option_table() {
   static const std::vector<EngineOption> table = make_table();
   return table;

@@ -28,8 +28,7 @@ struct EngineOption {
 /// The table: every engine option, in --help order.
 const std::vector<EngineOption>& engine_option_table();
 
-/// Option checks with a plain-words message.
-CLI::Validator non_negative_integer();
+/// An option check with a plain-words message.
 CLI::Validator non_negative_number();
 
 /// The engine options, bound to `config`, in a command line (the program's or an App's).
