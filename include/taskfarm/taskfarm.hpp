@@ -33,6 +33,7 @@
 #include "taskfarm/detail/options.hpp"
 #include "taskfarm/error.hpp"
 #include "taskfarm/export.hpp"
+#include "taskfarm/group.hpp"
 #include "taskfarm/out.hpp"
 #include "taskfarm/sources.hpp"
 
@@ -57,6 +58,7 @@ struct Options {
   std::optional<std::string> end_time;  ///< --end-time: epoch seconds, or +S seconds from now
   std::optional<double> min_time_left_s;  ///< --min-time-left (default: p90 of task run times)
   bool verbose = false;                 ///< -v
+  std::uint32_t ranks_per_task = 1;     ///< --ranks-per-task: each task runs on a group of this many ranks
 };
 
 /// What a run did: the fields of the JSON report that a program most often needs. Only

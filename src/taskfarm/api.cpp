@@ -34,6 +34,8 @@ namespace {
 [[gnu::tls_model("initial-exec")]] thread_local TaskInfo current_task;
 // Whether -v was given on this rank (narrating()): read by kernels for every task, so one load.
 bool verbose_kernels = false;
+// The ranks this rank runs tasks with (--ranks-per-task): itself alone unless in a group.
+Group task_group;
 
 /// The user's source, kernel and root side as an engine job's roles.
 class ApiJob final : public JobSource, public Kernel, public ResultHandler, public Folding {
@@ -57,12 +59,21 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
   std::string describe(std::string_view payload) const override { return work_.kernel->describe(payload); }
   nlohmann::json parameters() const override { return parameters_; }
 
-  void start(int, int) override { verbose_kernels = Kernel::narrating(); }
+  void start(int, int) override {
+    verbose_kernels = Kernel::narrating();
+    task_group = Group();  // alone, unless start_group() follows
+  }
   void run(const TaskView& task, std::string& out) override {
     current_task = TaskInfo{task.id, task.attempt};
     work_.kernel->run(task.payload, out);
   }
   void end_batch(std::string& out) override { work_.kernel->end_batch(out); }
+  void start_group(const RankGroup& group) override {
+    task_group = Group(group.comm, group.rank, group.size);
+    work_.kernel->stage_results(true);
+  }
+  void commit(std::string_view staged, std::string& out) override { work_.kernel->commit(staged, out); }
+  bool runs_on_groups() const override { return true; }
 
   void deliver(const ResultView& result, ResultSink&) override {
     if (result.status == TaskStatus::ok) work_.root->deliver(result.data);
@@ -344,6 +355,8 @@ Error::~Error() = default;
 UsageError::~UsageError() = default;
 
 TaskInfo this_task() { return current_task; }
+
+const Group& detail::current_group() { return task_group; }
 
 void narrate(std::string_view text) {
   if (verbose_kernels) log::line(text);

@@ -138,9 +138,19 @@ int finish_run(RunReport& report, const Config& config, const RunPlan& plan, con
   return code(exit_code_for(report));
 }
 
+/// --ranks-per-task N needs N worker ranks at least: known alike on every rank.
+void check_group_size(const Config& config, int ranks) {
+  const int n = static_cast<int>(config.ranks_per_task);
+  if (n <= 1 || ranks - 1 >= n) return;
+  throw UsageError("--ranks-per-task " + std::to_string(n) + ": the job has " + std::to_string(ranks - 1) +
+                   " worker rank" + (ranks - 1 == 1 ? "" : "s") + ", and a group needs " + std::to_string(n) +
+                   " (start " + std::to_string(n + 1) + " ranks or more: rank 0 is the master)");
+}
+
 }  // namespace
 
 RunOutcome run_job(boost::mpi::communicator& comm, Config& config, const JobRoles& job, ResultSink& out) {
+  check_group_size(config, comm.size());
   Channel channel(comm);
   Prepared prepared = prepare(channel, config, job);
   if (prepared.already_complete) {

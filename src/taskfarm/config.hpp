@@ -39,6 +39,7 @@ struct Config {
   std::optional<std::string> end_time;    // --end-time as given: epoch seconds or +S
   std::optional<double> end_epoch_s;      // ... resolved (the master adds Slurm's end)
   std::optional<double> min_time_left_s;  // --min-time-left; default: p90 of task run times
+  std::uint32_t ranks_per_task = 1;       // each task runs on a group of this many ranks
 };
 
 }  // namespace taskfarm

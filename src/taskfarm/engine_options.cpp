@@ -117,6 +117,10 @@ std::vector<EngineOption> make_table() {
                       "--end-time; the running ones finish and the run commits (exit 3, resumable). Default: the "
                       "90th percentile of the task run times so far, once 20 tasks have finished",
                       &Config::min_time_left_s, &Options::min_time_left_s, non_negative_number()));
+  table.push_back(row("--ranks-per-task", "Run each task on a group of N worker ranks, with a communicator of its "
+                      "own (library kernels that take a taskfarm::Group); groups form within a node where they can. "
+                      "Worker ranks left over run no task", &Config::ranks_per_task, &Options::ranks_per_task,
+                      CLI::Range(1, 1 << 20)));
   return table;
 }
 
@@ -173,6 +177,8 @@ void check_engine_options(Config& cfg, const JobRoles& job) {
   if (cfg.task_timeout_s > 0 && job.reduce)
     throw UsageError("--task-timeout: job " + cfg.job + " cannot hand a stuck worker's tasks to another "
                      "(the results it already has live in its memory until the reduce)");
+  if (cfg.ranks_per_task > 1 && !job.kernel->runs_on_groups())
+    throw UsageError("--ranks-per-task: job " + cfg.job + " runs each task on one rank");
   if (job.reduce && !cfg.output_dir)
     throw UsageError("job " + cfg.job + " writes its results to part files: give --output DIR");
 }

@@ -26,8 +26,14 @@ struct RunPlan {
 /// Rank 0: dispatches, gathers, stops the workers (in-process in the one-rank mode).
 RunReport run_master(Transport& transport, const JobRoles& job, std::unique_ptr<TaskSource> source, const Config& config,
                      const RunPlan& plan, ResultSink& sink);
-/// Every other rank: receive, compute, reply, until told to stop.
-void run_worker(Channel& channel, const JobRoles& job, const Config& config, std::uint32_t run);
+/// Every other rank: receive, compute, reply, until told to stop. `rank` names its files
+/// (its rank in the job); a group's leader runs each batch with its `group`.
+void run_worker(Channel& channel, const JobRoles& job, const Config& config, std::uint32_t run, int rank,
+                GroupLink* group = nullptr);
+/// Tasks on groups of ranks (--ranks-per-task above 1): this rank's part, as a master,
+/// a group's leader or another of its ranks, or a rank left out of every group.
+std::optional<RunReport> run_in_groups(Channel& channel, const JobRoles& job, std::unique_ptr<TaskSource> source,
+                                       const Config& config, const RunPlan& plan, ResultSink& sink);
 
 /// This rank's part of a run: run_master (over MPI, or alone) or run_worker, by rank and size.
 /// `source` is used on rank 0 only (workers may pass null). Rank 0 gets the report.

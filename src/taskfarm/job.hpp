@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include <mpi.h>
 #include <nlohmann/json.hpp>
 
 #include <taskfarm/detail/work.hpp>
@@ -81,6 +82,14 @@ class JobSource {
   virtual nlohmann::json parameters() const = 0;
 };
 
+/// The ranks a task runs on (--ranks-per-task): the kernel's communicator, valid while
+/// the run lasts, and this rank's place in it.
+struct RankGroup {
+  MPI_Comm comm = MPI_COMM_SELF;
+  int rank = 0;
+  int size = 1;
+};
+
 /// Worker side: runs one task at a time.
 class Kernel {
  public:
@@ -93,6 +102,13 @@ class Kernel {
   /// Called after each batch on a worker that writes a part file (a fold appends the
   /// batch's partial value there).
   virtual void end_batch(std::string& /*out*/) {}
+  /// Tasks on a group of ranks (--ranks-per-task): run() stages a task's output, and the
+  /// group's leader commits it once the group agrees that the task succeeded.
+  virtual void commit(std::string_view staged, std::string& out) { out.append(staged); }
+  /// Called before the first task on a rank of a group, with the group's communicator.
+  virtual void start_group(const RankGroup& /*group*/) {}
+  /// Whether the job's tasks may run on groups of ranks (the library's kernels).
+  virtual bool runs_on_groups() const { return false; }
   /// Input bytes this rank has read, for the report.
   virtual std::uint64_t bytes_read() const { return 0; }
 

@@ -208,8 +208,9 @@ ExitCode exit_code_for(const RunReport& report) {
 
 std::optional<RunReport> run_this_rank(Channel& channel, const JobRoles& job, std::unique_ptr<TaskSource> source,
                                        const Config& config, const RunPlan& plan, ResultSink& sink) {
+  if (config.ranks_per_task > 1) return run_in_groups(channel, job, std::move(source), config, plan, sink);
   if (channel.rank() != master_rank) {
-    run_worker(channel, job, config, plan.run);
+    run_worker(channel, job, config, plan.run, channel.rank());
     return std::nullopt;
   }
   if (channel.size() == 1) {

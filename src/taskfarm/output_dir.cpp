@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "taskfarm/job.hpp"
@@ -93,6 +94,26 @@ std::string stop_marker_path(const std::string& dir, int rank, std::uint32_t run
 }
 
 bool is_stop_marker(const std::string& name) { return name.rfind("stopped-", 0) == 0; }
+
+namespace {
+std::string group_list_path(const std::string& dir, int leader, std::uint32_t run) {
+  return stop_marker_path(dir, leader, run) + ".group";
+}
+}  // namespace
+
+void write_group_list(const std::string& dir, int leader, std::uint32_t run, const std::vector<int>& ranks) {
+  std::ofstream out(group_list_path(dir, leader, run));
+  for (const int rank : ranks) out << rank << '\n';
+  if (!out.flush()) fail("cannot write", group_list_path(dir, leader, run));
+}
+
+bool stopped_in_time(const std::string& dir, int rank, std::uint32_t run) {
+  if (!fs::exists(stop_marker_path(dir, rank, run))) return false;
+  std::ifstream group(group_list_path(dir, rank, run));
+  for (int member = 0; group >> member;)
+    if (!fs::exists(stop_marker_path(dir, member, run))) return false;
+  return true;
+}
 
 std::string journal_path(const std::string& dir) { return (fs::path(dir) / "_journal").string(); }
 

@@ -28,8 +28,14 @@ std::string temporary_reduce_path(const std::string& dir, int rank, std::uint32_
 /// DIR/_temporary/stopped-RRRRR.run-NNN: created by worker `rank` when a stop signal
 /// reaches it, so a resume can tell the ranks that got mpirun's SIGTERM from one that died.
 std::string stop_marker_path(const std::string& dir, int rank, std::uint32_t run);
-/// Whether a file name in DIR/_temporary is a stop marker's.
+/// Whether a file name in DIR/_temporary is a stop marker's (or a group's list).
 bool is_stop_marker(const std::string& name);
+/// Beside a group leader's stop marker: its group's ranks (--ranks-per-task), written
+/// at start-up, so that a resume counts the group as dead when any of its ranks died.
+void write_group_list(const std::string& dir, int leader, std::uint32_t run, const std::vector<int>& ranks);
+/// Whether `rank` got the stop signal in run `run` (and, for a group's leader, every
+/// rank of its group did): if not, it died, and the tasks it held are suspects.
+bool stopped_in_time(const std::string& dir, int rank, std::uint32_t run);
 std::string journal_path(const std::string& dir);
 
 /// Cuts `path` to `bytes` (what the journal vouches for).

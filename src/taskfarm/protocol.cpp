@@ -8,6 +8,7 @@
 #include <boost/mpi/environment.hpp>
 
 #include <climits>
+#include <cstring>
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
@@ -196,18 +197,115 @@ NodeShare Channel::node_share(const std::string& key, bool takes_part) {
 }
 
 std::int64_t Channel::broadcast_from_master(std::int64_t value) {
-  boost::mpi::broadcast(comm_, value, master_rank);
+  MPI_Request request;
+  MPI_Ibcast(&value, 1, MPI_INT64_T, master_rank, raw_comm(), &request);
+  wait_politely(request);
   return value;
 }
 
 std::string Channel::broadcast_from_master(std::string value) {
-  boost::mpi::broadcast(comm_, value, master_rank);
+  value.resize(static_cast<std::size_t>(broadcast_from_master(static_cast<std::int64_t>(value.size()))));
+  MPI_Request request;
+  MPI_Ibcast(value.data(), static_cast<int>(value.size()), MPI_BYTE, master_rank, raw_comm(), &request);
+  wait_politely(request);
   return value;
+}
+
+std::vector<int> Channel::node_ids() {
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(raw_comm(), MPI_COMM_TYPE_SHARED, comm_.rank(), MPI_INFO_NULL, &node);
+  int lowest = comm_.rank();
+  MPI_Allreduce(MPI_IN_PLACE, &lowest, 1, MPI_INT, MPI_MIN, node);
+  MPI_Comm_free(&node);
+  std::vector<int> ids(static_cast<std::size_t>(comm_.size()));
+  MPI_Allgather(&lowest, 1, MPI_INT, ids.data(), 1, MPI_INT, raw_comm());
+  return ids;
+}
+
+MPI_Comm Channel::split(int color, int key) {
+  MPI_Comm part = MPI_COMM_NULL;
+  MPI_Comm_split(raw_comm(), color < 0 ? MPI_UNDEFINED : color, key, &part);
+  return part;
 }
 
 void Channel::abort(int exit_code) {
   boost::mpi::environment::abort(exit_code);
   std::_Exit(exit_code);  // MPI_Abort does not return; this satisfies [[noreturn]]
+}
+
+}  // namespace taskfarm
+
+namespace taskfarm {
+
+GroupComm::GroupComm(MPI_Comm comm) : kernels_(comm) {
+  MPI_Comm_dup(kernels_, &engine_);
+  MPI_Comm_rank(kernels_, &rank_);
+  MPI_Comm_size(kernels_, &size_);
+}
+
+GroupComm::~GroupComm() {
+  MPI_Comm_free(&engine_);
+  MPI_Comm_free(&kernels_);
+}
+
+/// The message's size, then its bytes, from the leader. Non-blocking collectives, tested
+/// with back-off: a rank waiting for the next batch sleeps, and its core runs the tasks.
+void GroupComm::broadcast(std::string& message) {
+  std::uint64_t size = message.size();
+  MPI_Request request;
+  MPI_Ibcast(&size, 1, MPI_UINT64_T, 0, engine_, &request);
+  wait_politely(request);
+  if (size > static_cast<std::uint64_t>(INT_MAX)) throw std::runtime_error("a batch over 2 GiB for a group");
+  message.resize(static_cast<std::size_t>(size));
+  MPI_Ibcast(message.data(), static_cast<int>(size), MPI_BYTE, 0, engine_, &request);
+  wait_politely(request);
+}
+
+void GroupComm::share(std::string_view message) {
+  std::string copy(message);
+  broadcast(copy);
+}
+
+void GroupComm::receive(std::string& message) { broadcast(message); }
+
+std::vector<GroupFailure> GroupComm::agree(const std::vector<GroupFailure>& mine) {
+  int failures = static_cast<int>(mine.size());
+  MPI_Request request;
+  MPI_Iallreduce(MPI_IN_PLACE, &failures, 1, MPI_INT, MPI_SUM, engine_, &request);
+  wait_politely(request);
+  if (failures == 0) return {};
+  std::string packed;  // index, length, message; for each failure
+  for (const GroupFailure& f : mine) {
+    const auto length = static_cast<std::uint32_t>(f.message.size());
+    packed.append(reinterpret_cast<const char*>(&f.index), sizeof f.index);
+    packed.append(reinterpret_cast<const char*>(&length), sizeof length);
+    packed += f.message;
+  }
+  int bytes = static_cast<int>(packed.size());
+  std::vector<int> sizes(static_cast<std::size_t>(size_)), offsets(sizes.size());
+  MPI_Igather(&bytes, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, engine_, &request);
+  wait_politely(request);
+  std::string all;
+  if (rank_ == 0) {
+    int at = 0;
+    for (std::size_t r = 0; r < sizes.size(); at += sizes[r], ++r) offsets[r] = at;
+    all.resize(static_cast<std::size_t>(at));
+  }
+  MPI_Igatherv(packed.data(), bytes, MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE, 0, engine_,
+               &request);
+  wait_politely(request);
+  if (rank_ != 0) return mine;
+  std::vector<GroupFailure> every;
+  for (std::size_t at = 0; at + 8 <= all.size();) {
+    GroupFailure f;
+    std::uint32_t length = 0;
+    std::memcpy(&f.index, all.data() + at, 4);
+    std::memcpy(&length, all.data() + at + 4, 4);
+    f.message = all.substr(at + 8, length);
+    at += 8 + length;
+    every.push_back(std::move(f));
+  }
+  return every;
 }
 
 }  // namespace taskfarm

@@ -15,6 +15,7 @@
 
 #include <boost/mpi/communicator.hpp>
 
+#include "taskfarm/group_runner.hpp"
 #include "taskfarm/job.hpp"
 #include "taskfarm/messages.hpp"
 
@@ -61,7 +62,8 @@ class Channel {
   /// `body` and returns its envelope. Never blocks.
   std::optional<Envelope> poll(std::string& body, int source = -1);
 
-  /// Rank 0's `value` on every rank (a collective: every rank must call it).
+  /// Rank 0's `value` on every rank (a collective: every rank must call it). Ranks that
+  /// wait long for it (a rank in no group, waiting for the run's end) sleep.
   std::int64_t broadcast_from_master(std::int64_t value);
   std::string broadcast_from_master(std::string value);
   /// Every rank's `text`, by rank, on rank 0 (empty elsewhere). A collective.
@@ -69,6 +71,12 @@ class Channel {
   /// This rank's place among the ranks on its node that take part and give the same
   /// `key` (a GPU list, a cpuset): what they see alike, they split. A collective.
   NodeShare node_share(const std::string& key, bool takes_part);
+
+  /// Each rank's node, named by the lowest rank on it, by rank. A collective.
+  std::vector<int> node_ids();
+  /// MPI_Comm_split: the ranks giving the same `color` (none for a negative one, which
+  /// gets MPI_COMM_NULL), ordered by `key`. A collective. The caller owns the result.
+  MPI_Comm split(int color, int key);
 
   /// All-to-all among the workers (ranks 1..size-1, collectively): outgoing[i] goes to
   /// worker i (rank i + 1). Waits by polling with back-off.
@@ -100,6 +108,29 @@ class Channel {
   std::uint64_t messages_sent_ = 0;
   std::uint64_t messages_received_ = 0;
   std::uint64_t bytes_sent_ = 0;
+};
+
+/// One group's ranks (--ranks-per-task), over MPI: a communicator for the kernels and
+/// one of the engine's own, so that the engine's collectives never meet a kernel's (a
+/// kernel that threw before its collective leaves its group's other ranks in it).
+class GroupComm final : public GroupLink {
+ public:
+  /// Takes ownership of `comm`, this rank's group.
+  explicit GroupComm(MPI_Comm comm);
+  GroupComm(const GroupComm&) = delete;
+  GroupComm& operator=(const GroupComm&) = delete;
+  ~GroupComm() override;
+  RankGroup rank_group() const override { return RankGroup{kernels_, rank_, size_}; }
+  void share(std::string_view message) override;
+  void receive(std::string& message) override;
+  std::vector<GroupFailure> agree(const std::vector<GroupFailure>& mine) override;
+
+ private:
+  void broadcast(std::string& message);
+  MPI_Comm kernels_ = MPI_COMM_NULL;
+  MPI_Comm engine_ = MPI_COMM_NULL;
+  int rank_ = 0;
+  int size_ = 1;
 };
 
 }  // namespace taskfarm

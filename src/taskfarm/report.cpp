@@ -104,6 +104,9 @@ nlohmann::json to_json(const RunReport& r) {
           {"status", to_string(r.status)},
           {"ranks", r.ranks},
           {"workers", r.workers},
+          {"ranks_per_task", r.ranks_per_task},
+          {"groups", r.groups},
+          {"idle_ranks", r.idle_ranks},
           {"tasks_total", r.tasks_total},
           {"tasks_done", r.tasks_done},
           {"tasks_failed", r.tasks_failed},
@@ -156,11 +159,13 @@ std::string tasks_per_worker(const RunReport& r) {
 
 std::string summary_line(const RunReport& r) {
   const std::string resumed = r.tasks_resumed ? " (+" + std::to_string(r.tasks_resumed) + " done by earlier runs)" : "";
+  const std::string groups = r.groups.empty() ? "" : " in groups of " + std::to_string(r.ranks_per_task);
   return r.job + " " + to_string(r.status) + ": " + std::to_string(r.tasks_done) + " done" + resumed + ", " +
          std::to_string(r.tasks_failed) + " failed of " + std::to_string(r.tasks_total) +
          " in " + format("%.3f", r.elapsed_s) + " s (" + format("%.0f", r.tasks_per_s()) +
-         " tasks/s), " + std::to_string(r.workers) + " workers; " +
-         (r.workers > 0 ? "tasks per worker: " : "") + tasks_per_worker(r);
+         " tasks/s), " + std::to_string(r.workers) + " workers" + groups + "; " +
+         (r.workers > 0 ? (r.groups.empty() ? "tasks per worker: " : "tasks per group (by leader): ") : "") +
+         tasks_per_worker(r);
 }
 
 void write_file_whole(const std::string& path, const std::string& content) {

@@ -48,7 +48,10 @@ struct RunReport {
   std::uint64_t master_peak_rss_bytes = 0;
   double master_busy_s = 0;  // rank 0's dispatch loop at work: handing out, taking replies
   double master_idle_s = 0;  // ... and waiting for replies
-  std::vector<WorkerReport> per_worker;
+  std::uint32_t ranks_per_task = 1;
+  std::vector<std::vector<int>> groups;  // --ranks-per-task: each group's ranks, its leader first
+  std::vector<int> idle_ranks;           // worker ranks left out of every group
+  std::vector<WorkerReport> per_worker;  // one per group with --ranks-per-task (its leader's rank)
   std::vector<FailedTask> failed_tasks;  // every task that failed all its attempts
   StopCause stop_cause = StopCause::none;
   std::string stop_reason;               // why an incomplete run stopped (describe(Stop))

@@ -69,7 +69,7 @@ bool RunDirectory::plan_resume(RunPlan& plan) const {
   if (fs::exists(fs::path(dir_) / "_SUCCESS")) return true;
   cut_parts_to_journal(*state);
   plan.crashes = crash_history(*state, config_.retries, [&](std::uint32_t run, std::int32_t rank) {
-    return fs::exists(stop_marker_path(dir_, rank, run));
+    return stopped_in_time(dir_, rank, run);
   });
   if (!plan.crashes.suspects.ranges().empty())
     log::line("--resume: " + std::to_string(plan.crashes.suspects.count()) +

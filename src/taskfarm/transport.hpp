@@ -53,9 +53,13 @@ class Transport {
 
 class MpiTransport final : public Transport {
  public:
-  explicit MpiTransport(Channel& channel) : channel_(channel) {}
+  /// `ranks`: each worker's rank in the job, when the channel holds only some of its
+  /// ranks (the groups' leaders); by default worker i is the channel's rank i + 1.
+  explicit MpiTransport(Channel& channel, std::vector<int> ranks = {}) : channel_(channel), ranks_(std::move(ranks)) {}
   int workers() const override;
-  int worker_rank(int worker) const override { return worker + 1; }
+  int worker_rank(int worker) const override {
+    return ranks_.empty() ? worker + 1 : ranks_[static_cast<std::size_t>(worker)];
+  }
   bool in_process() const override { return false; }
   std::string take_buffer() override;
   void send(int worker, Tag tag, std::string body) override;
@@ -67,6 +71,7 @@ class MpiTransport final : public Transport {
 
  private:
   Channel& channel_;
+  std::vector<int> ranks_;
 };
 
 /// The one-rank mode: the master is its own single worker. A batch runs when the master

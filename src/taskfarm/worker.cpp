@@ -30,10 +30,11 @@ constexpr auto last_sends_timeout = std::chrono::seconds(30);
 
 class WorkerLoop {
  public:
-  WorkerLoop(Channel& channel, const JobRoles& job, const Config& config, std::uint32_t run)
+  WorkerLoop(Channel& channel, const JobRoles& job, const Config& config, std::uint32_t run, int rank,
+             GroupLink* group)
       : channel_(channel),
         config_(config),
-        core_(job, config, run, channel.rank(), channel.size() - 1),
+        core_(job, config, run, rank, channel.size() - 1, group),
         backoff_(job.slots ? Backoff::patient() : Backoff::Limits{}),
         cores_shared_(ranks_outnumber_cores()),
         last_look_(core_.last_reading()) {}
@@ -43,6 +44,8 @@ class WorkerLoop {
   void fail(const std::string& what);
   /// After the stop message: the reduce phase if asked, the files closed, goodbye.
   void finish();
+  /// A group's leader, after the stop message: its group stops too.
+  void release_group() { core_.release_group(); }
 
  private:
   bool time_to_look() const;
@@ -171,10 +174,11 @@ void WorkerLoop::wait_for_sends(clock::duration limit) {
 
 }  // namespace
 
-void run_worker(Channel& channel, const JobRoles& job, const Config& config, std::uint32_t run) {
+void run_worker(Channel& channel, const JobRoles& job, const Config& config, std::uint32_t run, int rank,
+                GroupLink* group) {
   // A resume tells the ranks that got mpirun's SIGTERM from one that died (poison tasks).
-  if (config.output_dir) mark_stop_signal_in(stop_marker_path(*config.output_dir, channel.rank(), run));
-  WorkerLoop loop(channel, job, config, run);
+  if (config.output_dir) mark_stop_signal_in(stop_marker_path(*config.output_dir, rank, run));
+  WorkerLoop loop(channel, job, config, run, rank, group);
   try {
     loop.work();
   } catch (const std::exception& e) {
@@ -182,6 +186,7 @@ void run_worker(Channel& channel, const JobRoles& job, const Config& config, std
     if (job.reduce) throw;
     loop.fail(e.what());
   }
+  loop.release_group();
   loop.finish();
 }
 

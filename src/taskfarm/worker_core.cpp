@@ -45,12 +45,19 @@ constexpr std::size_t max_reply_bytes = 1 << 20;
 
 }  // namespace
 
-WorkerCore::WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers)
+WorkerCore::WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers,
+                       GroupLink* group)
     : job_(job), output_dir_(config.output_dir), run_(run), rank_(rank), workers_(workers) {
   if (config.verbose) job.kernel->set_narrator([](std::string_view text) { log::line(text); });
   if (config.output_dir && job.part_files) part_.emplace(temporary_part_path(*config.output_dir, rank, run));
   job.kernel->start(rank, workers);
-  runner_.emplace(*job.kernel, part_ ? &part_->buffer() : nullptr);
+  std::string* side_output = part_ ? &part_->buffer() : nullptr;
+  if (group) {
+    job.kernel->start_group(group->rank_group());
+    group_runner_.emplace(*job.kernel, *group, side_output);
+  } else {
+    runner_.emplace(*job.kernel, side_output);
+  }
   if (job.slots) slots_.emplace(*job.slots);
 }
 
@@ -107,8 +114,14 @@ bool WorkerCore::work(double slot_wait_s) {
     last_reading_ = clock::now();
     busy_s_ += std::chrono::duration<double>(last_reading_ - start).count();
   } else {
-    busy_s_ += runner_->run(queue_.front(), reply_, last_reading_);  // its readings serve here too
-    last_reading_ = runner_->finished_at();
+    // The runner's readings serve here too.
+    if (group_runner_) {
+      busy_s_ += group_runner_->run(queue_.front(), reply_, last_reading_);
+      last_reading_ = group_runner_->finished_at();
+    } else {
+      busy_s_ += runner_->run(queue_.front(), reply_, last_reading_);
+      last_reading_ = runner_->finished_at();
+    }
     if (part_) part_->flush_if_full();
     if (spare_batches_.size() < max_spare_batches && queue_.front().capacity() <= max_spare_batch_bytes)
       spare_batches_.push_back(std::move(queue_.front()));

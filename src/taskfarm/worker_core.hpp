@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "taskfarm/config.hpp"
+#include "taskfarm/group_runner.hpp"
 #include "taskfarm/job.hpp"
 #include "taskfarm/messages.hpp"
 #include "taskfarm/output_dir.hpp"
@@ -28,7 +29,9 @@ using Exchange = std::function<std::vector<std::string>(const std::vector<std::s
 class WorkerCore {
  public:
   /// `rank` names the worker's part and reduce files; `workers` is how many there are.
-  WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers);
+  /// With `group`, the worker is a group's leader, and its group runs every batch.
+  WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers,
+             GroupLink* group = nullptr);
   /// A message from the master: Tag::tasks (one or more batches), Tag::hold or Tag::stop.
   void receive(Tag tag, std::string_view body);
   bool stopping() const { return stopping_; }
@@ -52,6 +55,10 @@ class WorkerCore {
   /// After the stop message: runs the reduce phase when the run finished, and closes the
   /// files. Throws on an I/O error.
   void finish(const Exchange& exchange);
+  /// A group's leader: tells its group that no batch follows.
+  void release_group() {
+    if (group_runner_) group_runner_->stop();
+  }
   /// The goodbye message's body: what only the worker can measure.
   std::string goodbye(double idle_s, std::uint64_t messages_received, std::uint64_t messages_sent) const;
   /// Seconds spent in work().
@@ -69,6 +76,7 @@ class WorkerCore {
   int workers_;
   std::optional<PartFile> part_;
   std::optional<BatchRunner> runner_;
+  std::optional<GroupBatchRunner> group_runner_;  // instead of runner_, for a group's leader
   std::optional<SlotRunner> slots_;  // asynchronous jobs hold their batches here
   std::deque<std::string> queue_;
   std::vector<std::string> spare_batches_;  // the storage of batches run: no malloc per batch

@@ -78,7 +78,7 @@ random_between() {  # random_between KEY A B: uniform in [A, B], fixed by SEED a
 # Kills per kill_and_resume: 10; the sanitizer build sets fewer (KILL_ROUNDS), its runs
 # being slower and its point memory errors, not the kill moments.
 KILLS=${KILL_ROUNDS:-10}
-# kill_and_resume NAME REFERENCE PROGRAM ARGS...: an uninterrupted run first, timed: its start-up
+# kill_and_resume NAME REFERENCE PROGRAM ARGS...: at 3 ranks (or $KILL_RANKS), an uninterrupted run first, timed: its start-up
 # S (until it has journaled work) and its working time W. Then KILLS runs with --resume into
 # one directory, each killed with SIGKILL at a random moment, and a last resume; every
 # output must equal REFERENCE. The odd runs are killed 0.5 S to S + 0.1 W after launch,
@@ -88,10 +88,10 @@ KILLS=${KILL_ROUNDS:-10}
 kill_and_resume() {
   local name=$1 reference=$2
   shift 2
-  local out="$TMP/$name" killed_mid_run=0 t0 t1 t2
+  local out="$TMP/$name" killed_mid_run=0 t0 t1 t2 ranks=${KILL_RANKS:-3}
   echo "$name: kill moments from RESUME_TEST_SEED=$SEED"
   t0=$(now)
-  setsid mpirun --oversubscribe -n 3 "$@" --output "$out.full" >/dev/null 2>"$TMP/$name.full.err" &
+  setsid mpirun --oversubscribe -n "$ranks" "$@" --output "$out.full" >/dev/null 2>"$TMP/$name.full.err" &
   local pid=$!
   wait_for_journal "$out.full" 1000 "$pid"  # it has journaled work
   t1=$(now)
@@ -107,7 +107,7 @@ kill_and_resume() {
   for i in $(seq "$KILLS"); do
     local journaled
     journaled=$(stat -c %s "$out/_journal" 2>/dev/null || echo 0)
-    setsid mpirun --oversubscribe -n 3 "$@" --output "$out" --resume >/dev/null 2>"$TMP/$name.run$i.err" &
+    setsid mpirun --oversubscribe -n "$ranks" "$@" --output "$out" --resume >/dev/null 2>"$TMP/$name.run$i.err" &
     pid=$!
     local delay
     if [ $((i % 2)) -eq 1 ]; then
@@ -131,7 +131,7 @@ kill_and_resume() {
   done
   echo "$name: $killed_mid_run of $KILLS kills hit a running job"
   check "$name: most kills hit a running job" test "$killed_mid_run" -ge $(((KILLS + 1) / 2))
-  timeout 300 mpirun --oversubscribe -n 3 "$@" --output "$out" --resume >/dev/null 2>"$TMP/final.err"
+  timeout 300 mpirun --oversubscribe -n "$ranks" "$@" --output "$out" --resume >/dev/null 2>"$TMP/final.err"
   check "$name: the last resume completes" test $? -eq 0 -a -e "$out/_SUCCESS"
   check "$name: after $KILLS kills the output equals the uninterrupted run" cmp -s <(output_of "$out") "$reference"
 }

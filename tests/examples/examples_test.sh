@@ -67,7 +67,7 @@ bash -c "source /usr/share/modules/init/bash && module use '$PREFIX/share/taskfa
          cmake --build '$TMP/build-square'" >"$TMP/build-square.log" 2>&1
 check "module load taskfarm, then the square example builds with find_package(taskfarm)" test $? -eq 0
 check "... and module load put the installed taskfarm on PATH" grep -q "^$PREFIX/bin/taskfarm\$" "$TMP/build-square.log"
-for e in pi mandelbrot embedded; do
+for e in pi mandelbrot embedded heat; do
   build "$e" "$EX/$e" -DCMAKE_PREFIX_PATH="$PREFIX"
   check "examples/$e builds against the installed package" test $? -eq 0
 done
@@ -84,7 +84,7 @@ headers_from_prefix() {  # headers_from_prefix EXAMPLE
 library_from_prefix() {  # library_from_prefix EXECUTABLE
   ldd "$1" | grep -q "libtaskfarm.so.* => $PREFIX/lib/libtaskfarm.so"
 }
-for e in square pi mandelbrot embedded; do
+for e in square pi mandelbrot embedded heat; do
   check "examples/$e was compiled with the installed headers (its dependency files say so)" headers_from_prefix "$e"
   check "... and loads the installed libtaskfarm.so" library_from_prefix "$TMP/build-$e/$e"
 done
@@ -132,6 +132,27 @@ python3 "$EX/mandelbrot/assemble.py" 200 "$TMP/mandelbrot.png" "$TMP/mandelbrot5
 check "assemble.py makes a 96x64 PNG of the rows" \
   bash -c "head -c 8 '$TMP/mandelbrot.png' | od -An -c | grep -q 'P   N   G' &&
            python3 -c \"import struct,sys; d=open('$TMP/mandelbrot.png','rb').read(); sys.exit(struct.unpack('>II', d[16:24]) != (96, 64))\""
+
+# heat: each case a parallel solve on a group of ranks, equal to a serial Python solver's
+# (the step counts and peaks exactly; the total heat, summed in another order, to 1e-9).
+python3 "$SRC/tests/examples/heat_reference.py" 16 48 5000 1e-5 >"$TMP/heat.ref"
+same_heat() {  # same_heat FILE: its lines match heat.ref's, case by case
+  python3 - "$1" "$TMP/heat.ref" <<'PY'
+import sys
+got, ref = (sorted(l.split("\t") for l in open(f).read().splitlines()) for f in sys.argv[1:3])
+same = len(got) == len(ref) and all(g[:4] == r[:4] and abs(float(g[4]) - float(r[4])) <= 1e-9 * abs(float(r[4]))
+                                    for g, r in zip(sorted(got, key=lambda l: int(l[0])), sorted(ref, key=lambda l: int(l[0]))))
+sys.exit(0 if same else 1)
+PY
+}
+for case in "5 2" "7 3" "3 1"; do
+  read -r p n <<<"$case"
+  run "heat$p" "${MPIRUN[@]}" -n "$p" "$TMP/build-heat/heat" --ranks-per-task "$n" --progress none
+  same_heat "$TMP/heat$p.out"
+  check "heat at $p ranks in groups of $n: exit 0, every case equals the serial solver's" test "$rc$?" = 00
+done
+sed 's/^\(0\t[^\t]*\t\)[0-9]*/\19/' "$TMP/heat5.out" >"$TMP/heat.bad"
+check "the heat checker rejects a wrong step count" fails same_heat "$TMP/heat.bad"
 
 # embedded: two farms at once on the halves of MPI_COMM_WORLD, a second map, each checked
 # against a serial loop by the program itself.

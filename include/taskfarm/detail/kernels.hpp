@@ -11,6 +11,7 @@
 
 #include "taskfarm/detail/print.hpp"
 #include "taskfarm/detail/work.hpp"
+#include "taskfarm/group.hpp"
 #include "taskfarm/out.hpp"
 
 namespace taskfarm::detail {
@@ -27,7 +28,11 @@ std::string describe_task(std::string_view payload) {
 }
 
 template <class T, class K>
-constexpr bool writes_lines = std::is_invocable_v<K&, const T&, Out&>;
+constexpr bool takes_group = std::is_invocable_v<K&, const T&, const Group&>;
+template <class T, class K>
+constexpr bool writes_lines_in_group = std::is_invocable_v<K&, const T&, const Group&, Out&>;
+template <class T, class K>
+constexpr bool writes_lines = std::is_invocable_v<K&, const T&, Out&> || writes_lines_in_group<T, K>;
 
 template <class T, class K, class = void>
 struct result_of {
@@ -37,12 +42,31 @@ template <class T, class K>
 struct result_of<T, K, std::enable_if_t<std::is_invocable_v<K&, const T&>>> {
   using type = std::decay_t<std::invoke_result_t<K&, const T&>>;
 };
+template <class T, class K>
+struct result_of<T, K, std::enable_if_t<!std::is_invocable_v<K&, const T&> && takes_group<T, K>>> {
+  using type = std::decay_t<std::invoke_result_t<K&, const T&, const Group&>>;
+};
+
+/// The kernel's result for `task`: R kernel(const T&), or R kernel(const T&, const Group&).
+template <class T, class K>
+decltype(auto) call_kernel(K& kernel, const T& task) {
+  if constexpr (std::is_invocable_v<K&, const T&>) return kernel(task);
+  else return kernel(task, current_group());
+}
+
+/// A kernel that writes its own lines: void kernel(const T&, [const Group&,] Out&).
+template <class T, class K>
+void call_lines_kernel(K& kernel, const T& task, Out& out) {
+  if constexpr (writes_lines_in_group<T, K>) kernel(task, current_group(), out);
+  else kernel(task, out);
+}
 
 template <class T, class K>
 void check_kernel() {
-  static_assert(std::is_invocable_v<K&, const T&> || writes_lines<T, K>,
-                "taskfarm: the kernel must be callable as R kernel(const T&) or void kernel(const T&, taskfarm::Out&), "
-                "T being the source's task type");
+  static_assert(std::is_invocable_v<K&, const T&> || takes_group<T, K> || writes_lines<T, K>,
+                "taskfarm: the kernel must be callable as R kernel(const T&), R kernel(const T&, const "
+                "taskfarm::Group&), void kernel(const T&, taskfarm::Out&) or void kernel(const T&, const "
+                "taskfarm::Group&, taskfarm::Out&), T being the source's task type");
 }
 
 /// R kernel(const T&) printing "task<TAB>result", or void kernel(const T&, Out&).
@@ -54,12 +78,12 @@ class LineKernel final : public TaskKernel {
     const T task = decode<T>(payload);
     if constexpr (writes_lines<T, K>) {
       Out lines(out, Out::engine_flushes);
-      kernel_(task, lines);
+      call_lines_kernel(kernel_, task, lines);
       lines.flush();  // not if the kernel throws: that task's output is dropped
     } else {
       using R = typename result_of<T, K>::type;
       static_assert(!std::is_void_v<R>, "taskfarm: a kernel R kernel(const T&) must return its result");
-      const R result = kernel_(task);
+      const R result = call_kernel(kernel_, task);
       print(out, task);
       out.push_back('\t');
       print(out, result);
@@ -81,7 +105,7 @@ class ToRootKernel final : public TaskKernel {
   void run(std::string_view payload, std::string& out) override {
     std::string_view in = payload;
     const T task = decode<T>(in);
-    const R result = kernel_(task);
+    const R result = call_kernel(kernel_, task);
     out.append(payload);
     encode(result, out);
   }
@@ -115,12 +139,19 @@ class FoldKernel final : public TaskKernel {
   FoldKernel(K kernel, Op op) : kernel_(std::move(kernel)), op_(std::move(op)) {}
   void run(std::string_view payload, std::string& out) override {
     const T task = decode<T>(payload);
-    V result = kernel_(task);
-    if (!fold_in_batches_) {
+    V result = call_kernel(kernel_, task);
+    if (!fold_in_batches_ || staged_) {
       encode(result, out);
       return;
     }
-    partial_ = partial_ ? V(op_(std::move(*partial_), std::move(result))) : std::move(result);
+    add(std::move(result));
+  }
+  void commit(std::string_view staged, std::string& out) override {
+    if (!fold_in_batches_) {
+      out.append(staged);
+      return;
+    }
+    add(decode<V>(staged));
   }
   void end_batch(std::string& out) override {
     if (!partial_) return;
@@ -133,6 +164,7 @@ class FoldKernel final : public TaskKernel {
   std::string describe(std::string_view payload) const override { return describe_task<T>(payload); }
 
  private:
+  void add(V result) { partial_ = partial_ ? V(op_(std::move(*partial_), std::move(result))) : std::move(result); }
   K kernel_;
   Op op_;
   std::optional<V> partial_;
@@ -176,8 +208,9 @@ Work line_work(S&& source, K&& kernel) {
 template <class S, class K, class V, class Op>
 Work fold_work(S&& source, K&& kernel, FoldRoot<V, Op>& root, Op op) {
   using T = task_of<S>;
-  static_assert(std::is_invocable_v<std::decay_t<K>&, const T&>,
-                "taskfarm: a fold's kernel must be callable as R kernel(const T&)");
+  static_assert(std::is_invocable_v<std::decay_t<K>&, const T&> || takes_group<T, std::decay_t<K>>,
+                "taskfarm: a fold's kernel must be callable as R kernel(const T&) or R kernel(const T&, const "
+                "taskfarm::Group&)");
   Work work;
   work.shape = Shape::fold;
   work.stream = make_stream(std::forward<S>(source));

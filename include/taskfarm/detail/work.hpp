@@ -45,9 +45,14 @@ class TaskKernel {
   virtual std::string describe(std::string_view payload) const = 0;
   /// Folds: combine per batch into part-file records (true) or send each result (false).
   void fold_in_batches(bool on) { fold_in_batches_ = on; }
+  /// Tasks on groups of ranks: run() stages each task's output as it would be sent, and
+  /// commit() takes it on the group's leader once the group agrees the task succeeded.
+  void stage_results(bool on) { staged_ = on; }
+  virtual void commit(std::string_view staged, std::string& out) { out.append(staged); }
 
  protected:
   bool fold_in_batches_ = false;
+  bool staged_ = false;
 };
 
 /// Rank 0: results sent to it (an embedded sink, a fold without an output directory), and

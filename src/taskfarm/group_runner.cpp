@@ -1,0 +1,102 @@
+#include "taskfarm/group_runner.hpp"
+
+#include <algorithm>
+
+namespace taskfarm {
+
+namespace {
+using clock = std::chrono::steady_clock;
+// The leader's messages to its group: a batch, or the end.
+constexpr char batch_message = 'B';
+constexpr char stop_message = 'S';
+}  // namespace
+
+clock::time_point GroupBatch::run(Kernel& kernel, std::string_view batch, clock::time_point start) {
+  staged.clear();
+  ends.clear();
+  seconds.clear();
+  failures.clear();
+  TaskBatchReader tasks(batch);
+  TaskView task{};
+  for (std::uint32_t i = 0; tasks.next(task); ++i) {
+    const std::size_t mark = staged.size();
+    std::string error;
+    try {
+      kernel.run(task, staged);
+      if (staged.size() < mark) error = "the kernel truncated its output buffer";
+    } catch (const std::exception& e) {
+      error = e.what();
+    } catch (...) {
+      error = "the kernel threw an exception that is not a std::exception";
+    }
+    if (!error.empty()) {
+      staged.resize(std::min(mark, staged.size()));
+      failures.push_back(GroupFailure{i, std::move(error)});
+    }
+    const auto now = clock::now();
+    ends.push_back(staged.size());
+    seconds.push_back(std::chrono::duration<double>(now - start).count());
+    start = now;
+  }
+  return start;
+}
+
+double GroupBatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock::time_point start) {
+  message_.assign(1, batch_message);
+  message_.append(batch);
+  link_.share(message_);
+  finished_at_ = batch_.run(kernel_, batch, start);
+  write_results(batch, link_.agree(batch_.failures), reply);
+  return std::chrono::duration<double>(finished_at_ - start).count();
+}
+
+/// Consecutive tasks that succeeded on every rank become one timed run, as BatchRunner's;
+/// a task that failed anywhere is a run of its own, with the first failing rank's message.
+void GroupBatchRunner::write_results(std::string_view batch, const std::vector<GroupFailure>& failures,
+                                     ResultBatchWriter& reply) {
+  std::vector<const std::string*> failed(batch_.ends.size(), nullptr);
+  for (const GroupFailure& f : failures)
+    if (f.index < failed.size() && !failed[f.index]) failed[f.index] = &f.message;
+  const bool with_data = side_output_ == nullptr;
+  std::string& out = side_output_ ? *side_output_ : reply.out();
+  double run_s = 0, max_s = 0;
+  auto close_run = [&] {
+    if (reply.run_open()) reply.close_run(run_s, max_s);
+    run_s = max_s = 0;
+  };
+  TaskBatchReader tasks(batch);
+  TaskView task{};
+  for (std::size_t i = 0; tasks.next(task); ++i) {
+    const double task_s = batch_.seconds[i];
+    if (failed[i]) {
+      close_run();
+      reply.add(task.id, TaskStatus::failed, task_s, *failed[i]);
+      continue;
+    }
+    if (reply.run_open() && task.id != reply.run_next_id()) close_run();
+    if (!reply.run_open()) reply.open_run(task.id, TaskStatus::ok, with_data);
+    reply.begin_task();
+    kernel_.commit(batch_.output(i), out);
+    reply.end_task();
+    run_s += task_s;
+    max_s = std::max(max_s, task_s);
+  }
+  close_run();
+  if (side_output_) kernel_.end_batch(*side_output_);
+  reply.complete_batch();
+}
+
+void GroupBatchRunner::stop() { link_.share(std::string_view(&stop_message, 1)); }
+
+void follow_group(Kernel& kernel, GroupLink& link) {
+  std::string message;
+  GroupBatch batch;
+  while (true) {
+    link.receive(message);
+    if (message.empty() || message[0] != batch_message) return;
+    batch.run(kernel, std::string_view(message).substr(1), clock::now());
+    link.agree(batch.failures);
+  }
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Tasks on groups of ranks (--ranks-per-task N), through a program on the contract
+# (tests/groups/group_check.cpp): built out of tree against an installed taskfarm when
+# BUILD_DIR and SOURCE_DIR are given (the release build), else the PROGRAM built in tree
+# (the sanitizer build). Every output is compared with awk's serial formula: task x on a
+# group of N ranks sums to x * N * (N + 1) / 2.
+# Usage: groups_test.sh PROGRAM [BUILD_DIR SOURCE_DIR]
+TF=${1:?usage: groups_test.sh PROGRAM [BUILD_DIR SOURCE_DIR]}
+source "$(dirname "$0")/../e2e/lib.sh"
+GC=$TF
+if [ $# -ge 3 ]; then
+  PREFIX=$TMP/prefix
+  cmake --install "$2" --prefix "$PREFIX" >"$TMP/install.log" 2>&1
+  mkdir -p "$TMP/src"
+  cat >"$TMP/src/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.20)
+project(group_check CXX)
+find_package(taskfarm 0.3 REQUIRED)
+add_executable(group_check $(realpath "$3")/tests/groups/group_check.cpp)
+target_link_libraries(group_check PRIVATE taskfarm::taskfarm)
+CMAKE
+  cmake -S "$TMP/src" -B "$TMP/build" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=Release >"$TMP/build.log" 2>&1 &&
+    cmake --build "$TMP/build" >>"$TMP/build.log" 2>&1
+  check "group_check builds against the installed package" test $? -eq 0
+  GC=$TMP/build/group_check
+  check "... and loads the installed libtaskfarm.so" bash -c "ldd '$GC' | grep -q '=> $PREFIX/lib/libtaskfarm.so'"
+fi
+
+reference() {  # reference TASKS N [EXTRA_COLUMN]: "x<TAB>sum[<TAB>N]" lines, sorted
+  awk -v t="$1" -v n="$2" -v extra="${3:-}" \
+    'BEGIN { for (x = 0; x < t; x++) printf "%d\t%.0f%s\n", x, x * n * (n + 1) / 2, extra ? "\t" n : "" }' | sort
+}
+fold_reference() {  # fold_reference TASKS N: the sum of every task's sum
+  python3 -c "print(sum(x * $2 * ($2 + 1) // 2 for x in range($1)))"
+}
+export -f reference
+
+for case in "5 2" "7 3" "9 4" "3 2" "4 2"; do
+  read -r p n <<<"$case"
+  run "value$p.$n" "${MPIRUN[@]}" -n "$p" "$GC" --tasks 3000 --ranks-per-task "$n" --expect "$n" --progress none
+  check "$p ranks in groups of $n: exit 0, the lines equal the serial formula's (every kernel saw g.size() == $n)" \
+    bash -c "[ $rc -eq 0 ] && cmp -s <(sort '$TMP/value$p.$n.out') <(reference 3000 $n)"
+done
+run lines "${MPIRUN[@]}" -n 5 "$GC" --form lines --tasks 3000 --ranks-per-task 2 --expect 2 --progress none
+check "void kernel(const T&, const Group&, Out&) at 5 ranks in groups of 2: the lines equal the formula's" \
+  bash -c "[ $rc -eq 0 ] && cmp -s <(sort '$TMP/lines.out') <(reference 3000 2 1)"
+run alone "${MPIRUN[@]}" -n 3 "$GC" --tasks 500 --expect 1 --progress none
+check "without --ranks-per-task a group kernel runs on a group of 1" \
+  bash -c "[ $rc -eq 0 ] && cmp -s <(sort '$TMP/alone.out') <(reference 500 1)"
+check "the checker rejects another group size's lines" fails cmp -s <(sort "$TMP/alone.out") <(reference 500 2)
+
+# A rank left over, and the report's groups.
+run leftover "${MPIRUN[@]}" -n 4 "$GC" --tasks 1000 --ranks-per-task 2 --report "$TMP/leftover.json" --progress none
+check "4 ranks in groups of 2: one line says rank 3 runs no task; the report lists the groups and the idle rank" \
+  bash -c "[ $rc -eq 0 ] && [ \$(grep -c 'run no task' '$TMP/leftover.err') -eq 1 ] && grep -q '^.*rank 3 run no task' '$TMP/leftover.err' &&
+           python3 -c \"import json,sys; r=json.load(open('$TMP/leftover.json')); sys.exit(not (r['groups'] == [[1, 2]] and r['idle_ranks'] == [3] and r['ranks_per_task'] == 2 and r['ranks'] == 4))\""
+
+# Too few worker ranks.
+run too_few "${MPIRUN[@]}" -n 2 "$GC" --tasks 10 --ranks-per-task 2
+check "2 ranks with --ranks-per-task 2: exit 2, one line naming the option" \
+  bash -c "[ $rc -eq 2 ] && [ \$(grep -c 'ranks-per-task' '$TMP/too_few.err') -eq 1 ] && [ ! -s '$TMP/too_few.out' ]"
+
+# Folds, on rank 0 and through part files.
+run fold "${MPIRUN[@]}" -n 7 "$GC" --form fold --tasks 20000 --ranks-per-task 3 --progress none
+check "a fold at 7 ranks in groups of 3 equals the serial value" \
+  bash -c "[ $rc -eq 0 ] && [ \"\$(tail -n 1 '$TMP/fold.out')\" = '$(fold_reference 20000 3)' ]"
+run fold_out "${MPIRUN[@]}" -n 5 "$GC" --form fold --tasks 20000 --ranks-per-task 2 --output "$TMP/fold.d" --progress none
+check "a fold with --output at 5 ranks in groups of 2: DIR/result equals the serial value" \
+  bash -c "[ $rc -eq 0 ] && [ \"\$(cat '$TMP/fold.d/result')\" = '$(fold_reference 20000 2)' ]"
+
+# A kernel that throws on the group's last rank, after the group's collective.
+run throws "${MPIRUN[@]}" -n 5 "$GC" --tasks 3000 --ranks-per-task 2 --throw-every 97 --retries 0 \
+  --output "$TMP/throws.d" --progress none
+awk 'BEGIN { for (x = 0; x < 3000; x++) if (x % 97 == 1) print x }' >"$TMP/throws.ref"
+check "tasks that throw on the group's last rank fail, exactly those: exit 1, _failed lists them" \
+  bash -c "[ $rc -eq 1 ] && cmp -s <(sort -n '$TMP/throws.d/_failed') '$TMP/throws.ref'"
+check "... each with that rank's message" grep -q 'failed on rank [0-9]*: task 98 thrown on group rank 1' "$TMP/throws.err"
+
+# A leader that throws before the collective strands its group inside it: --task-timeout
+# gives its tasks to the other group; the run commits everything, then ends (exit 5).
+run strand "${MPIRUN[@]}" -n 5 "$GC" --tasks 3000 --ranks-per-task 2 --strand 1500 --task-timeout 2 \
+  --output "$TMP/strand.d" --report "$TMP/strand.json" --progress none
+check "a group stranded in a collective: its tasks go to the other group; every line committed, exit 5" \
+  bash -c "[ $rc -eq 5 ] && [ -e '$TMP/strand.d/_SUCCESS' ] && cmp -s <(cat '$TMP/strand.d'/part-* | sort) <(reference 3000 2) &&
+           python3 -c \"import json,sys; r=json.load(open('$TMP/strand.json')); sys.exit(len(r['stuck_ranks']) != 1)\""
+
+# kill -9 of the whole job at a random moment, then --resume: the exact fold, three times.
+fold_reference 2000000 2 >"$TMP/kill.ref"
+for round in 1 2 3; do
+  KILL_RANKS=5 KILLS=1 kill_and_resume "group_fold$round" "$TMP/kill.ref" "$GC" --form fold --tasks 2000000 \
+    --ranks-per-task 2 --slow-us 1 --progress none
+done
+finish
