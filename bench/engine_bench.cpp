@@ -8,6 +8,7 @@
 #include "bench_support.hpp"
 #include "taskfarm/pipeline.hpp"
 #include "taskfarm/scheduler.hpp"
+#include "taskfarm/result_wire.hpp"
 #include "taskfarm/wire.hpp"
 
 namespace taskfarm::bench {

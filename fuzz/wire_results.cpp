@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "taskfarm/result_wire.hpp"
 #include "taskfarm/wire.hpp"
 
 constexpr std::size_t max_results = 4096;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "taskfarm/job.hpp"
+#include "taskfarm/result_wire.hpp"
 #include "taskfarm/wire.hpp"
 
 namespace taskfarm {

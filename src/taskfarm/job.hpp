@@ -22,6 +22,7 @@
 #include "taskfarm/journal.hpp"
 #include "taskfarm/spill_file.hpp"
 #include "taskfarm/sink.hpp"
+#include "taskfarm/result_wire.hpp"
 #include "taskfarm/wire.hpp"
 
 namespace CLI {

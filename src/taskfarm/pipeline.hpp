@@ -23,6 +23,7 @@
 #include "taskfarm/scheduler.hpp"
 #include "taskfarm/sink.hpp"
 #include "taskfarm/walltime.hpp"
+#include "taskfarm/result_wire.hpp"
 #include "taskfarm/wire.hpp"
 
 namespace taskfarm {

@@ -88,8 +88,11 @@ void Scheduler::make_ready_if_room(int worker) {
 
 std::uint32_t Scheduler::next_batch_size(std::optional<std::uint64_t> undispatched) const {
   if (policy_.fixed > 0) return policy_.fixed;
+  // Each worker comes back for a batch once per batch's length: the more workers, the
+  // longer batches must be for one master to keep them all fed.
+  const double target_s = std::max(policy_.target_batch_s, workers() / policy_.master_batches_per_s);
   double size = 1;
-  if (mean_task_s_ && *mean_task_s_ > 0) size = policy_.target_batch_s / *mean_task_s_;
+  if (mean_task_s_ && *mean_task_s_ > 0) size = target_s / *mean_task_s_;
   else if (mean_task_s_) size = policy_.max_batch;
   size = std::clamp(size, 1.0, static_cast<double>(policy_.max_batch));
   if (undispatched) {

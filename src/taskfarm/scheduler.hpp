@@ -22,7 +22,8 @@ namespace taskfarm {
 
 struct BatchPolicy {
   std::uint32_t fixed = 0;            // tasks per batch; 0 means auto
-  double target_batch_s = 1e-3;       // auto: aim for batches of about this much work
+  double target_batch_s = 1e-3;       // auto: aim for batches of about this much work,
+  double master_batches_per_s = 25e3; // ... and at least workers / this (one master's pace)
   std::uint32_t max_batch = 16384;    // auto: upper bound (keeps messages and memory small)
   double prefetch_s = 4e-3;           // least work each worker holds (a fast path's delay is less)
   double max_prefetch_s = 1.0;        // most, however slow its path

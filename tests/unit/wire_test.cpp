@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "taskfarm/result_wire.hpp"
 #include "taskfarm/wire.hpp"
 
 namespace taskfarm {
