@@ -99,7 +99,7 @@ void Master_PerReply(benchmark::State& state) {
   Scheduler scheduler(1, 1024, BatchPolicy{});
   DiscardSink sink;
   ResultCollector results(sink, scheduler, nullptr);
-  HeldBatches held(feeder);
+  HeldBatches held(feeder, 1);
   std::string reply_buf;
   ResultBatchWriter reply(reply_buf);
   reply.open_run(0, TaskStatus::ok, with_data);

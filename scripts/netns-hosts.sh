@@ -35,14 +35,15 @@ netns_up() {
     ip -n "tfhost$i" link set lo up
   done
   # The rsh agent: `AGENT [ssh options] HOST COMMAND...` runs COMMAND through a shell (as
-  # ssh would) in HOST's namespace, under HOST's own hostname.
+  # ssh would) in HOST's namespace, under HOST's own hostname. HOST is an address or that
+  # hostname (tfhostN: how a rank inside names its host, for an mpirun of its own).
   local agent="$dir/netns-rsh"
   cat >"$agent" <<AGENT_EOF
 #!/bin/bash
 while [ "\${1:0:1}" = "-" ]; do shift; done
 host=\$1
 shift
-ns=tfhost\${host##*.}
+case \$host in tfhost*) ns=\$host ;; *) ns=tfhost\${host##*.} ;; esac
 exec ip netns exec "\$ns" unshare --uts sh -c 'hostname "\$0"; exec sh -c "\$1"' "\$ns" "\$*"
 AGENT_EOF
   chmod +x "$agent"

@@ -15,7 +15,9 @@ namespace taskfarm {
 /// any of them fails the task. Without groups, a Group is the rank alone.
 class Group {
  public:
+  /// This rank alone (MPI_COMM_SELF).
   Group() = default;
+  /// Rank `rank` of the `size` ranks of `comm` (the engine makes the groups).
   Group(MPI_Comm comm, int rank, int size) : comm_(comm), rank_(rank), size_(size) {}
   /// The group's N ranks, for the kernel's own MPI calls; valid during the call. Only the
   /// kernels use it: the engine talks to the group through a communicator of its own.

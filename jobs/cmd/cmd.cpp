@@ -4,8 +4,9 @@
 // another task's) or, with --output, the workers write it to DIR/tasks/. --joblog writes
 // GNU parallel's joblog, and --resume reads it back.
 //
-// The parts: tasks_file (the list), slots (GPUs and cores), outputs (--output files),
-// attempt (the result data), logs (--joblog, --trace).
+// The parts: tasks_file (the list), slots (GPUs and cores), group_launch (tasks on
+// groups of ranks: MPI programs), outputs (--output files), attempt (the result data),
+// logs (--joblog, --trace).
 
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attempt.hpp"
+#include "group_launch.hpp"
 #include "logs.hpp"
 #include "outputs.hpp"
 #include "slots.hpp"
@@ -49,12 +51,14 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
                        "Log every finished attempt in GNU parallel's --joblog format; with --resume, the "
                        "tasks it shows succeeded are skipped");
     slots_.add_options(command);
+    launch_.add_options(command);
     command.add_option("--trace", trace_path_,
                        "Write one tab-separated line per attempt (Nextflow-style trace): where it ran, its GPUs "
                        "and cores, run time, exit, peak RSS, CPU time and storage I/O");
   }
   void check_options(const JobSettings& engine) override {
-    slots_.check_options();
+    slots_.check_options(engine.ranks_per_task);
+    launch_.check_options(engine.ranks_per_task);
     output_dir_ = engine.output_dir;
     task_timeout_s_ = engine.task_timeout_s;
     resume_ = engine.resume;
@@ -92,6 +96,13 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     if (output_dir_) outputs_.emplace(*output_dir_, rank);
     const std::string widened = slots_.widen_cpu_binding();
     if (!widened.empty() && narrating()) narrate(widened);
+  }
+  /// A group's first rank starts each task, for the whole group (--ranks-per-task).
+  bool runs_on_groups() const override { return true; }
+  void start_group(const RankGroup& group) override {
+    if (group.size <= 1 || group.rank != 0) return;
+    launch_.start(group);
+    processes_->drop_environment(GroupLaunch::set_by_launcher);
   }
   std::size_t slots() const override { return slots_.count(); }
   bool keeps_own_log() const override { return joblog_path_.has_value(); }
@@ -162,6 +173,7 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
   int workers_ = 1;
   std::string host_;
   Slots slots_;
+  GroupLaunch launch_;
   std::optional<TaskOutputs> outputs_;
   std::unique_ptr<ProcessSlots> processes_;
   std::unordered_map<std::uint64_t, Started> started_;
@@ -178,6 +190,7 @@ ProcessSpec CmdJob::spec_for(const TaskView& task, std::size_t slot) const {
               {"TASKFARM_WORKERS", std::to_string(workers_)},
               {"TASKFARM_SLOT", std::to_string(slot)}};
   slots_.give_to(slot, spec);
+  if (launch_.active()) launch_.give_to(spec);
   if (outputs_) outputs_->direct(task.id, spec);
   return spec;
 }

@@ -69,7 +69,11 @@ void Slots::add_options(CLI::App& command) {
       ->capture_default_str();
 }
 
-void Slots::check_options() const {
+void Slots::check_options(std::uint32_t ranks_per_task) const {
+  const char* given = slots_option_ ? "--slots-per-worker" : gpus_per_slot_ ? "--gpus-per-slot" : cpus_per_slot_ ? "--cpus-per-slot" : nullptr;
+  if (given && ranks_per_task > 1)
+    throw UsageError(std::string(given) + " is for tasks of one rank; with --ranks-per-task each task has its group's "
+                     "ranks and cores (TASKFARM_MPIRUN starts them)");
   if (gpus_listed_ && split_list(*gpus_listed_).empty())
     throw UsageError("--gpus: expected a comma-separated list of GPUs, got '" + *gpus_listed_ + "'");
   if (gpus_listed_ && split_list(*gpus_listed_).size() != static_cast<std::size_t>(std::count(

@@ -19,8 +19,9 @@ class Slots {
  public:
   /// --slots-per-worker, --gpus-per-slot, --gpus, --cpus-per-slot.
   void add_options(CLI::App& command);
-  /// Throws UsageError for a --gpus list that is bad or unused.
-  void check_options() const;
+  /// Throws UsageError for a --gpus list that is bad or unused, and for slots options
+  /// with tasks on groups of ranks.
+  void check_options(std::uint32_t ranks_per_task) const;
   /// This rank's share of its node's GPUs and cores (collective through `share`), sliced
   /// into slots: as many as --slots-per-worker, or as the GPUs and cores allow. Throws
   /// UsageError when a slot would get too few.

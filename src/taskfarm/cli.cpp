@@ -121,7 +121,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     }
   }
   if (!cl.command) throw UsageError("job " + chosen->get_name() + ": unexpected arguments before it (see taskfarm --help)");
-  cl.command->check_options(JobSettings{cfg.output_dir, cfg.resume, cfg.task_timeout_s});
+  cl.command->check_options(JobSettings{cfg.output_dir, cfg.resume, cfg.task_timeout_s, cfg.ranks_per_task});
   cl.job = cl.command->roles();
   check_engine_options(cfg, cl.job);
   return cl;

@@ -17,7 +17,7 @@ Dispatcher::Dispatcher(Transport& transport, Scheduler& scheduler, TaskFeeder& f
       watch_(watch),
       outgoing_(static_cast<std::size_t>(transport.workers())) {
   held_.reserve(static_cast<std::size_t>(transport.workers()));
-  for (int w = 0; w < transport.workers(); ++w) held_.emplace_back(feeder);
+  for (int w = 0; w < transport.workers(); ++w) held_.emplace_back(feeder, transport.workers());
 }
 
 bool Dispatcher::dispatch() {

@@ -117,9 +117,10 @@ std::vector<EngineOption> make_table() {
                       "--end-time; the running ones finish and the run commits (exit 3, resumable). Default: the "
                       "90th percentile of the task run times so far, once 20 tasks have finished",
                       &Config::min_time_left_s, &Options::min_time_left_s, non_negative_number()));
-  table.push_back(row("--ranks-per-task", "Run each task on a group of N worker ranks, with a communicator of its "
-                      "own (library kernels that take a taskfarm::Group); groups form within a node where they can. "
-                      "Worker ranks left over run no task", &Config::ranks_per_task, &Options::ranks_per_task,
+  table.push_back(row("--ranks-per-task", "Run each task on a group of N worker ranks: library kernels that take a "
+                      "taskfarm::Group get the group's communicator; cmd lines get TASKFARM_MPIRUN to launch an MPI "
+                      "program on them. Groups form within a node where they can; worker ranks left over run no task",
+                      &Config::ranks_per_task, &Options::ranks_per_task,
                       CLI::Range(1, 1 << 20)));
   return table;
 }

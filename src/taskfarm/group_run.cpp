@@ -3,6 +3,13 @@
 // communicator of their own (the master sees each group as one worker); a group's other
 // ranks follow their leader (group_runner.hpp); ranks in no group wait for the end.
 
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include <boost/mpi/communicator.hpp>
 
 #include "taskfarm/farm.hpp"
@@ -23,6 +30,33 @@ void follow_leader(GroupComm& group, const JobRoles& job, const Config& config, 
   job.kernel->start(rank, groups);
   job.kernel->start_group(group.rank_group());
   follow_group(*job.kernel, group);
+}
+
+/// "HOST<TAB>CORES": this rank's host, and its cores when it is bound to fewer than the
+/// host has (empty otherwise).
+std::string this_rank_place() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::string cores;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < online)
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &set)) cores += (cores.empty() ? "" : ",") + std::to_string(cpu);
+  return std::string(host) + "\t" + cores;
+}
+
+/// Where the ranks of `members` run (RankGroup's hosts and cores), from every rank's place.
+RankGroup placed(const std::vector<int>& members, const std::vector<std::string>& places) {
+  RankGroup where;
+  for (const int rank : members) {
+    const std::string& place = places[static_cast<std::size_t>(rank)];
+    const auto tab = place.find('\t');
+    where.hosts.push_back(place.substr(0, tab));
+    where.cores.push_back(place.substr(tab + 1));
+  }
+  return where;
 }
 
 void say_who_idles(const GroupLayout& layout, int workers) {
@@ -48,6 +82,7 @@ void describe_groups(RunReport& report, const GroupLayout& layout, int ranks) {
 std::optional<RunReport> run_in_groups(Channel& channel, const JobRoles& job, std::unique_ptr<TaskSource> source,
                                        const Config& config, const RunPlan& plan, ResultSink& sink) {
   const GroupLayout layout = plan_groups(channel.node_ids(), config.ranks_per_task);
+  const std::vector<std::string> places = channel.all_gather(this_rank_place());
   const int rank = channel.rank();
   const int group = layout.group_of(rank);
   const bool master = rank == master_rank;
@@ -73,7 +108,8 @@ std::optional<RunReport> run_in_groups(Channel& channel, const JobRoles& job, st
     return report;
   }
   if (group < 0) return std::nullopt;  // left over: wait for the run's end
-  GroupComm link(group_comm);
+  // A job of process slots (cmd) runs each task from the leader: the others only wait.
+  GroupComm link(group_comm, placed(layout.groups[static_cast<std::size_t>(group)], places), job.slots != nullptr);
   if (!leads) {
     follow_leader(link, job, config, plan.run, rank, groups);
     return std::nullopt;

@@ -86,7 +86,7 @@ void GroupBatchRunner::write_results(std::string_view batch, const std::vector<G
   reply.complete_batch();
 }
 
-void GroupBatchRunner::stop() { link_.share(std::string_view(&stop_message, 1)); }
+void stop_group(GroupLink& link) { link.share(std::string_view(&stop_message, 1)); }
 
 void follow_group(Kernel& kernel, GroupLink& link) {
   std::string message;

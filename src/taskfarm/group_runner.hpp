@@ -64,8 +64,6 @@ class GroupBatchRunner {
   /// (see BatchRunner::run). Returns the batch's wall time from `start`.
   double run(std::string_view batch, ResultBatchWriter& reply, std::chrono::steady_clock::time_point start);
   std::chrono::steady_clock::time_point finished_at() const { return finished_at_; }
-  /// Tells the group's other ranks that no batch follows.
-  void stop();
 
  private:
   void write_results(std::string_view batch, const std::vector<GroupFailure>& failures, ResultBatchWriter& reply);
@@ -78,6 +76,10 @@ class GroupBatchRunner {
 };
 
 /// A group's other ranks: runs the leader's batches, in order, until the leader stops.
+/// (A job whose leader runs each task alone, cmd's, shares no batch: its other ranks only
+/// wait for the stop.)
 void follow_group(Kernel& kernel, GroupLink& link);
+/// The leader: tells the group's other ranks that no batch follows.
+void stop_group(GroupLink& link);
 
 }  // namespace taskfarm

@@ -89,6 +89,10 @@ struct RankGroup {
   MPI_Comm comm = MPI_COMM_SELF;
   int rank = 0;
   int size = 1;
+  /// Where each rank of the group runs, by group rank: its host, and the cores it may
+  /// use ("0-3,8"; empty when it is not bound to fewer than its host's).
+  std::vector<std::string> hosts;
+  std::vector<std::string> cores;
 };
 
 /// Worker side: runs one task at a time.
@@ -212,6 +216,7 @@ struct JobSettings {
   std::optional<std::string> output_dir;
   bool resume = false;
   double task_timeout_s = 0;
+  std::uint32_t ranks_per_task = 1;
 };
 
 /// A built-in job's command line: its options, checked after parsing, and its roles.

@@ -242,19 +242,26 @@ class ResultCollector {
 /// batches in flight (groups, or copies without replay) and the send buffers MPI has not
 /// released yet stay within the budget, plus one task. A sent batch of a replayable
 /// source costs a few bytes, so a worker may hold as many as its path needs: deeper
-/// prefetch comes from what the workers hold.
+/// prefetch comes from what the workers hold. The budget shrinks as workers grow past a
+/// few thousand, so that all of them together stay within `all_workers_budget`.
 class HeldBatches {
  public:
   static constexpr std::size_t replay_budget = 64 * 1024;
   static constexpr std::size_t copy_budget = 256 * 1024;
-  explicit HeldBatches(TaskFeeder& feeder) : feeder_(feeder) {}
+  static constexpr std::size_t all_workers_budget = std::size_t{512} << 20;
+  static constexpr std::size_t least_budget = 8 * 1024;
+  /// One of `workers` workers' batches.
+  HeldBatches(TaskFeeder& feeder, int workers)
+      : feeder_(feeder),
+        budget_(std::max(least_budget, std::min(feeder.replayable() ? replay_budget : copy_budget,
+                                                all_workers_budget / static_cast<std::size_t>(std::max(workers, 1))))) {}
   /// A batch sent at `sent_s` (seconds on the master's clock).
   void add(std::string_view batch, const std::vector<TaskGroup>& groups, double sent_s = 0);
   bool empty() const { return batches_.empty(); }
   std::size_t size() const { return batches_.size(); }
   /// Bytes kept for the batches held (sent and not yet acknowledged).
   std::size_t bytes() const { return bytes_; }
-  std::size_t budget() const { return feeder_.replayable() ? replay_budget : copy_budget; }
+  std::size_t budget() const { return budget_; }
   /// The most bytes the next batch may have: what the budget leaves beside what is kept
   /// and `unsent_bytes` (send buffers), at most half of it so that two batches can be on
   /// their way. 0 when under a quarter is left: a reply or a completed send soon frees
@@ -282,6 +289,7 @@ class HeldBatches {
     double sent_s;
   };
   TaskFeeder& feeder_;
+  std::size_t budget_;
   std::deque<Batch> batches_;
   std::deque<TaskGroup> groups_;  // of every batch held, in order
   std::vector<std::string> spare_copies_;  // recycled: fresh strings cost page faults

@@ -83,6 +83,12 @@ ProcessSlots::~ProcessSlots() {
   }
 }
 
+void ProcessSlots::drop_environment(const std::function<bool(std::string_view)>& drop) {
+  base_env_.erase(std::remove_if(base_env_.begin(), base_env_.end(), [&](const std::string& entry) { return drop(entry); }),
+                  base_env_.end());
+  filtered_env_.clear();  // rebuilt from base_env_ for the next command
+}
+
 /// Our environment, with the task's variables replacing any of the same name;
 /// `task_vars` holds the strings the result points into.
 std::vector<char*> ProcessSlots::environment_for(const ProcessSpec& spec, std::vector<std::string>& task_vars) {

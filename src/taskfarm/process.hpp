@@ -11,8 +11,10 @@
 #include <chrono>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -65,6 +67,9 @@ class ProcessSlots {
   /// Kills whatever still runs.
   ~ProcessSlots();
 
+  /// Commands start without the variables of this process's environment that `drop`
+  /// names (given each "NAME=value").
+  void drop_environment(const std::function<bool(std::string_view)>& drop);
   /// Starts a command; throws std::system_error if it cannot be started.
   void start(std::uint64_t ticket, const ProcessSpec& spec);
   /// Waits up to `wait_s` for commands to end (returns as soon as one has); appends them.

@@ -134,8 +134,8 @@ std::optional<Envelope> Channel::poll(std::string& body, int source) {
 }
 
 namespace {
-void wait_politely(MPI_Request& request) {
-  Backoff backoff;
+void wait_politely(MPI_Request& request, Backoff::Limits limits = {}) {
+  Backoff backoff(limits);
   for (int done = 0;;) {
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done) return;
@@ -222,6 +222,12 @@ std::vector<int> Channel::node_ids() {
   return ids;
 }
 
+std::vector<std::string> Channel::all_gather(const std::string& text) {
+  std::vector<std::string> all;
+  boost::mpi::all_gather(comm_, text, all);
+  return all;
+}
+
 MPI_Comm Channel::split(int color, int key) {
   MPI_Comm part = MPI_COMM_NULL;
   MPI_Comm_split(raw_comm(), color < 0 ? MPI_UNDEFINED : color, key, &part);
@@ -237,10 +243,18 @@ void Channel::abort(int exit_code) {
 
 namespace taskfarm {
 
-GroupComm::GroupComm(MPI_Comm comm) : kernels_(comm) {
+GroupComm::GroupComm(MPI_Comm comm, RankGroup where, bool patient)
+    : kernels_(comm), where_(std::move(where)), patient_(patient) {
   MPI_Comm_dup(kernels_, &engine_);
   MPI_Comm_rank(kernels_, &rank_);
   MPI_Comm_size(kernels_, &size_);
+  where_.comm = kernels_;
+  where_.rank = rank_;
+  where_.size = size_;
+}
+
+void GroupComm::wait(MPI_Request& request) const {
+  wait_politely(request, patient_ ? Backoff::patient() : Backoff::Limits{});
 }
 
 GroupComm::~GroupComm() {
@@ -254,11 +268,11 @@ void GroupComm::broadcast(std::string& message) {
   std::uint64_t size = message.size();
   MPI_Request request;
   MPI_Ibcast(&size, 1, MPI_UINT64_T, 0, engine_, &request);
-  wait_politely(request);
+  wait(request);
   if (size > static_cast<std::uint64_t>(INT_MAX)) throw std::runtime_error("a batch over 2 GiB for a group");
   message.resize(static_cast<std::size_t>(size));
   MPI_Ibcast(message.data(), static_cast<int>(size), MPI_BYTE, 0, engine_, &request);
-  wait_politely(request);
+  wait(request);
 }
 
 void GroupComm::share(std::string_view message) {
@@ -272,7 +286,7 @@ std::vector<GroupFailure> GroupComm::agree(const std::vector<GroupFailure>& mine
   int failures = static_cast<int>(mine.size());
   MPI_Request request;
   MPI_Iallreduce(MPI_IN_PLACE, &failures, 1, MPI_INT, MPI_SUM, engine_, &request);
-  wait_politely(request);
+  wait(request);
   if (failures == 0) return {};
   std::string packed;  // index, length, message; for each failure
   for (const GroupFailure& f : mine) {
@@ -284,7 +298,7 @@ std::vector<GroupFailure> GroupComm::agree(const std::vector<GroupFailure>& mine
   int bytes = static_cast<int>(packed.size());
   std::vector<int> sizes(static_cast<std::size_t>(size_)), offsets(sizes.size());
   MPI_Igather(&bytes, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, engine_, &request);
-  wait_politely(request);
+  wait(request);
   std::string all;
   if (rank_ == 0) {
     int at = 0;
@@ -293,7 +307,7 @@ std::vector<GroupFailure> GroupComm::agree(const std::vector<GroupFailure>& mine
   }
   MPI_Igatherv(packed.data(), bytes, MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE, 0, engine_,
                &request);
-  wait_politely(request);
+  wait(request);
   if (rank_ != 0) return mine;
   std::vector<GroupFailure> every;
   for (std::size_t at = 0; at + 8 <= all.size();) {

@@ -74,6 +74,8 @@ class Channel {
 
   /// Each rank's node, named by the lowest rank on it, by rank. A collective.
   std::vector<int> node_ids();
+  /// Every rank's `text`, by rank, on every rank. A collective.
+  std::vector<std::string> all_gather(const std::string& text);
   /// MPI_Comm_split: the ranks giving the same `color` (none for a negative one, which
   /// gets MPI_COMM_NULL), ordered by `key`. A collective. The caller owns the result.
   MPI_Comm split(int color, int key);
@@ -115,22 +117,26 @@ class Channel {
 /// kernel that threw before its collective leaves its group's other ranks in it).
 class GroupComm final : public GroupLink {
  public:
-  /// Takes ownership of `comm`, this rank's group.
-  explicit GroupComm(MPI_Comm comm);
+  /// Takes ownership of `comm`, this rank's group. `patient`: waiting ranks sleep at once
+  /// (their leader's tasks are processes that need the cores), rather than after a spin.
+  GroupComm(MPI_Comm comm, RankGroup where, bool patient);
   GroupComm(const GroupComm&) = delete;
   GroupComm& operator=(const GroupComm&) = delete;
   ~GroupComm() override;
-  RankGroup rank_group() const override { return RankGroup{kernels_, rank_, size_}; }
+  RankGroup rank_group() const override { return where_; }
   void share(std::string_view message) override;
   void receive(std::string& message) override;
   std::vector<GroupFailure> agree(const std::vector<GroupFailure>& mine) override;
 
  private:
   void broadcast(std::string& message);
+  void wait(MPI_Request& request) const;
   MPI_Comm kernels_ = MPI_COMM_NULL;
   MPI_Comm engine_ = MPI_COMM_NULL;
   int rank_ = 0;
   int size_ = 1;
+  RankGroup where_;
+  bool patient_ = false;
 };
 
 }  // namespace taskfarm

@@ -47,17 +47,14 @@ constexpr std::size_t max_reply_bytes = 1 << 20;
 
 WorkerCore::WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers,
                        GroupLink* group)
-    : job_(job), output_dir_(config.output_dir), run_(run), rank_(rank), workers_(workers) {
+    : job_(job), output_dir_(config.output_dir), run_(run), rank_(rank), workers_(workers), group_(group) {
   if (config.verbose) job.kernel->set_narrator([](std::string_view text) { log::line(text); });
   if (config.output_dir && job.part_files) part_.emplace(temporary_part_path(*config.output_dir, rank, run));
   job.kernel->start(rank, workers);
   std::string* side_output = part_ ? &part_->buffer() : nullptr;
-  if (group) {
-    job.kernel->start_group(group->rank_group());
-    group_runner_.emplace(*job.kernel, *group, side_output);
-  } else {
-    runner_.emplace(*job.kernel, side_output);
-  }
+  if (group) job.kernel->start_group(group->rank_group());
+  if (group && !job.slots) group_runner_.emplace(*job.kernel, *group, side_output);
+  else runner_.emplace(*job.kernel, side_output);
   if (job.slots) slots_.emplace(*job.slots);
 }
 

@@ -29,7 +29,8 @@ using Exchange = std::function<std::vector<std::string>(const std::vector<std::s
 class WorkerCore {
  public:
   /// `rank` names the worker's part and reduce files; `workers` is how many there are.
-  /// With `group`, the worker is a group's leader, and its group runs every batch.
+  /// With `group`, the worker is a group's leader: its group runs every batch with it, or
+  /// (a job of process slots) it runs each task for the group.
   WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers,
              GroupLink* group = nullptr);
   /// A message from the master: Tag::tasks (one or more batches), Tag::hold or Tag::stop.
@@ -57,7 +58,7 @@ class WorkerCore {
   void finish(const Exchange& exchange);
   /// A group's leader: tells its group that no batch follows.
   void release_group() {
-    if (group_runner_) group_runner_->stop();
+    if (group_) stop_group(*group_);
   }
   /// The goodbye message's body: what only the worker can measure.
   std::string goodbye(double idle_s, std::uint64_t messages_received, std::uint64_t messages_sent) const;
@@ -76,7 +77,8 @@ class WorkerCore {
   int workers_;
   std::optional<PartFile> part_;
   std::optional<BatchRunner> runner_;
-  std::optional<GroupBatchRunner> group_runner_;  // instead of runner_, for a group's leader
+  GroupLink* group_ = nullptr;                    // a group's leader's link to its group
+  std::optional<GroupBatchRunner> group_runner_;  // instead of runner_, when the group runs every task
   std::optional<SlotRunner> slots_;  // asynchronous jobs hold their batches here
   std::deque<std::string> queue_;
   std::vector<std::string> spare_batches_;  // the storage of batches run: no malloc per batch

@@ -84,6 +84,27 @@ check "a group stranded in a collective: its tasks go to the other group; every 
   bash -c "[ $rc -eq 5 ] && [ -e '$TMP/strand.d/_SUCCESS' ] && cmp -s <(cat '$TMP/strand.d'/part-* | sort) <(reference 3000 2) &&
            python3 -c \"import json,sys; r=json.load(open('$TMP/strand.json')); sys.exit(len(r['stuck_ranks']) != 1)\""
 
+# One rank of a group dies (not its leader): mpirun ends the job, and the resume counts
+# the group's tasks in flight as a dead rank's (suspects, each run alone), not as a
+# stopped rank's.
+setsid mpirun --oversubscribe -n 5 "$GC" --form fold --tasks 2000000 --ranks-per-task 2 --slow-us 1 \
+  --output "$TMP/dead.d" --progress none >/dev/null 2>"$TMP/dead.err" &
+job=$!
+wait_for_journal "$TMP/dead.d" 1000 "$job"
+victim=""
+for p in $(pgrep -s "$job" -f "$GC"); do
+  grep -qzx 'OMPI_COMM_WORLD_RANK=2' "/proc/$p/environ" 2>/dev/null && victim=$p
+done
+check "rank 2 (rank 1's group) was found running" test -n "$victim"
+kill -9 $victim
+wait "$job"
+kill_job "$job"
+run dead_resume "${MPIRUN[@]}" -n 5 "$GC" --form fold --tasks 2000000 --ranks-per-task 2 --slow-us 1 \
+  --output "$TMP/dead.d" --resume --progress none
+check "a group's rank killed: the resume treats the group's tasks as a dead rank's, and the fold is exact" \
+  bash -c "[ $rc -eq 0 ] && grep -q 'in flight on a rank that died' '$TMP/dead_resume.err' &&
+           [ \"\$(cat '$TMP/dead.d/result')\" = '$(fold_reference 2000000 2)' ]"
+
 # kill -9 of the whole job at a random moment, then --resume: the exact fold, three times.
 fold_reference 2000000 2 >"$TMP/kill.ref"
 for round in 1 2 3; do

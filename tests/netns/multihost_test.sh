@@ -62,4 +62,29 @@ assert len(r['per_worker']) == $n and all(0 < w['round_trip_s'] < 10 for w in r[
   check "$n hosts: the joblog's Host column names them" \
     test "$(tail -n +2 "$TMP/cmd-$n.log" | cut -f2 | sort -u | grep -c '^tfhost')" -eq "$n"
 done
+
+# cmd --ranks-per-task 2 on 3 hosts: the master alone on the first, 2 ranks on each of
+# the others. Each task starts tests/groups/hello.c through $TASKFARM_MPIRUN; every rank
+# of it says where it runs, and that must be a host its TASKFARM_HOSTS names.
+mpicc -O2 -o "$TMP/hello" "$(dirname "$0")/../groups/hello.c"
+for i in $(seq 0 7); do echo "echo task $i \$TASKFARM_HOSTS; \$TASKFARM_MPIRUN $TMP/hello $i"; done >"$TMP/mpi-tasks.txt"
+timeout 300 "${NET[@]}" --host "$SUBNET.1:1,$SUBNET.2:2,$SUBNET.3:2" -n 5 "$TF" --progress none cmd --ranks-per-task 2 \
+  --tasks-file "$TMP/mpi-tasks.txt" --joblog "$TMP/mpi-tasks.log" >"$TMP/mpi-cmd.out" 2>"$TMP/mpi-cmd.err"
+check "3 hosts, cmd --ranks-per-task 2: exit 0" test $? -eq 0
+check "... each task one MPI job of 2 ranks, on the hosts its TASKFARM_HOSTS names, on both worker hosts" python3 - \
+  "$TMP/mpi-cmd.out" <<'PY'
+import collections, sys
+named, ranks = {}, collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f[0] == "task":
+        named[int(f[1])] = {h.split(":")[0] for h in f[2].split(",")}
+    else:
+        ranks[int(f[0])].append((f[1], f[2], f[4].split("=")[1]))
+assert sorted(named) == list(range(8)) and sorted(ranks) == list(range(8)), (named, ranks)
+for t, rs in ranks.items():
+    assert sorted(r for r, _, _ in rs) == ["rank=0", "rank=1"] and all(s == "size=2" for _, s, _ in rs), rs
+    assert {h for _, _, h in rs} <= named[t], (t, rs, named[t])
+assert set().union(*named.values()) == {"tfhost2", "tfhost3"}, named
+PY
 finish

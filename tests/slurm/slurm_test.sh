@@ -56,26 +56,32 @@ check "sbatch wordcount: the job exits 0" test $? -eq 0
 check "sbatch wordcount: equals tr | sort | uniq -c" cmp -s <(cat wc/part-* | sort) wc.ref
 
 # 3. Requeue and resume: the warning signal mid-run, then the requeued job finishes.
+# signal_and_requeue JOB LOG: once JOB runs, the warning signal; then the requeued job is
+# let start at once, and waited for.
+signal_and_requeue() {
+  local job=$1 log=$2
+  for _ in $(seq 120); do [ "$(job_state "$job")" = RUNNING ] && grep -q "run 0" "$log" 2>/dev/null && break; sleep 0.25; done
+  sleep 2
+  scancel --signal=USR1 --batch "$job"
+  # Slurm holds a requeued job back for a while; let it start at once.
+  for _ in $(seq 120); do
+    scontrol show job "$job" | grep -q 'Restarts=1' && [ "$(job_state "$job")" = PENDING ] && break
+    sleep 0.25
+  done
+  # ...once the node has cleaned up after the first run (the requeued run reuses its job
+  # and step IDs; Slurm's own delay is there for this).
+  for _ in $(seq 120); do [ "$(sinfo -h -N -o %t | head -1)" = idle ] && break; sleep 0.25; done
+  sleep 5
+  scontrol update JobId="$job" StartTime=now
+  for _ in $(seq 240); do
+    case "$(job_state "$job")" in COMPLETED | FAILED | CANCELLED | TIMEOUT) break ;; esac
+    sleep 0.5
+  done
+}
 sleep_reference 3000 4000 >sleep.ref
 job=$(sbatch --parsable -n 3 --overcommit -o requeue.log "$REPO/slurm/requeue.sbatch" \
   sleep --tasks 3000 --mean-us 4000 --seed 9 --output rq)
-for _ in $(seq 120); do [ "$(job_state "$job")" = RUNNING ] && grep -q "run 0" requeue.log 2>/dev/null && break; sleep 0.25; done
-sleep 2
-scancel --signal=USR1 --batch "$job"
-# Slurm holds a requeued job back for a while; let it start at once.
-for _ in $(seq 120); do
-  scontrol show job "$job" | grep -q 'Restarts=1' && [ "$(job_state "$job")" = PENDING ] && break
-  sleep 0.25
-done
-# ...once the node has cleaned up after the first run (the requeued run reuses its job
-# and step IDs; Slurm's own delay is there for this).
-for _ in $(seq 120); do [ "$(sinfo -h -N -o %t | head -1)" = idle ] && break; sleep 0.25; done
-sleep 5
-scontrol update JobId="$job" StartTime=now
-for _ in $(seq 240); do
-  case "$(job_state "$job")" in COMPLETED | FAILED | CANCELLED | TIMEOUT) break ;; esac
-  sleep 0.5
-done
+signal_and_requeue "$job" requeue.log
 check "requeue: the job completes after one requeue" \
   bash -c "[ '$(job_state "$job")' = COMPLETED ] && scontrol show job '$job' | grep -q 'Restarts=1'"
 check "requeue: the first run stopped on the signal, incomplete" grep -q "SIGUSR1 received" requeue.log
@@ -108,4 +114,26 @@ run_job -n 2 --overcommit -o wall2.log \
   --wrap "srun --mpi=pmix $TF cmd --tasks-file wall.txt --output wall --resume --slots-per-worker 8; echo exit \$?"
 check "... the resumed job completes every task exactly once" \
   bash -c "grep -qx 'exit 0' wall2.log && cat wall/tasks/00000/*.out | sort -n | cmp -s - <(seq 0 59)"
+
+# 5. An ensemble of MPI runs (cmd --ranks-per-task 2): each line starts hello.c through
+# $TASKFARM_MPIRUN, srun inside the farm's step; requeued mid-run, the resumed run starts
+# only the tasks the joblog does not show done.
+mpicc -O2 -o hello "$REPO/tests/groups/hello.c"
+for i in $(seq 0 39); do echo "sleep 0.2; echo task $i \$TASKFARM_MPIRUN; \$TASKFARM_MPIRUN $TMP/hello $i"; done >mpi.txt
+job=$(sbatch --parsable -n 3 --overcommit -o mpi.log "$REPO/slurm/requeue.sbatch" \
+  cmd --ranks-per-task 2 --tasks-file mpi.txt --joblog mpi.joblog --output mpi)
+signal_and_requeue "$job" mpi.log
+check "MPI tasks: the job completes after one requeue" \
+  bash -c "[ '$(job_state "$job")' = COMPLETED ] && scontrol show job '$job' | grep -q 'Restarts=1' && grep -q 'done by earlier runs' mpi.log"
+check "... each task launched by srun, one MPI job of 2 ranks, and succeeded exactly once over both runs" python3 - <<'PY'
+import collections, csv, glob
+ok = collections.Counter(int(r["Seq"]) - 1 for r in csv.DictReader(open("mpi.joblog"), delimiter="\t")
+         if r["Exitval"] == "0" and r["Signal"] == "0")
+assert sorted(ok) == list(range(40)) and set(ok.values()) == {1}, ok
+for i in range(40):
+    out = open(glob.glob(f"mpi/tasks/*/{i}.out")[0]).read().split("\n")
+    assert out[0].startswith(f"task {i} srun --overlap --exact"), out
+    assert sorted(l.split()[1] for l in out[1:] if l) == ["rank=0", "rank=1"], out
+    assert all(l.split()[2] == "size=2" for l in out[1:] if l), out
+PY
 finish

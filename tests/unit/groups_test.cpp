@@ -111,7 +111,7 @@ TEST(GroupBatchRunner, ATaskThatFailedOnAnyRankFailsWithThatRanksMessageAndItsOu
     if (r.status == TaskStatus::failed) failures.push_back(std::to_string(r.id) + ": " + std::string(r.data));
   EXPECT_EQ(failures, (std::vector<std::string>{"11: own failure", "13: thrown on group rank 1"}));
   EXPECT_EQ(ResultBatchReader(buf).header().batches_completed, 1u);
-  runner.stop();
+  stop_group(link);
   EXPECT_EQ(link.shared.back(), "S");
 }
 

@@ -20,7 +20,7 @@ std::vector<std::pair<std::uint64_t, std::uint32_t>> ids_and_attempts(const std:
 struct Fixture {
   CommandLine cl = testing::parse({"square", "--tasks", "4", "--seed", "1"});
   TaskFeeder feeder{cl.job.source->open(), *cl.job.source, false};
-  HeldBatches held{feeder};
+  HeldBatches held{feeder, 1};
   std::string next(int worker, int workers, std::uint32_t n = 10) {
     std::string buf;
     TaskBatchWriter batch(buf);
@@ -115,7 +115,7 @@ TEST(HeldBatches, ReplayKeepsNoCopyAndGivesTheSameTasksAsACopy) {
   CommandLine cl = testing::parse({"square", "--tasks", "4", "--seed", "1"});  // the same tasks
   TaskFeeder copying_feeder(std::make_unique<Unreplayable>(cl.job.source->open()), *cl.job.source, false);
   ASSERT_FALSE(copying_feeder.replayable());
-  HeldBatches copying(copying_feeder);
+  HeldBatches copying(copying_feeder, 1);
   for (int b = 0; b < 2; ++b) {
     replaying.next(0, 1, 2);
     std::string buf;
@@ -132,6 +132,14 @@ TEST(HeldBatches, ReplayKeepsNoCopyAndGivesTheSameTasksAsACopy) {
   EXPECT_EQ(replayed, held_tasks(copying));
   copying.pop_front(2);
   EXPECT_EQ(copying.bytes(), 0u);
+}
+
+TEST(HeldBatches, TheBudgetShrinksWithManyWorkersSoThatAllOfThemStayBounded) {
+  Fixture f;
+  EXPECT_EQ(HeldBatches(f.feeder, 64).budget(), HeldBatches::replay_budget);
+  EXPECT_EQ(HeldBatches(f.feeder, 16384).budget(), HeldBatches::all_workers_budget / 16384);
+  EXPECT_EQ(HeldBatches(f.feeder, 100000).budget(), HeldBatches::least_budget);
+  EXPECT_LE(100000 * HeldBatches(f.feeder, 100000).budget(), std::size_t{1} << 30);
 }
 
 TEST(HeldBatches, RoomIsWhatTheBudgetLeavesBesideWhatIsKeptAndUnsent) {
