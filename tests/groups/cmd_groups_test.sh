@@ -70,6 +70,13 @@ done
 check "the checker rejects a task run on the wrong number of ranks" fails one_job_of "$TMP/groups5.out" 12 3 2>/dev/null
 check "the concurrency checker rejects a trace with more at once" fails at_most_at_once "$TMP/trace5" 1
 
+# --launcher replaces the launcher, verbatim.
+printf '%s\n' 'echo "$TASKFARM_MPIRUN"' 'echo "$TASKFARM_MPIRUN"' >"$TMP/launcher.txt"
+run launcher "${MPIRUN[@]}" -n 3 "$TF" --progress none cmd --ranks-per-task 2 --launcher "mpiexec -n 2 --oversubscribe" \
+  --tasks-file "$TMP/launcher.txt"
+check "--launcher: TASKFARM_MPIRUN is the prefix given" \
+  bash -c "[ $rc -eq 0 ] && [ \"\$(sort -u '$TMP/launcher.out')\" = 'mpiexec -n 2 --oversubscribe' ]"
+
 # Usage errors: one line, exit 2.
 run too_few "${MPIRUN[@]}" -q -n 2 "$TF" cmd --ranks-per-task 2 --tasks-file "$TMP/tasks5.txt"
 check "--ranks-per-task 2 with one worker rank: exit 2, one line" \
