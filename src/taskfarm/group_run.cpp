@@ -63,9 +63,10 @@ void say_who_idles(const GroupLayout& layout, int workers) {
   if (layout.idle.empty()) return;
   std::string ranks;
   for (const int rank : layout.idle) ranks += (ranks.empty() ? "" : ",") + std::to_string(rank);
-  log::line("rank" + std::string(layout.idle.size() > 1 ? "s " : " ") + ranks + " run no task: " +
-            std::to_string(workers) + " worker ranks make " + std::to_string(layout.groups.size()) +
-            " groups of " + std::to_string(layout.ranks_per_task));
+  const bool one = layout.idle.size() == 1;
+  log::line((one ? "rank " : "ranks ") + ranks + (one ? " runs" : " run") + " no task: " + std::to_string(workers) +
+            " worker ranks make " + std::to_string(layout.groups.size()) +
+            (layout.groups.size() == 1 ? " group of " : " groups of ") + std::to_string(layout.ranks_per_task));
 }
 
 /// The report speaks of the job's ranks, not of the leaders' communicator.
