@@ -87,4 +87,23 @@ for t, rs in ranks.items():
     assert {h for _, _, h in rs} <= named[t], (t, rs, named[t])
 assert set().union(*named.values()) == {"tfhost2", "tfhost3"}, named
 PY
+# One worker rank on each of two hosts: the group spans them, and its tasks' mpirun
+# reaches the other host the way the outer job did (the rsh agent, passed down in
+# OMPI_MCA_plm_rsh_agent).
+timeout 300 "${NET[@]}" --host "$SUBNET.1:1,$SUBNET.2:1,$SUBNET.3:1" -n 3 "$TF" --progress none cmd --ranks-per-task 2 \
+  --tasks-file "$TMP/mpi-tasks.txt" >"$TMP/mpi-span.out" 2>"$TMP/mpi-span.err"
+check "a group across 2 hosts, cmd --ranks-per-task 2: exit 0" test $? -eq 0
+check "... each task's 2 ranks on both hosts its TASKFARM_HOSTS names" python3 - \
+  "$TMP/mpi-span.out" <<'PY'
+import collections, sys
+named, hosts = {}, collections.defaultdict(set)
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f[0] == "task":
+        named[int(f[1])] = f[2]
+    else:
+        hosts[int(f[0])].add(f[4].split("=")[1])
+assert sorted(named) == list(range(8)) and set(named.values()) == {"tfhost2:1,tfhost3:1"}, named
+assert all(h == {"tfhost2", "tfhost3"} for h in hosts.values()) and len(hosts) == 8, hosts
+PY
 finish
