@@ -264,23 +264,29 @@ GroupComm::~GroupComm() {
 
 /// The message's size, then its bytes, from the leader. Non-blocking collectives, tested
 /// with back-off: a rank waiting for the next batch sleeps, and its core runs the tasks.
-void GroupComm::broadcast(std::string& message) {
-  std::uint64_t size = message.size();
+std::uint64_t GroupComm::broadcast_size(std::uint64_t size) {
   MPI_Request request;
   MPI_Ibcast(&size, 1, MPI_UINT64_T, 0, engine_, &request);
   wait(request);
   if (size > static_cast<std::uint64_t>(INT_MAX)) throw std::runtime_error("a batch over 2 GiB for a group");
-  message.resize(static_cast<std::size_t>(size));
-  MPI_Ibcast(message.data(), static_cast<int>(size), MPI_BYTE, 0, engine_, &request);
+  return size;
+}
+
+void GroupComm::broadcast_bytes(char* data, std::uint64_t size) {
+  MPI_Request request;
+  MPI_Ibcast(data, static_cast<int>(size), MPI_BYTE, 0, engine_, &request);
   wait(request);
 }
 
 void GroupComm::share(std::string_view message) {
-  std::string copy(message);
-  broadcast(copy);
+  const std::uint64_t size = broadcast_size(message.size());
+  broadcast_bytes(const_cast<char*>(message.data()), size);  // the root's buffer is only read
 }
 
-void GroupComm::receive(std::string& message) { broadcast(message); }
+void GroupComm::receive(std::string& message) {
+  message.resize(static_cast<std::size_t>(broadcast_size(0)));
+  broadcast_bytes(message.data(), message.size());
+}
 
 std::vector<GroupFailure> GroupComm::agree(const std::vector<GroupFailure>& mine) {
   int failures = static_cast<int>(mine.size());

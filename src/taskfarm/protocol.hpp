@@ -129,7 +129,8 @@ class GroupComm final : public GroupLink {
   std::vector<GroupFailure> agree(const std::vector<GroupFailure>& mine) override;
 
  private:
-  void broadcast(std::string& message);
+  std::uint64_t broadcast_size(std::uint64_t size);
+  void broadcast_bytes(char* data, std::uint64_t size);
   void wait(MPI_Request& request) const;
   MPI_Comm kernels_ = MPI_COMM_NULL;
   MPI_Comm engine_ = MPI_COMM_NULL;

@@ -63,47 +63,41 @@ assert len(r['per_worker']) == $n and all(0 < w['round_trip_s'] < 10 for w in r[
     test "$(tail -n +2 "$TMP/cmd-$n.log" | cut -f2 | sort -u | grep -c '^tfhost')" -eq "$n"
 done
 
-# cmd --ranks-per-task 2 on 3 hosts: the master alone on the first, 2 ranks on each of
-# the others. Each task starts tests/groups/hello.c through $TASKFARM_MPIRUN; every rank
-# of it says where it runs, and that must be a host its TASKFARM_HOSTS names.
+# cmd --ranks-per-task 2: each task starts tests/groups/hello.c through $TASKFARM_MPIRUN,
+# and every rank of it says where it runs.
 mpicc -O2 -o "$TMP/hello" "$(dirname "$0")/../groups/hello.c"
 for i in $(seq 0 7); do echo "echo task $i \$TASKFARM_HOSTS; \$TASKFARM_MPIRUN $TMP/hello $i"; done >"$TMP/mpi-tasks.txt"
-timeout 300 "${NET[@]}" --host "$SUBNET.1:1,$SUBNET.2:2,$SUBNET.3:2" -n 5 "$TF" --progress none cmd --ranks-per-task 2 \
-  --tasks-file "$TMP/mpi-tasks.txt" --joblog "$TMP/mpi-tasks.log" >"$TMP/mpi-cmd.out" 2>"$TMP/mpi-cmd.err"
-check "3 hosts, cmd --ranks-per-task 2: exit 0" test $? -eq 0
-check "... each task one MPI job of 2 ranks, on the hosts its TASKFARM_HOSTS names, on both worker hosts" python3 - \
-  "$TMP/mpi-cmd.out" <<'PY'
+# on_named_hosts OUT HOSTS...: the 8 tasks each ran as one MPI job of 2 ranks, exactly on
+# the hosts their TASKFARM_HOSTS names, and the TASKFARM_HOSTS values were exactly HOSTS.
+on_named_hosts() {
+  python3 - "$@" <<'PY'
 import collections, sys
 named, ranks = {}, collections.defaultdict(list)
 for line in open(sys.argv[1]):
     f = line.split()
     if f[0] == "task":
-        named[int(f[1])] = {h.split(":")[0] for h in f[2].split(",")}
+        named[int(f[1])] = f[2]
     else:
         ranks[int(f[0])].append((f[1], f[2], f[4].split("=")[1]))
 assert sorted(named) == list(range(8)) and sorted(ranks) == list(range(8)), (named, ranks)
+assert set(named.values()) == set(sys.argv[2:]), named
 for t, rs in ranks.items():
     assert sorted(r for r, _, _ in rs) == ["rank=0", "rank=1"] and all(s == "size=2" for _, s, _ in rs), rs
-    assert {h for _, _, h in rs} <= named[t], (t, rs, named[t])
-assert set().union(*named.values()) == {"tfhost2", "tfhost3"}, named
+    assert {h for _, _, h in rs} == {h.split(":")[0] for h in named[t].split(",")}, (t, rs, named[t])
 PY
+}
+# The master alone on the first host, 2 ranks on each of the others: a group on each.
+timeout 300 "${NET[@]}" --host "$SUBNET.1:1,$SUBNET.2:2,$SUBNET.3:2" -n 5 "$TF" --progress none cmd --ranks-per-task 2 \
+  --tasks-file "$TMP/mpi-tasks.txt" --joblog "$TMP/mpi-tasks.log" >"$TMP/mpi-cmd.out" 2>"$TMP/mpi-cmd.err"
+check "3 hosts, cmd --ranks-per-task 2: exit 0" test $? -eq 0
+check "... each task one MPI job of 2 ranks, on the host its TASKFARM_HOSTS names, on both worker hosts" \
+  on_named_hosts "$TMP/mpi-cmd.out" tfhost2:2 tfhost3:2
 # One worker rank on each of two hosts: the group spans them, and its tasks' mpirun
 # reaches the other host the way the outer job did (the rsh agent, passed down in
 # OMPI_MCA_plm_rsh_agent).
 timeout 300 "${NET[@]}" --host "$SUBNET.1:1,$SUBNET.2:1,$SUBNET.3:1" -n 3 "$TF" --progress none cmd --ranks-per-task 2 \
   --tasks-file "$TMP/mpi-tasks.txt" >"$TMP/mpi-span.out" 2>"$TMP/mpi-span.err"
 check "a group across 2 hosts, cmd --ranks-per-task 2: exit 0" test $? -eq 0
-check "... each task's 2 ranks on both hosts its TASKFARM_HOSTS names" python3 - \
-  "$TMP/mpi-span.out" <<'PY'
-import collections, sys
-named, hosts = {}, collections.defaultdict(set)
-for line in open(sys.argv[1]):
-    f = line.split()
-    if f[0] == "task":
-        named[int(f[1])] = f[2]
-    else:
-        hosts[int(f[0])].add(f[4].split("=")[1])
-assert sorted(named) == list(range(8)) and set(named.values()) == {"tfhost2:1,tfhost3:1"}, named
-assert all(h == {"tfhost2", "tfhost3"} for h in hosts.values()) and len(hosts) == 8, hosts
-PY
+check "... each task's 2 ranks on both hosts its TASKFARM_HOSTS names" on_named_hosts "$TMP/mpi-span.out" tfhost2:1,tfhost3:1
+check "the host checker rejects the other placement" fails on_named_hosts "$TMP/mpi-span.out" tfhost2:2 tfhost3:2 2>/dev/null
 finish
