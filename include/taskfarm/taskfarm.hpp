@@ -36,6 +36,7 @@
 #include "taskfarm/group.hpp"
 #include "taskfarm/out.hpp"
 #include "taskfarm/sources.hpp"
+#include "taskfarm/submit.hpp"
 
 namespace taskfarm {
 
@@ -71,6 +72,7 @@ struct Report {
   std::uint64_t tasks_done = 0;    ///< tasks that succeeded in this run
   std::uint64_t tasks_failed = 0;  ///< tasks that failed every attempt
   std::uint64_t tasks_resumed = 0;  ///< done by an earlier run (resume), not run again
+  std::uint64_t tasks_submitted = 0;  ///< submitted by tasks (Submit<T>), in every run; part of tasks_total
   double elapsed_s = 0;            ///< wall-clock seconds of the run
   int ranks = 0;                   ///< ranks in the communicator
   int workers = 0;                 ///< ranks that ran tasks (0: rank 0 ran them itself)
@@ -203,6 +205,7 @@ class TASKFARM_API Farm {
     work.shape = detail::Shape::to_root;
     work.stream = detail::make_stream(std::forward<Source>(source));
     work.kernel = std::make_unique<detail::ToRootKernel<T, std::decay_t<Kernel>>>(std::forward<Kernel>(kernel));
+    work.submits = detail::submits_tasks<T, std::decay_t<Kernel>>;
     work.root = &root;
     return run_work(work);
   }

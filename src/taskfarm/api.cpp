@@ -52,6 +52,7 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
     if (work_.root && !part_files_) roles.results = this;
     if (work_.shape == detail::Shape::fold) roles.fold = this;
     roles.part_files = work_.shape != detail::Shape::to_root;
+    roles.submits = work_.submits;
     return roles;
   }
 
@@ -74,6 +75,7 @@ class ApiJob final : public JobSource, public Kernel, public ResultHandler, publ
   }
   void commit(std::string_view staged, std::string& out) override { work_.kernel->commit(staged, out); }
   bool runs_on_groups() const override { return true; }
+  void submit_into(detail::Submissions* to) override { work_.kernel->submit_into(to); }
 
   void deliver(const ResultView& result, ResultSink&) override {
     if (result.status == TaskStatus::ok) work_.root->deliver(result.data);
@@ -119,6 +121,7 @@ Report public_report(const RunOutcome& outcome) {
   r.tasks_done = report.tasks_done;
   r.tasks_failed = report.tasks_failed;
   r.tasks_resumed = report.tasks_resumed;
+  r.tasks_submitted = report.tasks_submitted;
   r.elapsed_s = report.elapsed_s;
   r.ranks = report.ranks;
   r.workers = report.workers;

@@ -35,6 +35,9 @@ bool Collector::collect() {
     switch (envelope->tag) {
       case Tag::output: take_output(worker); break;
       case Tag::results: take_results(worker, arrival_s); break;
+      case Tag::submitted:
+        if (!scheduler_.retired(worker)) results_.stage(worker, inbox_);
+        break;
       case Tag::failure:
         if (!error_) error_ = inbox_;  // one line, as the worker said it (its file names its rank)
         break;
@@ -61,6 +64,7 @@ void Collector::take_results(int worker, double& arrival_s) {
   const int rank = transport_.worker_rank(worker);
   if (scheduler_.retired(worker)) {  // its tasks were handed out again: the first result wins
     log_dropped_reply(rank, inbox_);
+    results_.drop_staged(worker);
     return;
   }
   HeldBatches& batches = dispatcher_.held(worker);
@@ -71,7 +75,7 @@ void Collector::take_results(int worker, double& arrival_s) {
     scheduler_.on_round_trip(worker, arrival_s - batches.sent_s(acknowledged - 1) - header.held_s, arrival_s);
   results_.consume(worker, inbox_, rank, failed_attempts_, done_ids_, &watch_.timeline, arrival_s);
   accepted_part_bytes_[static_cast<std::size_t>(worker)] = header.part_bytes;
-  if (journal_) journal_->record(rank, header.part_bytes, done_ids_);
+  if (journal_) journal_->record(rank, header.part_bytes, done_ids_, results_.submitted_mark());
   done_ids_.clear();
   for (const auto& f : failed_attempts_) failures_.on_failure(f, batches, acknowledged, worker);
   failed_attempts_.clear();

@@ -29,7 +29,7 @@ void follow_leader(GroupComm& group, const JobRoles& job, const Config& config, 
   if (config.verbose) job.kernel->set_narrator([](std::string_view text) { log::line(text); });
   job.kernel->start(rank, groups);
   job.kernel->start_group(group.rank_group());
-  follow_group(*job.kernel, group);
+  follow_group(*job.kernel, group, job.submits);
 }
 
 /// "HOST<TAB>CORES": this rank's host, and its cores when it is bound to fewer than the

@@ -16,6 +16,8 @@ clock::time_point GroupBatch::run(Kernel& kernel, std::string_view batch, clock:
   ends.clear();
   seconds.clear();
   failures.clear();
+  submitted.clear();
+  submit_ends.clear();
   TaskBatchReader tasks(batch);
   TaskView task{};
   for (std::uint32_t i = 0; tasks.next(task); ++i) {
@@ -35,6 +37,7 @@ clock::time_point GroupBatch::run(Kernel& kernel, std::string_view batch, clock:
     }
     const auto now = clock::now();
     ends.push_back(staged.size());
+    submit_ends.emplace_back(submitted.bytes.size(), submitted.count);
     seconds.push_back(std::chrono::duration<double>(now - start).count());
     start = now;
   }
@@ -78,6 +81,7 @@ void GroupBatchRunner::write_results(std::string_view batch, const std::vector<G
     reply.begin_task();
     kernel_.commit(batch_.output(i), out);
     reply.end_task();
+    if (submitted_) commit_submissions(i);
     run_s += task_s;
     max_s = std::max(max_s, task_s);
   }
@@ -86,11 +90,20 @@ void GroupBatchRunner::write_results(std::string_view batch, const std::vector<G
   reply.complete_batch();
 }
 
+/// Task `i`'s submissions, on the leader, once the group agrees that it succeeded.
+void GroupBatchRunner::commit_submissions(std::size_t i) {
+  const auto [from, before] = i == 0 ? std::pair<std::size_t, std::uint64_t>{0, 0} : batch_.submit_ends[i - 1];
+  const auto [to, after] = batch_.submit_ends[i];
+  submitted_->bytes.append(batch_.submitted.bytes, from, to - from);
+  submitted_->count += after - before;
+}
+
 void stop_group(GroupLink& link) { link.share(std::string_view(&stop_message, 1)); }
 
-void follow_group(Kernel& kernel, GroupLink& link) {
+void follow_group(Kernel& kernel, GroupLink& link, bool submits) {
   std::string message;
   GroupBatch batch;
+  if (submits) kernel.submit_into(&batch.submitted);  // the leader's count; these are dropped
   while (true) {
     link.receive(message);
     if (message.empty() || message[0] != batch_message) return;

@@ -46,6 +46,10 @@ struct GroupBatch {
   std::vector<std::size_t> ends;  // staged[ends[i-1] .. ends[i]) is task i's output
   std::vector<double> seconds;
   std::vector<GroupFailure> failures;
+  /// The tasks each task submitted (JobRoles::submits): submitted.bytes[submit_ends[i-1] ..
+  /// submit_ends[i]), and their number.
+  detail::Submissions submitted;
+  std::vector<std::pair<std::size_t, std::uint64_t>> submit_ends;
   std::string_view output(std::size_t i) const {
     const std::size_t from = i == 0 ? 0 : ends[i - 1];
     return std::string_view(staged).substr(from, ends[i] - from);
@@ -58,8 +62,12 @@ struct GroupBatch {
 /// The leader's runner: BatchRunner's interface, for a group.
 class GroupBatchRunner {
  public:
-  GroupBatchRunner(Kernel& kernel, GroupLink& link, std::string* side_output)
-      : kernel_(kernel), link_(link), side_output_(side_output) {}
+  /// `submitted`: where the tasks of a job whose tasks submit tasks go (those of the tasks
+  /// that succeeded on every rank, as the leader submitted them).
+  GroupBatchRunner(Kernel& kernel, GroupLink& link, std::string* side_output, detail::Submissions* submitted = nullptr)
+      : kernel_(kernel), link_(link), side_output_(side_output), submitted_(submitted) {
+    if (submitted_) kernel_.submit_into(&batch_.submitted);
+  }
   /// Shares `batch` with the group, runs it, agrees, and writes the results to `reply`
   /// (see BatchRunner::run). Returns the batch's wall time from `start`.
   double run(std::string_view batch, ResultBatchWriter& reply, std::chrono::steady_clock::time_point start);
@@ -67,9 +75,11 @@ class GroupBatchRunner {
 
  private:
   void write_results(std::string_view batch, const std::vector<GroupFailure>& failures, ResultBatchWriter& reply);
+  void commit_submissions(std::size_t i);
   Kernel& kernel_;
   GroupLink& link_;
   std::string* side_output_;
+  detail::Submissions* submitted_;
   GroupBatch batch_;
   std::string message_;
   std::chrono::steady_clock::time_point finished_at_;
@@ -78,7 +88,7 @@ class GroupBatchRunner {
 /// A group's other ranks: runs the leader's batches, in order, until the leader stops.
 /// (A job whose leader runs each task alone, cmd's, shares no batch: its other ranks only
 /// wait for the stop.)
-void follow_group(Kernel& kernel, GroupLink& link);
+void follow_group(Kernel& kernel, GroupLink& link, bool submits = false);
 /// The leader: tells the group's other ranks that no batch follows.
 void stop_group(GroupLink& link);
 

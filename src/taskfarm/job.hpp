@@ -114,6 +114,9 @@ class Kernel {
   virtual void start_group(const RankGroup& /*group*/) {}
   /// Whether the job's tasks may run on groups of ranks (the library's kernels).
   virtual bool runs_on_groups() const { return false; }
+  /// Jobs whose tasks submit tasks (JobRoles::submits): where this rank's submissions go,
+  /// set before its first task.
+  virtual void submit_into(detail::Submissions* /*to*/) {}
   /// Input bytes this rank has read, for the report.
   virtual std::uint64_t bytes_read() const { return 0; }
 
@@ -207,6 +210,9 @@ struct JobRoles {
   /// Whether kernels write their output to the worker's part file under --output. Jobs
   /// that write files of their own (cmd) send their results to the master instead.
   bool part_files = true;
+  /// Whether tasks may submit tasks (Kernel::submit_into): the run ends when every task
+  /// has run, the source's and the submitted ones.
+  bool submits = false;
 
   bool keeps_own_log() const { return results && results->keeps_own_log(); }
 };

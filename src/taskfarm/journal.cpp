@@ -22,6 +22,7 @@ namespace {
 constexpr char identity_record = 'I';
 constexpr char run_record = 'R';
 constexpr char progress_record = 'P';
+constexpr char submitting_record = 'S';  // a progress record with the submitted tasks so far
 constexpr char in_flight_record = 'F';
 constexpr std::size_t record_header = sizeof(std::uint32_t) + sizeof(std::uint64_t) + 1;
 constexpr std::uint32_t max_identity_bytes = 1 << 20;  // a job's arguments, as JSON
@@ -115,7 +116,11 @@ std::optional<JournalState> read_journal(const std::string& path) {
       } else if (type == run_record) {
         current_run = wire::get<std::uint32_t>(p);
         state.runs = std::max(state.runs, current_run + 1);
-      } else if (type == progress_record) {
+      } else if (type == progress_record || type == submitting_record) {
+        if (type == submitting_record) {
+          state.submitted.count = wire::get<std::uint64_t>(p);
+          state.submitted.log_bytes = wire::get<std::uint64_t>(p);
+        }
         const auto rank = wire::get<std::int32_t>(p);
         const auto bytes = wire::get<std::uint64_t>(p);
         auto& known = state.part_bytes[PartKey{current_run, rank}];
@@ -174,16 +179,21 @@ void JournalWriter::append(char type, const std::string& payload) {
   pending_.append(payload);
 }
 
-void JournalWriter::record(std::int32_t rank, std::uint64_t part_bytes, const std::vector<IdRun>& done) {
+void JournalWriter::record(std::int32_t rank, std::uint64_t part_bytes, const std::vector<IdRun>& done,
+                           const std::optional<SubmittedMark>& submitted) {
   std::string& payload = record_;  // reused: a record per reply
   payload.clear();
+  if (submitted) {
+    wire::put(payload, submitted->count);
+    wire::put(payload, submitted->log_bytes);
+  }
   wire::put(payload, rank);
   wire::put(payload, part_bytes);
   for (const IdRun& ids : done) {
     wire::put(payload, ids.first);
     wire::put(payload, ids.count);
   }
-  append(progress_record, payload);
+  append(submitted ? submitting_record : progress_record, payload);
   const auto now = std::chrono::steady_clock::now();
   if (pending_.size() >= flush_bytes || now - last_flush_ >= flush_interval) flush();
 }
@@ -200,6 +210,8 @@ void JournalWriter::record_in_flight(const std::vector<std::pair<std::int32_t, I
 }
 
 void JournalWriter::flush() {
+  if (pending_.empty()) return;
+  if (before_writing_) before_writing_();
   std::size_t done = 0;
   while (done < pending_.size()) {
     const ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);

@@ -50,6 +50,13 @@ struct PartKey {
   bool operator<(const PartKey& o) const { return std::pair(run, rank) < std::pair(o.run, o.rank); }
 };
 
+/// The tasks submitted by tasks (Frontier) once a reply is booked: how many, and the
+/// length of the log that holds them.
+struct SubmittedMark {
+  std::uint64_t count = 0;
+  std::uint64_t log_bytes = 0;
+};
+
 /// What a journal says.
 struct JournalState {
   std::string identity;  // the job and its parameters; a resume must match it
@@ -59,6 +66,8 @@ struct JournalState {
   /// Run -> rank -> the tasks it held when the master got a stop signal (a worker rank
   /// that died reaches the master as mpirun's SIGTERM).
   std::map<std::uint32_t, std::map<std::int32_t, IdRanges>> in_flight;
+  /// The submitted tasks committed: those of the last record that says.
+  SubmittedMark submitted;
 };
 
 /// What the runs that died say about the tasks they were running. A rank "died" in a run
@@ -91,8 +100,13 @@ class JournalWriter {
   JournalWriter& operator=(const JournalWriter&) = delete;
   ~JournalWriter();
   /// Tasks `ids` of `rank` are done, their results within the first `part_bytes` bytes
-  /// of its part file. Written in batches (every 50 ms or 64 KiB).
-  void record(std::int32_t rank, std::uint64_t part_bytes, const std::vector<IdRun>& done);
+  /// of its part file, and with them (one record: a resume sees both or neither) the
+  /// tasks they submitted, up to `submitted`. Written in batches (every 50 ms or 64 KiB).
+  void record(std::int32_t rank, std::uint64_t part_bytes, const std::vector<IdRun>& done,
+              const std::optional<SubmittedMark>& submitted = std::nullopt);
+  /// Called before records are written: what they commit (the submitted tasks' log) is
+  /// written first.
+  void before_writing(std::function<void()> hook) { before_writing_ = std::move(hook); }
   /// The tasks each rank holds as the run stops on a signal; written at once.
   void record_in_flight(const std::vector<std::pair<std::int32_t, IdRun>>& held);
   void flush();
@@ -105,6 +119,7 @@ class JournalWriter {
   std::string pending_;
   std::string record_;  // the record being built, its capacity reused
   std::chrono::steady_clock::time_point last_flush_;
+  std::function<void()> before_writing_;
 };
 
 }  // namespace taskfarm

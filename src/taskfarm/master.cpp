@@ -26,6 +26,15 @@ std::unique_ptr<JournalWriter> open_journal(const Config& config, const RunPlan&
                                          !plan.resumed.has_value());
 }
 
+/// Jobs whose tasks submit tasks keep them in a frontier, logged in the output directory
+/// (see Frontier).
+std::unique_ptr<Frontier> make_frontier(const Config& config, const JobRoles& job) {
+  if (!job.submits) return nullptr;
+  std::optional<std::string> log;
+  if (config.output_dir) log = submitted_log_path(*config.output_dir);
+  return std::make_unique<Frontier>(log);
+}
+
 /// The scheduler's limits for this transport and job.
 Scheduler make_scheduler(const Transport& transport, const JobRoles& job, const Config& config) {
   BatchPolicy policy = config.batch;
@@ -49,8 +58,9 @@ class Master {
         sink_(sink),
         watch_(config, start_),
         scheduler_(make_scheduler(transport, job, config)),
-        feeder_(std::move(source), *job.source, config.verbose),
-        results_(sink, scheduler_, job.results),
+        frontier_(make_frontier(config, job)),
+        feeder_(std::move(source), *job.source, config.verbose, frontier_.get()),
+        results_(sink, scheduler_, job.results, frontier_.get()),
         walltime_(walltime_guard(config)),
         failures_(feeder_, *job.source, config.retries, config.halt_on_error),
         silence_(transport.workers(), job.slots ? 0 : config.task_timeout_s),  // process slots kill their own
@@ -61,6 +71,7 @@ class Master {
         policy_(config, transport, scheduler_, feeder_, dispatcher_, results_, collector_, journal_.get(), walltime_,
                 silence_) {
     if (walltime_.active()) results_.record_run_times(&walltime_);
+    if (frontier_) prepare_frontier();
     if (plan.resumed) feeder_.skip(&plan.resumed->done);  // done by earlier runs
     if (!plan.crashes.suspects.ranges().empty())
       feeder_.isolate(&plan.crashes, [this](std::uint64_t id, std::uint32_t deaths, const std::string& payload) {
@@ -75,6 +86,7 @@ class Master {
   void flush_after_loop(Stop& stop);
   void finish_report(RunReport& report, const Stop& stop, double loop_s, double idle_s);
   ProgressState progress_state() const;
+  void prepare_frontier();
 
   /// The journal, or null: a journal that cannot be opened ends the run at its start as an
   /// error (the workers are still stopped).
@@ -96,6 +108,7 @@ class Master {
   ResultSink& sink_;
   Watch watch_;
   Scheduler scheduler_;
+  std::unique_ptr<Frontier> frontier_;  // before the journal, which writes its log first
   TaskFeeder feeder_;
   ResultCollector results_;
   WalltimeGuard walltime_;
@@ -107,6 +120,17 @@ class Master {
   Collector collector_;
   StopPolicy policy_;
 };
+
+/// A resume rebuilds the frontier from its log; the journal writes the log before the
+/// records that commit it. A log that does not match the journal ends the run at its start.
+void Master::prepare_frontier() {
+  try {
+    if (plan_.resumed) frontier_->restore(plan_.resumed->submitted.count, plan_.resumed->submitted.log_bytes, plan_.resumed->done);
+  } catch (const std::exception& e) {
+    if (!startup_error_) startup_error_ = std::string("--resume: ") + e.what();
+  }
+  if (journal_) journal_->before_writing([frontier = frontier_.get()] { frontier->flush(); });
+}
 
 /// Passes until the stop policy ends the run. An error on the master (its journal, its
 /// stdout) or in the in-process worker ends it too: the workers are still stopped, and
@@ -185,6 +209,7 @@ void Master::finish_report(RunReport& report, const Stop& stop, double loop_s, d
   report.tasks_resumed = feeder_.skipped();
   report.master_peak_rss_bytes = peak_rss_bytes();
   report.tasks_total = feeder_.total().value_or(feeder_.produced());
+  report.tasks_submitted = feeder_.submitted();
   report.tasks_done = results_.done();
   report.failed_tasks = failures_.failed();
   report.tasks_failed = report.failed_tasks.size();

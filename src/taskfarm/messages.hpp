@@ -19,6 +19,7 @@ enum class Tag : int {
   hold = 5,     // master -> worker: empty; start no more tasks, hand the unstarted back
   output = 6,   // worker -> master: OutputChunk, then a chunk of a task's spilled output
   failure = 7,  // worker -> master: why it cannot go on (an I/O error); it then waits for stop
+  submitted = 8,  // worker -> master: SubmittedHead, then tasks that tasks submitted, ahead of the reply
 };
 
 /// A task's output too large for one message (a spill file) travels in chunks of at most

@@ -117,6 +117,8 @@ bool stopped_in_time(const std::string& dir, int rank, std::uint32_t run) {
 
 std::string journal_path(const std::string& dir) { return (fs::path(dir) / "_journal").string(); }
 
+std::string submitted_log_path(const std::string& dir) { return (fs::path(dir) / "_temporary" / "submitted").string(); }
+
 void truncate_part(const std::string& path, std::uint64_t bytes) {
   if (::truncate(path.c_str(), static_cast<off_t>(bytes)) != 0) fail("cannot truncate", path);
 }

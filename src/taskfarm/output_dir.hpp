@@ -37,6 +37,8 @@ void write_group_list(const std::string& dir, int leader, std::uint32_t run, con
 /// rank of its group did): if not, it died, and the tasks it held are suspects.
 bool stopped_in_time(const std::string& dir, int rank, std::uint32_t run);
 std::string journal_path(const std::string& dir);
+/// DIR/_temporary/submitted: the tasks that tasks submitted (see Frontier).
+std::string submitted_log_path(const std::string& dir);
 
 /// Cuts `path` to `bytes` (what the journal vouches for).
 void truncate_part(const std::string& path, std::uint64_t bytes);

@@ -9,12 +9,14 @@
 
 namespace taskfarm {
 
-TaskFeeder::TaskFeeder(std::unique_ptr<TaskSource> source, const JobSource& job, bool narrate)
+TaskFeeder::TaskFeeder(std::unique_ptr<TaskSource> source, const JobSource& job, bool narrate, Frontier* frontier)
     : source_(std::move(source)),
       job_(job),
       narrate_(narrate),
+      frontier_(frontier),
       size_(source_->size()),
-      replayable_(source_->replayable()),
+      // Submitted tasks are not the source's to replay: held batches keep copies.
+      replayable_(source_->replayable() && !frontier),
       fixed_bytes_(source_->fixed_bytes()) {}
 
 std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, int worker, int workers,
@@ -30,6 +32,14 @@ std::uint32_t TaskFeeder::fill(TaskBatchWriter& batch, std::uint32_t max_tasks, 
     }
     batch.add(it->id, it->payload, it->attempt);
     it = retries_.erase(it);
+    ++added;
+  }
+  // Then submitted tasks, newest first (see Frontier).
+  std::uint64_t id = 0;
+  std::string_view payload;
+  while (frontier_ && !halted_ && room() && frontier_->next(id, payload)) {
+    if (narrate_) log::line("Put task " + job_.describe(payload) + "...");
+    batch.add(id, payload);
     ++added;
   }
   if (room() && runs_allowed()) added += fill_run(batch, max_tasks - added, max_bytes);
@@ -112,12 +122,30 @@ void TaskFeeder::halt() {
 
 std::optional<std::uint64_t> TaskFeeder::total() const {
   if (!size_) return std::nullopt;
-  return std::max(*size_, next_id_);
+  return std::max(*size_, next_id_) + submitted();
 }
 
 std::optional<std::uint64_t> TaskFeeder::undispatched() const {
-  if (!size_) return std::nullopt;
-  return *size_ > next_id_ ? *size_ - next_id_ : 0;
+  std::optional<std::uint64_t> from_source;
+  if (size_) from_source = *size_ > next_id_ ? *size_ - next_id_ : 0;
+  else if (source_done_ && !have_next_) from_source = 0;
+  if (!frontier_ || !from_source) return size_ ? from_source : std::nullopt;
+  return *from_source + frontier_->pending();
+}
+
+SubmittedHead mark_of(const detail::Submissions& submitted) {
+  return SubmittedHead{submitted.sent_count + submitted.count, submitted.sent_bytes + submitted.bytes.size()};
+}
+
+void rewind(detail::Submissions& submitted, const SubmittedHead& mark) {
+  if (mark.bytes >= submitted.sent_bytes) {
+    submitted.bytes.resize(static_cast<std::size_t>(mark.bytes - submitted.sent_bytes));
+    submitted.count = mark.count - submitted.sent_count;
+    return;
+  }
+  submitted.clear();  // some went ahead already: the next head takes them back
+  submitted.sent_count = mark.count;
+  submitted.sent_bytes = mark.bytes;
 }
 
 double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock::time_point start) {
@@ -138,6 +166,7 @@ double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock:
     if (!reply.run_open()) reply.open_run(task.id, TaskStatus::ok, with_data);
     reply.begin_task();
     const std::size_t mark = out.size();
+    const SubmittedHead submitted_mark = submitted_ ? mark_of(*submitted_) : SubmittedHead{};
     const char* error = "the kernel truncated its output buffer";
     bool failed = true;
     try {
@@ -151,6 +180,7 @@ double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock:
     }
     if (failed) {
       if (side_output_) out.resize(std::min(mark, out.size()));
+      if (submitted_) rewind(*submitted_, submitted_mark);  // a failed attempt submits nothing
       reply.drop_task();
       close_group();  // the failed task's time goes to the tasks before it, if any
       reply.add(task.id, TaskStatus::failed, 0, error);
@@ -291,9 +321,26 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
       failures.push_back(FailedAttempt{r.id, std::move(message)});
     }
   }
+  const Submitted submitted = results.submissions();
+  if (frontier_) {  // those streamed ahead first: they were submitted first
+    frontier_->commit_staged(worker, submitted.head);
+    frontier_->add(submitted.count, submitted.encoded);
+  } else if (submitted.count > 0 || submitted.head.count > 0) {
+    throw WireError("a reply holds submitted tasks, but this job's tasks submit none");
+  }
   done_ += summary.done;
   returned_ += summary.returned;
   scheduler_.on_reply(worker, summary);
+}
+
+void ResultCollector::stage(int worker, std::string_view chunk) {
+  const auto head = wire::get<SubmittedHead>(chunk);
+  if (!frontier_) throw WireError("a worker streamed submitted tasks, but this job's tasks submit none");
+  frontier_->stage(worker, head, chunk);
+}
+
+void ResultCollector::drop_staged(int worker) {
+  if (frontier_) frontier_->drop_staged(worker);
 }
 
 void HeldBatches::add(std::string_view batch, const std::vector<TaskGroup>& groups, double sent_s) {

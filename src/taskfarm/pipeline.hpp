@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "taskfarm/frontier.hpp"
 #include "taskfarm/job.hpp"
 #include "taskfarm/journal.hpp"
 #include "taskfarm/monitor.hpp"
@@ -44,7 +45,8 @@ struct FailedTask {
 
 class TaskFeeder {
  public:
-  TaskFeeder(std::unique_ptr<TaskSource> source, const JobSource& job, bool narrate);
+  /// With a `frontier` (tasks that submit tasks), its tasks go out before the source's.
+  TaskFeeder(std::unique_ptr<TaskSource> source, const JobSource& job, bool narrate, Frontier* frontier = nullptr);
   /// Appends up to `max_tasks` tasks to `batch` for `worker`: retries first (except those
   /// that last failed on this worker, when there are others), then new tasks. Returns 0
   /// when the only tasks left are retries for other workers.
@@ -76,11 +78,16 @@ class TaskFeeder {
     crashes_ = crashes;
     give_up_ = std::move(give_up);
   }
-  std::uint64_t skipped() const { return skipped_; }
+  /// Tasks done by earlier runs: the source's, and those submitted.
+  std::uint64_t skipped() const { return skipped_ + (frontier_ ? frontier_->done_before() : 0); }
   /// No task left to hand out, new or retried.
-  bool exhausted() const { return ((source_done_ && !have_next_) || halted_) && retries_.empty(); }
-  /// Tasks produced so far.
-  std::uint64_t produced() const { return next_id_; }
+  bool exhausted() const {
+    return ((source_done_ && !have_next_ && (!frontier_ || frontier_->empty())) || halted_) && retries_.empty();
+  }
+  /// Tasks produced so far: the source's, and those submitted.
+  std::uint64_t produced() const { return next_id_ + submitted(); }
+  /// Tasks submitted by tasks, in every run.
+  std::uint64_t submitted() const { return frontier_ ? frontier_->submitted() : 0; }
   /// All tasks (produced and still to come), when the source knows its size.
   std::optional<std::uint64_t> total() const;
   /// Tasks not yet produced, when the source knows its size.
@@ -90,6 +97,7 @@ class TaskFeeder {
   std::unique_ptr<TaskSource> source_;
   const JobSource& job_;
   bool narrate_;
+  Frontier* frontier_;
   std::optional<std::uint64_t> size_;
   bool replayable_;
   std::size_t fixed_bytes_;  // the source's fixed payload size, for feeding in runs (0: none)
@@ -140,12 +148,19 @@ class GroupTiming {
   double typical_s_ = 0;
 };
 
+/// Where a worker's submissions stand, those streamed ahead included: a failed attempt
+/// rewinds them to where they stood before it.
+SubmittedHead mark_of(const detail::Submissions& submitted);
+void rewind(detail::Submissions& submitted, const SubmittedHead& mark);
+
 /// Runs a worker's batches through a Kernel, one task after another.
 class BatchRunner {
  public:
   /// With `side_output`, kernels append their output there (a part file's buffer) and
   /// the reply carries only the tasks' status.
-  explicit BatchRunner(Kernel& kernel, std::string* side_output = nullptr) : kernel_(kernel), side_output_(side_output) {}
+  /// A job whose tasks submit tasks gathers them in `submitted`: a failed attempt's are dropped.
+  explicit BatchRunner(Kernel& kernel, std::string* side_output = nullptr, detail::Submissions* submitted = nullptr)
+      : kernel_(kernel), side_output_(side_output), submitted_(submitted) {}
   /// Runs every task of `batch` and appends its results to `reply`, as runs of
   /// consecutive tasks timed together (GroupTiming). A kernel that throws fails only its
   /// own task, and what it wrote is dropped. Returns the batch's wall time from `start`
@@ -158,6 +173,7 @@ class BatchRunner {
  private:
   Kernel& kernel_;
   std::string* side_output_;
+  detail::Submissions* submitted_;
   std::chrono::steady_clock::time_point finished_at_;
   GroupTiming timing_;
   std::string failed_with_;
@@ -209,8 +225,9 @@ class ResultCollector {
  public:
   /// `handler`: the job's (cmd's joblog, the library's sink), or null: a success's data is
   /// written to `sink`.
-  ResultCollector(ResultSink& sink, Scheduler& scheduler, ResultHandler* handler)
-      : sink_(sink), scheduler_(scheduler), handler_(handler) {}
+  /// `frontier`: where the tasks that tasks submitted go (JobRoles::submits), or null.
+  ResultCollector(ResultSink& sink, Scheduler& scheduler, ResultHandler* handler, Frontier* frontier = nullptr)
+      : sink_(sink), scheduler_(scheduler), handler_(handler), frontier_(frontier) {}
   /// Takes one reply from `worker` (scheduler numbering): failed attempts are appended
   /// to `failures` (for the retry logic), the IDs of completed tasks to `done` (for the
   /// journal; adjacent runs merged).
@@ -218,16 +235,27 @@ class ResultCollector {
   /// arrival at `now_s`.
   void consume(int worker, std::string_view reply, int worker_rank, std::vector<FailedAttempt>& failures,
                std::vector<IdRun>& done, Timeline* timeline = nullptr, double now_s = 0);
+  /// A Tag::submitted chunk from `worker`: staged until its reply (see Frontier::stage).
+  void stage(int worker, std::string_view chunk);
+  /// The staged submissions of a reply that is dropped.
+  void drop_staged(int worker);
   std::uint64_t done() const { return done_; }
   /// Tasks handed back unrun (the walltime guard's hold).
   std::uint64_t returned() const { return returned_; }
   /// Every task's run time goes to `times` too (the walltime guard's sample).
   void record_run_times(WalltimeGuard* times) { run_times_ = times; }
+  /// What the journal records beside a reply's completed tasks: the submitted tasks so
+  /// far (their count and the log's length), when tasks submit tasks.
+  std::optional<SubmittedMark> submitted_mark() const {
+    if (!frontier_) return std::nullopt;
+    return SubmittedMark{frontier_->submitted(), frontier_->log_bytes()};
+  }
 
  private:
   ResultSink& sink_;
   Scheduler& scheduler_;
   ResultHandler* handler_;
+  Frontier* frontier_;
   WalltimeGuard* run_times_ = nullptr;
   std::uint64_t done_ = 0;
   std::uint64_t returned_ = 0;

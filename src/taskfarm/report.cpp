@@ -111,6 +111,7 @@ nlohmann::json to_json(const RunReport& r) {
           {"tasks_done", r.tasks_done},
           {"tasks_failed", r.tasks_failed},
           {"tasks_resumed", r.tasks_resumed},
+          {"tasks_submitted", r.tasks_submitted},
           {"elapsed_s", r.elapsed_s},
           {"tasks_per_s", r.tasks_per_s()},
           {"total_task_s", r.total_task_s()},
@@ -159,9 +160,10 @@ std::string tasks_per_worker(const RunReport& r) {
 
 std::string summary_line(const RunReport& r) {
   const std::string resumed = r.tasks_resumed ? " (+" + std::to_string(r.tasks_resumed) + " done by earlier runs)" : "";
+  const std::string submitted = r.tasks_submitted ? " (" + std::to_string(r.tasks_submitted) + " submitted by tasks)" : "";
   const std::string groups = r.groups.empty() ? "" : " in groups of " + std::to_string(r.ranks_per_task);
   return r.job + " " + to_string(r.status) + ": " + std::to_string(r.tasks_done) + " done" + resumed + ", " +
-         std::to_string(r.tasks_failed) + " failed of " + std::to_string(r.tasks_total) +
+         std::to_string(r.tasks_failed) + " failed of " + std::to_string(r.tasks_total) + submitted +
          " in " + format("%.3f", r.elapsed_s) + " s (" + format("%.0f", r.tasks_per_s()) +
          " tasks/s), " + std::to_string(r.workers) + " workers" + groups + "; " +
          (r.workers > 0 ? (r.groups.empty() ? "tasks per worker: " : "tasks per group (by leader): ") : "") +

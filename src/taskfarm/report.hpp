@@ -42,6 +42,7 @@ struct RunReport {
   std::uint64_t tasks_done = 0;
   std::uint64_t tasks_failed = 0;
   std::uint64_t tasks_resumed = 0;  // done by earlier runs (--resume), not run again
+  std::uint64_t tasks_submitted = 0;  // submitted by tasks (Submit<T>), in every run: part of tasks_total
   double elapsed_s = 0;
   std::uint64_t master_bytes_sent = 0;
   std::uint64_t master_messages = 0;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "taskfarm/wire.hpp"
@@ -19,6 +20,20 @@ struct ResultView {
   TaskStatus status;
   double run_s;
   std::string_view data;
+};
+
+/// How many of the tasks a worker streamed ahead of a reply (Tag::submitted) count: those
+/// of failed attempts are taken back. Heads each streamed chunk and a reply's submissions.
+struct SubmittedHead {
+  std::uint64_t count = 0;
+  std::uint64_t bytes = 0;
+};
+
+/// A reply's submissions: the streamed ones that count, then `count` more, encoded.
+struct Submitted {
+  SubmittedHead head;
+  std::uint64_t count = 0;
+  std::string_view encoded;
 };
 
 /// Fixed header in front of every result batch.
@@ -157,6 +172,15 @@ class ResultBatchWriter {
     ++h.batches_completed;
     set_header(h);
   }
+  /// The tasks that the reply's successful tasks submitted (Submit<T>): after the last
+  /// run, a SubmittedHead (what counts of those streamed ahead), a u64 count, then the
+  /// tasks, each after its u32 length. Added last; nothing when there is nothing to say.
+  void add_submissions(const SubmittedHead& head, std::uint64_t count, std::string_view encoded) {
+    if (count == 0 && head.count == 0) return;
+    wire::put(buf_, head);
+    wire::put(buf_, count);
+    buf_.append(encoded);
+  }
 
  private:
   ResultBatchHeader header() const {
@@ -194,6 +218,19 @@ class ResultBatchReader {
     run.data = records.substr(0, records.size() - lengths);
     run.lengths = records.substr(records.size() - lengths);
     return true;
+  }
+  /// After the runs (those not read yet are skipped): the tasks the reply's tasks
+  /// submitted, as ResultBatchWriter::add_submissions wrote them (all zero when none).
+  Submitted submissions() {
+    ResultRun skipped{};
+    while (next_run(skipped)) {
+    }
+    Submitted submitted;
+    if (rest_.empty()) return submitted;
+    submitted.head = wire::get<SubmittedHead>(rest_);
+    submitted.count = wire::get<std::uint64_t>(rest_);
+    submitted.encoded = std::exchange(rest_, std::string_view());
+    return submitted;
   }
   /// Task by task (tests and cold paths; the master reads runs).
   bool next(ResultView& result) {

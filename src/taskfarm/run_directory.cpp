@@ -95,6 +95,7 @@ void RunDirectory::cut_parts_to_journal(const JournalState& state) const {
     truncate_part(path, bytes);
     known.insert(path);
   }
+  known.insert(submitted_log_path(dir_));  // cut by the master's frontier, which reads it
   for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "_temporary"))
     if (!known.count(entry.path().string()) && !is_stop_marker(entry.path().filename().string()))
       fs::remove(entry.path());

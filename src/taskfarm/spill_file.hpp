@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -36,6 +37,26 @@ class SpillFile {
     const std::string dir = tmpdir && *tmpdir ? tmpdir : "/tmp";
     fd_ = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot create a spill file in " + dir);
+  }
+  /// Opens (or creates) the file at `path`, keeping its first `keep` bytes: what follows
+  /// is cut off, and appends go after them. Throws std::system_error, or std::runtime_error
+  /// when the file is shorter than `keep`.
+  void open_named(const std::string& path, std::uint64_t keep) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | (keep == 0 ? O_TRUNC : 0), 0644);
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
+    const off_t size = ::lseek(fd_, 0, SEEK_END);
+    if (size < 0 || static_cast<std::uint64_t>(size) < keep)
+      throw std::runtime_error(path + " holds " + std::to_string(size) + " bytes, fewer than the journal's " +
+                               std::to_string(keep));
+    if (::ftruncate(fd_, static_cast<off_t>(keep)) != 0 || ::lseek(fd_, static_cast<off_t>(keep), SEEK_SET) < 0)
+      throw std::system_error(errno, std::generic_category(), "cannot cut " + path);
+    bytes_ = keep;
+  }
+  /// Keeps the first `bytes` bytes; appends go after them. Throws std::system_error.
+  void cut(std::uint64_t bytes) {
+    if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0 || ::lseek(fd_, static_cast<off_t>(bytes), SEEK_SET) < 0)
+      throw std::system_error(errno, std::generic_category(), "cannot cut a spill file");
+    bytes_ = bytes;
   }
   /// Appends `data`; throws std::system_error (a full disk).
   void append(std::string_view data) {

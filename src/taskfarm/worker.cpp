@@ -37,7 +37,9 @@ class WorkerLoop {
         core_(job, config, run, rank, channel.size() - 1, group),
         backoff_(job.slots ? Backoff::patient() : Backoff::Limits{}),
         cores_shared_(ranks_outnumber_cores()),
-        last_look_(core_.last_reading()) {}
+        last_look_(core_.last_reading()) {
+    core_.stream_submissions([this](std::string chunk) { send_alone(Tag::submitted, std::move(chunk)); });
+  }
   /// Receives, runs and replies until the stop message.
   void work();
   /// After an error: tells the master (one line, on its side) and waits for the stop.
@@ -52,6 +54,7 @@ class WorkerLoop {
   void wait_idle();
   void send_reply();
   void send_output_chunks();
+  void send_alone(Tag tag, std::string message);
   void wait_for_sends(clock::duration limit);
 
   Channel& channel_;
@@ -128,16 +131,22 @@ void WorkerLoop::send_output_chunks() {
   while (core_.has_output_chunk()) {
     std::string chunk = channel_.take_buffer();
     core_.next_output_chunk(chunk);
-    channel_.send(master_rank, Tag::output, std::move(chunk));
-    const auto deadline = clock::now() + output_chunk_timeout;
-    while (channel_.progress_sends() > 0) {
-      if (clock::now() > deadline)
-        throw std::runtime_error("the master took no output chunk for " +
-                                 std::to_string(std::chrono::seconds(output_chunk_timeout).count()) + " s");
-      backoff_.pause();
-    }
-    backoff_.reset();
+    send_alone(Tag::output, std::move(chunk));
   }
+}
+
+/// Sends a chunk (of output, of submitted tasks) and waits until it is gone: one in
+/// flight at a time.
+void WorkerLoop::send_alone(Tag tag, std::string message) {
+  channel_.send(master_rank, tag, std::move(message));
+  const auto deadline = clock::now() + output_chunk_timeout;
+  while (channel_.progress_sends() > 0) {
+    if (clock::now() > deadline)
+      throw std::runtime_error("the master took no chunk for " +
+                               std::to_string(std::chrono::seconds(output_chunk_timeout).count()) + " s");
+    backoff_.pause();
+  }
+  backoff_.reset();
 }
 
 void WorkerLoop::fail(const std::string& what) {

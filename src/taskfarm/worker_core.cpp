@@ -42,6 +42,8 @@ constexpr std::size_t max_spare_batches = 1024;
 constexpr std::size_t max_spare_batch_bytes = 256;
 // A reply larger than this goes out even if more batches are queued, bounding memory.
 constexpr std::size_t max_reply_bytes = 1 << 20;
+// Submitted tasks beyond this go to the master ahead of the reply (Tag::submitted).
+constexpr std::size_t submission_chunk_bytes = 1 << 20;
 
 }  // namespace
 
@@ -53,8 +55,10 @@ WorkerCore::WorkerCore(const JobRoles& job, const Config& config, std::uint32_t 
   job.kernel->start(rank, workers);
   std::string* side_output = part_ ? &part_->buffer() : nullptr;
   if (group) job.kernel->start_group(group->rank_group());
-  if (group && !job.slots) group_runner_.emplace(*job.kernel, *group, side_output);
-  else runner_.emplace(*job.kernel, side_output);
+  detail::Submissions* submitted = job.submits ? &submitted_ : nullptr;
+  if (group && !job.slots) group_runner_.emplace(*job.kernel, *group, side_output, submitted);
+  else runner_.emplace(*job.kernel, side_output, submitted);
+  if (submitted && !group) job.kernel->submit_into(submitted);
   if (job.slots) slots_.emplace(*job.slots);
 }
 
@@ -126,13 +130,32 @@ bool WorkerCore::work(double slot_wait_s) {
     finished_batches(1);
     ++finished_since_reply_;
   }
-  return finished_since_reply_ > 0 && (finished_since_reply_ >= batches_held() || reply_.bytes() > max_reply_bytes);
+  return finished_since_reply_ > 0 && (finished_since_reply_ >= batches_held() ||
+                                       reply_.bytes() + submitted_.bytes.size() > max_reply_bytes);
+}
+
+void WorkerCore::stream_submissions(std::function<void(std::string)> send) {
+  if (!job_.submits || group_) return;  // a group's leader submits what its group agreed on, with the reply
+  submitted_.stream_at = submission_chunk_bytes;
+  submitted_.stream = [this, send = std::move(send)] {
+    std::string chunk;
+    wire::put(chunk, SubmittedHead{submitted_.sent_count, submitted_.sent_bytes});
+    chunk.append(submitted_.bytes);
+    submitted_.sent_count += submitted_.count;
+    submitted_.sent_bytes += submitted_.bytes.size();
+    submitted_.clear();
+    send(std::move(chunk));
+  };
 }
 
 std::string WorkerCore::take_reply(std::string next) {
   if (part_) reply_.set_part_bytes(part_->flush());
   if (slots_)
     for (auto& output : slots_->take_outputs()) outputs_.push_back(std::move(output));
+  reply_.add_submissions(SubmittedHead{submitted_.sent_count, submitted_.sent_bytes}, submitted_.count,
+                         submitted_.bytes);
+  submitted_.clear();
+  submitted_.sent_count = submitted_.sent_bytes = 0;
   if (reply_.batches_completed() > 0)
     reply_.set_held_s(std::max(0.0, std::chrono::duration<double>(last_reading_ - newest_done_arrival_).count()));
   std::string reply = std::move(reply_buf_);

@@ -60,6 +60,9 @@ class WorkerCore {
   void release_group() {
     if (group_) stop_group(*group_);
   }
+  /// Jobs whose tasks submit tasks: once a megabyte of them is waiting, `send` takes them
+  /// (a Tag::submitted message), so that the worker never holds them all.
+  void stream_submissions(std::function<void(std::string)> send);
   /// The goodbye message's body: what only the worker can measure.
   std::string goodbye(double idle_s, std::uint64_t messages_received, std::uint64_t messages_sent) const;
   /// Seconds spent in work().
@@ -76,6 +79,7 @@ class WorkerCore {
   int rank_;
   int workers_;
   std::optional<PartFile> part_;
+  detail::Submissions submitted_;  // by the tasks run since the last reply (JobRoles::submits)
   std::optional<BatchRunner> runner_;
   GroupLink* group_ = nullptr;                    // a group's leader's link to its group
   std::optional<GroupBatchRunner> group_runner_;  // instead of runner_, when the group runs every task

@@ -157,6 +157,26 @@ check_no_sanitizer_reports() {
   check "no sanitizer report in the runs' stderr${reports:+ (in: $(echo $reports))}" test -z "$reports"
 }
 
+# A test program built out of tree against an install of BUILD_DIR, as a user builds one:
+# prints the program's path (under $TMP), after checking that it loads the installed library.
+build_on_install() {  # build_on_install BUILD_DIR SOURCE_FILE NAME
+  local prefix=$TMP/prefix
+  [ -d "$prefix" ] || cmake --install "$1" --prefix "$prefix" >"$TMP/install.log" 2>&1
+  mkdir -p "$TMP/src-$3"
+  cat >"$TMP/src-$3/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.20)
+project($3 CXX)
+find_package(taskfarm 0.3 REQUIRED)
+add_executable($3 $(realpath "$2"))
+target_link_libraries($3 PRIVATE taskfarm::taskfarm)
+CMAKE
+  cmake -S "$TMP/src-$3" -B "$TMP/build-$3" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
+    >"$TMP/build-$3.log" 2>&1 && cmake --build "$TMP/build-$3" >>"$TMP/build-$3.log" 2>&1
+  check "$3 builds against the installed package" test $? -eq 0
+  check "... and loads the installed libtaskfarm.so" bash -c "ldd '$TMP/build-$3/$3' | grep -q '=> $prefix/lib/libtaskfarm.so'"
+  BUILT=$TMP/build-$3/$3
+}
+
 finish() {
   check_no_sanitizer_reports
   echo "$passed passed, $failed failed"

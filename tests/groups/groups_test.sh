@@ -10,21 +10,8 @@ source "$(dirname "$0")/../e2e/lib.sh"
 GC=$TF
 KILL_TASKS=${KILL_TASKS:-2000000}  # the kill tests' (fewer under the sanitizers)
 if [ $# -ge 3 ]; then
-  PREFIX=$TMP/prefix
-  cmake --install "$2" --prefix "$PREFIX" >"$TMP/install.log" 2>&1
-  mkdir -p "$TMP/src"
-  cat >"$TMP/src/CMakeLists.txt" <<CMAKE
-cmake_minimum_required(VERSION 3.20)
-project(group_check CXX)
-find_package(taskfarm 0.3 REQUIRED)
-add_executable(group_check $(realpath "$3")/tests/groups/group_check.cpp)
-target_link_libraries(group_check PRIVATE taskfarm::taskfarm)
-CMAKE
-  cmake -S "$TMP/src" -B "$TMP/build" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=Release >"$TMP/build.log" 2>&1 &&
-    cmake --build "$TMP/build" >>"$TMP/build.log" 2>&1
-  check "group_check builds against the installed package" test $? -eq 0
-  GC=$TMP/build/group_check
-  check "... and loads the installed libtaskfarm.so" bash -c "ldd '$GC' | grep -q '=> $PREFIX/lib/libtaskfarm.so'"
+  build_on_install "$2" "$3/tests/groups/group_check.cpp" group_check
+  GC=$BUILT
 fi
 
 reference() {  # reference TASKS N [EXTRA_COLUMN]: "x<TAB>sum[<TAB>N]" lines, sorted

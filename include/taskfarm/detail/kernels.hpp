@@ -3,6 +3,7 @@
 /// Typed kernels and folds on the type-erased work (part of taskfarm.hpp).
 
 #include <memory>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "taskfarm/detail/work.hpp"
 #include "taskfarm/group.hpp"
 #include "taskfarm/out.hpp"
+#include "taskfarm/submit.hpp"
 
 namespace taskfarm::detail {
 
@@ -27,46 +29,97 @@ std::string describe_task(std::string_view payload) {
   }
 }
 
+template <class K, class... Args>
+constexpr bool callable_as = std::is_invocable_v<K&, Args...>;
+
+/// The kernel forms: the task, then the Group if any, then the Out if any, then the
+/// Submit<T>& if any. The first form that fits is the one called.
 template <class T, class K>
-constexpr bool takes_group = std::is_invocable_v<K&, const T&, const Group&>;
+struct kernel_form {
+  static constexpr bool plain = callable_as<K, const T&>;
+  static constexpr bool group = callable_as<K, const T&, const Group&>;
+  static constexpr bool submit = callable_as<K, const T&, Submit<T>&>;
+  static constexpr bool group_submit = callable_as<K, const T&, const Group&, Submit<T>&>;
+  static constexpr bool out = callable_as<K, const T&, Out&>;
+  static constexpr bool group_out = callable_as<K, const T&, const Group&, Out&>;
+  static constexpr bool out_submit = callable_as<K, const T&, Out&, Submit<T>&>;
+  static constexpr bool group_out_submit = callable_as<K, const T&, const Group&, Out&, Submit<T>&>;
+  static constexpr bool returns = plain || group || submit || group_submit;
+  static constexpr bool writes_lines = !returns && (out || group_out || out_submit || group_out_submit);
+  static constexpr bool submits = returns ? !plain && !group : !out && !group_out;
+};
+
 template <class T, class K>
-constexpr bool writes_lines_in_group = std::is_invocable_v<K&, const T&, const Group&, Out&>;
+constexpr bool writes_lines = kernel_form<T, K>::writes_lines;
 template <class T, class K>
-constexpr bool writes_lines = std::is_invocable_v<K&, const T&, Out&> || writes_lines_in_group<T, K>;
+constexpr bool submits_tasks = kernel_form<T, K>::submits;
 
 template <class T, class K, class = void>
 struct result_of {
   using type = void;
 };
 template <class T, class K>
-struct result_of<T, K, std::enable_if_t<std::is_invocable_v<K&, const T&>>> {
+struct result_of<T, K, std::enable_if_t<kernel_form<T, K>::plain>> {
   using type = std::decay_t<std::invoke_result_t<K&, const T&>>;
 };
 template <class T, class K>
-struct result_of<T, K, std::enable_if_t<!std::is_invocable_v<K&, const T&> && takes_group<T, K>>> {
+struct result_of<T, K, std::enable_if_t<!kernel_form<T, K>::plain && kernel_form<T, K>::group>> {
   using type = std::decay_t<std::invoke_result_t<K&, const T&, const Group&>>;
 };
-
-/// The kernel's result for `task`: R kernel(const T&), or R kernel(const T&, const Group&).
 template <class T, class K>
-decltype(auto) call_kernel(K& kernel, const T& task) {
-  if constexpr (std::is_invocable_v<K&, const T&>) return kernel(task);
-  else return kernel(task, current_group());
+struct result_of<T, K,
+                 std::enable_if_t<!kernel_form<T, K>::plain && !kernel_form<T, K>::group && kernel_form<T, K>::submit>> {
+  using type = std::decay_t<std::invoke_result_t<K&, const T&, Submit<T>&>>;
+};
+template <class T, class K>
+struct result_of<T, K,
+                 std::enable_if_t<!kernel_form<T, K>::plain && !kernel_form<T, K>::group && !kernel_form<T, K>::submit &&
+                                  kernel_form<T, K>::group_submit>> {
+  using type = std::decay_t<std::invoke_result_t<K&, const T&, const Group&, Submit<T>&>>;
+};
+
+/// Where a kernel's submissions go: the engine sets it on every rank that runs tasks.
+inline Submissions& submissions_of(Submissions* to) {
+  if (!to) throw std::logic_error("taskfarm: this kernel submits tasks, but the engine gave it nowhere to put them");
+  return *to;
 }
 
-/// A kernel that writes its own lines: void kernel(const T&, [const Group&,] Out&).
+/// The kernel's result for `task`, in whichever of the forms returning one it has.
 template <class T, class K>
-void call_lines_kernel(K& kernel, const T& task, Out& out) {
-  if constexpr (writes_lines_in_group<T, K>) kernel(task, current_group(), out);
-  else kernel(task, out);
+std::decay_t<typename result_of<T, K>::type> call_kernel(K& kernel, const T& task, Submissions* to) {
+  using F = kernel_form<T, K>;
+  if constexpr (F::plain) {
+    return kernel(task);
+  } else if constexpr (F::group) {
+    return kernel(task, current_group());
+  } else {
+    Submit<T> submit(submissions_of(to));
+    if constexpr (F::submit) return kernel(task, submit);
+    else return kernel(task, current_group(), submit);
+  }
+}
+
+/// A kernel that writes its own lines, in whichever of those forms it has.
+template <class T, class K>
+void call_lines_kernel(K& kernel, const T& task, Out& out, Submissions* to) {
+  using F = kernel_form<T, K>;
+  if constexpr (F::out) {
+    kernel(task, out);
+  } else if constexpr (F::group_out) {
+    kernel(task, current_group(), out);
+  } else {
+    Submit<T> submit(submissions_of(to));
+    if constexpr (F::out_submit) kernel(task, out, submit);
+    else kernel(task, current_group(), out, submit);
+  }
 }
 
 template <class T, class K>
 void check_kernel() {
-  static_assert(std::is_invocable_v<K&, const T&> || takes_group<T, K> || writes_lines<T, K>,
-                "taskfarm: the kernel must be callable as R kernel(const T&), R kernel(const T&, const "
-                "taskfarm::Group&), void kernel(const T&, taskfarm::Out&) or void kernel(const T&, const "
-                "taskfarm::Group&, taskfarm::Out&), T being the source's task type");
+  static_assert(kernel_form<T, K>::returns || kernel_form<T, K>::writes_lines,
+                "taskfarm: the kernel must be callable as R kernel(const T&) or void kernel(const T&, taskfarm::Out&), "
+                "with a const taskfarm::Group& after the task and a taskfarm::Submit<T>& last if it takes them, T being "
+                "the source's task type");
 }
 
 /// R kernel(const T&) printing "task<TAB>result", or void kernel(const T&, Out&).
@@ -78,12 +131,12 @@ class LineKernel final : public TaskKernel {
     const T task = decode<T>(payload);
     if constexpr (writes_lines<T, K>) {
       Out lines(out, Out::engine_flushes);
-      call_lines_kernel(kernel_, task, lines);
+      call_lines_kernel(kernel_, task, lines, submissions_);
       lines.flush();  // not if the kernel throws: that task's output is dropped
     } else {
       using R = typename result_of<T, K>::type;
       static_assert(!std::is_void_v<R>, "taskfarm: a kernel R kernel(const T&) must return its result");
-      const R result = call_kernel(kernel_, task);
+      const R result = call_kernel(kernel_, task, submissions_);
       print(out, task);
       out.push_back('\t');
       print(out, result);
@@ -105,7 +158,7 @@ class ToRootKernel final : public TaskKernel {
   void run(std::string_view payload, std::string& out) override {
     std::string_view in = payload;
     const T task = decode<T>(in);
-    const R result = call_kernel(kernel_, task);
+    const R result = call_kernel(kernel_, task, submissions_);
     out.append(payload);
     encode(result, out);
   }
@@ -139,7 +192,7 @@ class FoldKernel final : public TaskKernel {
   FoldKernel(K kernel, Op op) : kernel_(std::move(kernel)), op_(std::move(op)) {}
   void run(std::string_view payload, std::string& out) override {
     const T task = decode<T>(payload);
-    V result = call_kernel(kernel_, task);
+    V result = call_kernel(kernel_, task, submissions_);
     if (!fold_in_batches_ || staged_) {
       encode(result, out);
       return;
@@ -202,19 +255,21 @@ Work line_work(S&& source, K&& kernel) {
   Work work;
   work.stream = make_stream(std::forward<S>(source));
   work.kernel = std::make_unique<LineKernel<T, std::decay_t<K>>>(std::forward<K>(kernel));
+  work.submits = submits_tasks<T, std::decay_t<K>>;
   return work;
 }
 
 template <class S, class K, class V, class Op>
 Work fold_work(S&& source, K&& kernel, FoldRoot<V, Op>& root, Op op) {
   using T = task_of<S>;
-  static_assert(std::is_invocable_v<std::decay_t<K>&, const T&> || takes_group<T, std::decay_t<K>>,
-                "taskfarm: a fold's kernel must be callable as R kernel(const T&) or R kernel(const T&, const "
-                "taskfarm::Group&)");
+  static_assert(kernel_form<T, std::decay_t<K>>::returns,
+                "taskfarm: a fold's kernel must return its result: R kernel(const T&), with a const taskfarm::Group& "
+                "after the task and a taskfarm::Submit<T>& last if it takes them");
   Work work;
   work.shape = Shape::fold;
   work.stream = make_stream(std::forward<S>(source));
   work.kernel = std::make_unique<FoldKernel<T, std::decay_t<K>, V, Op>>(std::forward<K>(kernel), std::move(op));
+  work.submits = submits_tasks<T, std::decay_t<K>>;
   work.root = &root;
   return work;
 }

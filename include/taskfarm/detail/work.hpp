@@ -14,6 +14,7 @@
 
 #include "taskfarm/codec.hpp"
 #include "taskfarm/sources.hpp"
+#include "taskfarm/submit.hpp"
 
 namespace taskfarm::detail {
 
@@ -49,10 +50,13 @@ class TaskKernel {
   /// commit() takes it on the group's leader once the group agrees the task succeeded.
   void stage_results(bool on) { staged_ = on; }
   virtual void commit(std::string_view staged, std::string& out) { out.append(staged); }
+  /// Where the tasks this rank's kernel submits go (kernels with a Submit<T>&).
+  void submit_into(Submissions* to) { submissions_ = to; }
 
  protected:
   bool fold_in_batches_ = false;
   bool staged_ = false;
+  Submissions* submissions_ = nullptr;
 };
 
 /// Rank 0: results sent to it (an embedded sink, a fold without an output directory), and
@@ -76,6 +80,7 @@ struct Work {
   std::unique_ptr<TaskStream> stream;
   std::unique_ptr<TaskKernel> kernel;
   RootSide* root = nullptr;
+  bool submits = false;  ///< the kernel takes a Submit<T>&: its tasks may submit tasks
   std::unique_ptr<RootSide> owned_root;  ///< the root side, when the Work owns it (App)
 };
 
