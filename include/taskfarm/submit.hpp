@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "taskfarm/codec.hpp"
 
@@ -29,6 +30,25 @@ struct Submissions {
     bytes.clear();
     count = 0;
   }
+  /// Starts a task: its length comes before it. Returns where, for end().
+  std::size_t begin() {
+    const std::size_t at = bytes.size();
+    bytes.append(sizeof(std::uint32_t), '\0');
+    return at;
+  }
+  /// Ends the task begun at `at`, whose bytes were appended since.
+  void end(std::size_t at) {
+    const auto length = static_cast<std::uint32_t>(bytes.size() - at - sizeof(std::uint32_t));
+    std::memcpy(bytes.data() + at, &length, sizeof length);
+    ++count;
+    if (bytes.size() >= stream_at) stream();
+  }
+  /// A task's payload as it is.
+  void add(std::string_view payload) {
+    const std::size_t at = begin();
+    bytes.append(payload);
+    end(at);
+  }
 };
 }  // namespace detail
 
@@ -45,14 +65,9 @@ class Submit {
   Submit(const Submit&) = delete;
   Submit& operator=(const Submit&) = delete;
   void operator()(const T& task) {
-    std::string& bytes = to_.bytes;
-    const std::size_t at = bytes.size();
-    bytes.append(sizeof(std::uint32_t), '\0');
-    codec<T>::encode(task, bytes);
-    const auto length = static_cast<std::uint32_t>(bytes.size() - at - sizeof(std::uint32_t));
-    std::memcpy(bytes.data() + at, &length, sizeof length);
-    ++to_.count;
-    if (bytes.size() >= to_.stream_at) to_.stream();
+    const std::size_t at = to_.begin();
+    codec<T>::encode(task, to_.bytes);  // in place: no copy of the task
+    to_.end(at);
   }
 
  private:

@@ -119,6 +119,9 @@ class Kernel {
   virtual void submit_into(detail::Submissions* /*to*/) {}
   /// Input bytes this rank has read, for the report.
   virtual std::uint64_t bytes_read() const { return 0; }
+  /// What the job counted on this rank (walk's files, directories and bytes): summed over
+  /// the workers into the report's "counts".
+  virtual std::vector<std::pair<std::string, std::uint64_t>> counts() const { return {}; }
 
   /// Set by the engine before tasks run when --verbose is given.
   void set_narrator(Narrator narrator) { narrator_ = std::move(narrator); }

@@ -112,6 +112,7 @@ nlohmann::json to_json(const RunReport& r) {
           {"tasks_failed", r.tasks_failed},
           {"tasks_resumed", r.tasks_resumed},
           {"tasks_submitted", r.tasks_submitted},
+          {"counts", r.counts},
           {"elapsed_s", r.elapsed_s},
           {"tasks_per_s", r.tasks_per_s()},
           {"total_task_s", r.total_task_s()},
@@ -156,6 +157,13 @@ std::string tasks_per_worker(const RunReport& r) {
          format("%.1f", static_cast<double>(sum) / static_cast<double>(r.per_worker.size())) +
          " max " + std::to_string(hi);
 }
+
+/// "; files 600000, directories 6001, bytes 12345": the job's counts, if any.
+std::string counts_text(const RunReport& r) {
+  std::string text;
+  for (const auto& [name, value] : r.counts) text += (text.empty() ? "; " : ", ") + name + " " + std::to_string(value);
+  return text;
+}
 }  // namespace
 
 std::string summary_line(const RunReport& r) {
@@ -167,7 +175,7 @@ std::string summary_line(const RunReport& r) {
          " in " + format("%.3f", r.elapsed_s) + " s (" + format("%.0f", r.tasks_per_s()) +
          " tasks/s), " + std::to_string(r.workers) + " workers" + groups + "; " +
          (r.workers > 0 ? (r.groups.empty() ? "tasks per worker: " : "tasks per group (by leader): ") : "") +
-         tasks_per_worker(r);
+         tasks_per_worker(r) + counts_text(r);
 }
 
 void write_file_whole(const std::string& path, const std::string& content) {

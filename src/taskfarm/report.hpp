@@ -2,6 +2,7 @@
 // The run report: the one-line summary on stderr and the --report JSON.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,7 @@ struct RunReport {
   std::uint32_t ranks_per_task = 1;
   std::vector<std::vector<int>> groups;  // --ranks-per-task: each group's ranks, its leader first
   std::vector<int> idle_ranks;           // worker ranks left out of every group
+  std::map<std::string, std::uint64_t> counts;  // what the job counted (walk's files, ...), summed over the workers
   std::vector<WorkerReport> per_worker;  // one per group with --ranks-per-task (its leader's rank)
   std::vector<FailedTask> failed_tasks;  // every task that failed all its attempts
   StopCause stop_cause = StopCause::none;

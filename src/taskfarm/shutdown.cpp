@@ -135,6 +135,10 @@ void Shutdown::take_goodbye(int worker, RunReport& report) {
   w.bytes_written = goodbye.bytes_written;
   w.bytes_read = goodbye.bytes_read;
   w.peak_rss_bytes = goodbye.peak_rss_bytes;
+  while (!body.empty()) {  // the job's counts
+    const std::string name(wire::get_bytes(body, wire::get<std::uint32_t>(body)));
+    report.counts[name] += wire::get<std::uint64_t>(body);
+  }
   w.answered = true;
   answer_by_[static_cast<std::size_t>(worker)] = clock::time_point::min();
 }

@@ -197,6 +197,11 @@ std::string WorkerCore::goodbye(double idle_s, std::uint64_t messages_received, 
   std::string goodbye;
   wire::put(goodbye, WorkerGoodbye{idle_s, messages_received, messages_sent, bytes_written_, job_.kernel->bytes_read(),
                                    peak_rss_bytes()});
+  for (const auto& [name, value] : job_.kernel->counts()) {  // then the job's counts, to the message's end
+    wire::put(goodbye, static_cast<std::uint32_t>(name.size()));
+    goodbye.append(name);
+    wire::put(goodbye, value);
+  }
   return goodbye;
 }
 

@@ -67,7 +67,7 @@ bash -c "source /usr/share/modules/init/bash && module use '$PREFIX/share/taskfa
          cmake --build '$TMP/build-square'" >"$TMP/build-square.log" 2>&1
 check "module load taskfarm, then the square example builds with find_package(taskfarm)" test $? -eq 0
 check "... and module load put the installed taskfarm on PATH" grep -q "^$PREFIX/bin/taskfarm\$" "$TMP/build-square.log"
-for e in pi mandelbrot embedded heat; do
+for e in pi mandelbrot embedded heat nqueens; do
   build "$e" "$EX/$e" -DCMAKE_PREFIX_PATH="$PREFIX"
   check "examples/$e builds against the installed package" test $? -eq 0
 done
@@ -84,7 +84,7 @@ headers_from_prefix() {  # headers_from_prefix EXAMPLE
 library_from_prefix() {  # library_from_prefix EXECUTABLE
   ldd "$1" | grep -q "libtaskfarm.so.* => $PREFIX/lib/libtaskfarm.so"
 }
-for e in square pi mandelbrot embedded heat; do
+for e in square pi mandelbrot embedded heat nqueens; do
   check "examples/$e was compiled with the installed headers (its dependency files say so)" headers_from_prefix "$e"
   check "... and loads the installed libtaskfarm.so" library_from_prefix "$TMP/build-$e/$e"
 done
@@ -153,6 +153,14 @@ for case in "5 2" "7 3" "3 1"; do
 done
 sed 's/^\(0\t[^\t]*\t\)[0-9]*/\19/' "$TMP/heat5.out" >"$TMP/heat.bad"
 check "the heat checker rejects a wrong step count" fails same_heat "$TMP/heat.bad"
+
+# nqueens: tasks that submit tasks, folded; the counts are OEIS A000170's.
+for case in "1 12 14200" "3 12 14200" "3 13 73712" "5 13 73712" "3 8 92"; do
+  read -r p n expected <<<"$case"
+  run "nqueens$p.$n" "${MPIRUN[@]}" -n "$p" "$TMP/build-nqueens/nqueens" --n "$n" --split 4 --progress none
+  check "nqueens --n $n at $p ranks: $expected solutions" \
+    bash -c "[ $rc -eq 0 ] && [ \"\$(tail -n 1 '$TMP/nqueens$p.$n.out')\" = $expected ] && grep -q 'submitted by tasks' '$TMP/nqueens$p.$n.err'"
+done
 
 # embedded: two farms at once on the halves of MPI_COMM_WORLD, a second map, each checked
 # against a serial loop by the program itself.
