@@ -7,6 +7,7 @@
 TF=${1:?usage: multihost_test.sh path/to/taskfarm path/to/farm_mpi_test}
 MPI_TEST=$(realpath "${2:?usage: multihost_test.sh path/to/taskfarm path/to/farm_mpi_test}")
 source "$(dirname "$0")/../e2e/lib.sh"
+unset PMIX_MCA_psec  # PMIx as the machine has it (see tests/CMakeLists.txt)
 source "$(dirname "$0")/../../scripts/netns-hosts.sh"
 HOSTS=3
 cleanup() {

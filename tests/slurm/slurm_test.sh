@@ -7,6 +7,7 @@
 # Usage: slurm_test.sh path/to/taskfarm
 TF=${1:?usage: slurm_test.sh path/to/taskfarm}
 source "$(dirname "$0")/../e2e/lib.sh"
+unset PMIX_MCA_psec  # PMIx as the machine has it (see tests/CMakeLists.txt)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 export TASKFARM=$TF TASKFARM_SBATCH=$REPO/slurm/taskfarm.sbatch
 "$REPO/scripts/slurm-local" start || { echo "FAILED: the Slurm cluster did not start"; exit 1; }
