@@ -61,9 +61,11 @@ struct Submissions {
 template <class T>
 class Submit {
  public:
+  /// Made by the engine for each call of the kernel.
   explicit Submit(detail::Submissions& to) : to_(to) {}
   Submit(const Submit&) = delete;
   Submit& operator=(const Submit&) = delete;
+  /// Adds `task` to the run (once this attempt succeeds).
   void operator()(const T& task) {
     const std::size_t at = to_.begin();
     codec<T>::encode(task, to_.bytes);  // in place: no copy of the task

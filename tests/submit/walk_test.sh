@@ -56,6 +56,24 @@ check "... and the lines equal find's: the rest of the tree is walked" \
   bash -c "[ \$(wc -l <'$TMP/user_find.ref') -gt 0 ] && cmp -s <(sort '$TMP/user_walk.out') '$TMP/user_find.ref'"
 chmod 755 "$locked"
 
-# kill -9 at a random moment and --resume: every file exactly once.
-KILLS=${KILL_ROUNDS:-3} kill_and_resume walk "$TMP/find.ref" "$TF" walk --input "$TMP/tree" --progress none
+# kill -9 of the whole job once it has journaled work, at a random moment, then --resume:
+# every file exactly once. Three rounds, each from scratch (a walk's work is short: kills
+# into one directory would soon find it done).
+hits=0
+for round in 1 2 3; do
+  out=$TMP/killed$round
+  setsid mpirun --oversubscribe -n 3 "$TF" walk --input "$TMP/tree" --output "$out" --progress none \
+    >/dev/null 2>"$TMP/killed$round.err" &
+  job=$!
+  wait_for_journal "$out" 2000 "$job"
+  sleep "$(random_between "walk $round" 0 0.2)"
+  alive=no
+  kill -0 "$job" 2>/dev/null && alive=yes
+  kill_job "$job"
+  [ "$alive" = yes ] && [ ! -e "$out/_SUCCESS" ] && hits=$((hits + 1))
+  run "resumed$round" "${MPIRUN[@]}" -n 3 "$TF" walk --input "$TMP/tree" --output "$out" --resume --progress none
+  check "walk killed with kill -9 (round $round, seed $SEED, job alive: $alive), then --resume: every file exactly once" \
+    bash -c "[ $rc -eq 0 ] && [ -e '$out/_SUCCESS' ] && cmp -s <(cat '$out'/part-* | sort) '$TMP/find.ref'"
+done
+check "most kills hit a running walk ($hits of 3)" test "$hits" -ge 2
 finish

@@ -30,8 +30,8 @@ TEST(Cli, BadInputNamesTheProblem) {
   EXPECT_EQ(usage_error({"square", "--tasks", "-3"}), "--tasks: expected a non-negative integer, got '-3'");
   EXPECT_EQ(usage_error({"square", "--bogus"}),
             "unknown option '--bogus' for job square (see taskfarm square --help)");
-  EXPECT_EQ(usage_error({"nosuchjob"}), "unknown job 'nosuchjob' (jobs: cmd, grep, sleep, square, wordcount)");
-  EXPECT_EQ(usage_error({}), "no job given (jobs: cmd, grep, sleep, square, wordcount; see taskfarm --help)");
+  EXPECT_EQ(usage_error({"nosuchjob"}), "unknown job 'nosuchjob' (jobs: cmd, grep, sleep, square, walk, wordcount)");
+  EXPECT_EQ(usage_error({}), "no job given (jobs: cmd, grep, sleep, square, walk, wordcount; see taskfarm --help)");
   EXPECT_EQ(usage_error({"--batch", "0", "square"}), "--batch: expected 'auto' or a positive integer, got '0'");
   EXPECT_EQ(usage_error({"--window", "0", "square"}), "--window: Value 0 not in range 1 to 65536");
   EXPECT_EQ(usage_error({"--result-timeout", "soon", "square"}),
