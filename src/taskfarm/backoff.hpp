@@ -33,6 +33,8 @@ class Backoff {
 
   Backoff() : Backoff(Limits{}) {}
   explicit Backoff(Limits limits) : limits_(limits) {}
+  /// Other limits from now on; the idle time counted so far stays.
+  void set_limits(Limits limits) { limits_ = limits; }
 
   void reset() {
     if (idle_ && free_spins_ == uncounted_spins) idle_s_ += std::chrono::duration<double>(clock::now() - idle_since_).count();

@@ -19,6 +19,9 @@ namespace taskfarm {
 
 namespace {
 
+// Tasks at least this long (the mean) make a master on shared cores sleep when idle.
+constexpr double long_task_s = 50e-6;
+
 /// With --output, every run keeps a journal, so that any run can be resumed.
 std::unique_ptr<JournalWriter> open_journal(const Config& config, const RunPlan& plan) {
   if (!config.output_dir) return nullptr;
@@ -86,6 +89,7 @@ class Master {
   void flush_after_loop(Stop& stop);
   void finish_report(RunReport& report, const Stop& stop, double loop_s, double idle_s);
   ProgressState progress_state() const;
+  void yield_cores_if_tasks_are_long();
   void prepare_frontier();
 
   /// The journal, or null: a journal that cannot be opened ends the run at its start as an
@@ -116,6 +120,8 @@ class Master {
   Silence silence_;
   std::unique_ptr<JournalWriter> journal_;
   Backoff backoff_;
+  bool patient_ = false;  // backoff_ sleeps at once (see yield_cores_if_tasks_are_long)
+  const bool cores_shared_ = ranks_outnumber_cores();
   Dispatcher dispatcher_;
   Collector collector_;
   StopPolicy policy_;
@@ -148,12 +154,24 @@ Stop Master::loop() {
       const bool now_and_then = !progressed || (++iterations & 255) == 0;
       if (now_and_then) watch_.update(progress_state());
       if (auto stop = policy_.check(now_and_then)) return *stop;
+      if (now_and_then) yield_cores_if_tasks_are_long();
       if (progressed) backoff_.reset();
       else backoff_.pause();
     }
   } catch (const std::exception& e) {
     return Stop{StopCause::error, 0, 0, e.what()};
   }
+}
+
+/// With more ranks than cores, a master that spins between replies takes a core's share
+/// from the workers. Once the tasks prove long enough that replies are far apart, it
+/// sleeps at once when idle, as for process slots; trivial tasks keep the quick loop.
+void Master::yield_cores_if_tasks_are_long() {
+  if (patient_ || !cores_shared_) return;
+  const auto task_s = scheduler_.mean_task_s();
+  if (!task_s || *task_s < long_task_s) return;
+  backoff_.set_limits(Backoff::patient());
+  patient_ = true;
 }
 
 ProgressState Master::progress_state() const {
