@@ -82,7 +82,8 @@ class TaskFeeder {
   std::uint64_t skipped() const { return skipped_ + (frontier_ ? frontier_->done_before() : 0); }
   /// No task left to hand out, new or retried.
   bool exhausted() const {
-    return ((source_done_ && !have_next_ && (!frontier_ || frontier_->empty())) || halted_) && retries_.empty();
+    return ((source_done_ && !have_next_ && (!frontier_ || (frontier_->empty() && !held_submitted_))) || halted_) &&
+           retries_.empty();
   }
   /// Tasks produced so far: the source's, and those submitted.
   std::uint64_t produced() const { return next_id_ + submitted(); }
@@ -116,6 +117,15 @@ class TaskFeeder {
   /// false at the source's end.
   bool read_next();
   bool runs_allowed() const;
+  bool fill_submitted_after_crash(TaskBatchWriter& batch, const std::function<bool()>& room, bool worker_idle,
+                                  std::uint32_t& added);
+  bool take_submitted();
+  struct HeldTask {
+    std::uint64_t id;
+    std::string payload;
+  };
+  std::optional<HeldTask> held_submitted_;  // taken from the frontier after a crash, not handed out yet
+  bool held_suspect_ = false;               // ... and it is a suspect
   std::uint32_t fill_run(TaskBatchWriter& batch, std::uint32_t max_tasks, std::size_t max_bytes);
   const IdRanges* skip_ = nullptr;
   std::uint64_t skipped_ = 0;

@@ -47,6 +47,27 @@ run group "${MPIRUN[@]}" -n 5 "$TREE" "${SMALL[@]}" --form group --ranks-per-tas
 check "void kernel(const T&, const Group&, Out&, Submit<T>&) at 5 ranks in groups of 2: the lines are exact" \
   bash -c "[ $rc -eq 0 ] && cmp -s <(sort '$TMP/group.out') '$TMP/small.ref'"
 
+# A submitted task that kills its rank every time (a poison task): each crashed run is
+# resumed; its tasks in flight run alone, and after --retries + 1 deaths it is set aside,
+# listed in _failed, while every other node is walked.
+poison=$(awk -F'\t' '$2 == 10' "$TMP/small.ref" | sed -n 100p)  # a node with a subtree
+poison_key=${poison%%$'\t'*}
+poison_depth=${poison##*$'\t'}
+subtree=$("$TREE" --serial --seed "$poison_key" --depth $((13 - poison_depth)) | wc -l)
+resume=()
+for attempt in 1 2 3 4 5; do
+  run "poison$attempt" "${MPIRUN[@]}" -n 3 "$TREE" "${SMALL[@]}" --abort-key "$poison_key" --retries 1 \
+    --output "$TMP/poison.d" "${resume[@]}" --progress none
+  resume=(--resume)
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] && break
+done
+check "a poison submitted task: after crashed runs and resumes, exit 1 with it alone in _failed" \
+  bash -c "[ $rc -eq 1 ] && [ \$(wc -l <'$TMP/poison.d/_failed') -eq 1 ] && grep -q 'in flight when the job died' '$TMP/poison$attempt.err' &&
+           grep -q 'in flight on a rank that died' '$TMP/poison2.err'"
+check "... and every node but its subtree ($subtree nodes) walked, each once" \
+  bash -c "[ \$(cat '$TMP/poison.d/_temporary'/rank-* | wc -l) -eq $((178385 - subtree)) ] &&
+           [ -z \"\$(comm -23 <(cat '$TMP/poison.d/_temporary'/rank-* | sort) '$TMP/small.ref')\" ]"
+
 # Folds: on rank 0, and through part files.
 FOLD=(--form fold --seed 8 --depth 15)
 fold_ref=$("$TREE" --serial "${FOLD[@]}")

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   std::string form = "lines";
   std::uint64_t fail_every = 0;
   std::uint64_t spin = 0;
+  std::uint64_t abort_key = 0;
   bool serial = false;
   app.option("--depth", shape.depth, "depth below which a node has 1 to 4 children");
   app.option("--seed", seed, "the root's key");
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
              "(void kernel(const Node&, const Group&, Out&, Submit&))");
   app.option("--fail-every", fail_every, "nodes whose key is divisible by this throw on their first attempt, after submitting");
   app.option("--spin", spin, "busy-loop iterations per task");
+  app.option("--abort-key", abort_key, "the node with this key calls abort() on every attempt (a poison task; 0: none)");
   app.option("--serial", serial, "walk the tree serially, without the farm (the oracle)");
   if (!wide.empty()) {
     const auto comma = wide.find(',');
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
   const Node root{seed, 0, wide.empty() ? 0u : 1u};
 
   auto work = [&](const Node& node) {
+    if (abort_key != 0 && node.key == abort_key) std::abort();
     volatile std::uint64_t sink = node.key;
     for (std::uint64_t i = 0; i < spin; ++i) sink = sink * 3 + i;
   };
