@@ -63,7 +63,7 @@ for attempt in 1 2 3 4 5; do
 done
 check "a poison submitted task: after crashed runs and resumes, exit 1 with it alone in _failed" \
   bash -c "[ $rc -eq 1 ] && [ \$(wc -l <'$TMP/poison.d/_failed') -eq 1 ] && grep -q 'in flight when the job died' '$TMP/poison$attempt.err' &&
-           grep -q 'in flight on a rank that died' '$TMP/poison2.err'"
+           cat '$TMP'/poison*.err | grep -q 'in flight on a rank that died'"
 check "... and every node but its subtree ($subtree nodes) walked, each once" \
   bash -c "[ \$(cat '$TMP/poison.d/_temporary'/rank-* | wc -l) -eq $((178385 - subtree)) ] &&
            [ -z \"\$(comm -23 <(cat '$TMP/poison.d/_temporary'/rank-* | sort) '$TMP/small.ref')\" ]"
