@@ -96,9 +96,10 @@ check "SIGUSR1 mid-run: exit 3; --resume completes, with the exact fold and the 
            python3 -c \"import json,sys; r=json.load(open('$TMP/term.json'))
 sys.exit(not (r['tasks_resumed'] > 0 and r['tasks_resumed'] + r['tasks_done'] == r['tasks_total']))\""
 
-# kill -9 of the whole job at a random moment, then --resume: the exact fold, three times.
+# kill -9 of the whole job at a random moment after it has journaled work, then --resume:
+# the exact fold, three times.
 for round in 1 2 3; do
-  KILLS=1 kill_and_resume "tree$round" "$TMP/kill.ref" "$TREE" "${KILL[@]}" --progress none
+  KILLS=1 KILL_AT=journaled kill_and_resume "tree$round" "$TMP/kill.ref" "$TREE" "${KILL[@]}" --progress none
 done
 
 # A wide frontier: 3,000 children of the root submit 10,000 leaves each.
