@@ -2,7 +2,8 @@
 // large one), each task submitting the directories it finds. One line per regular file,
 // "SIZE<TAB>PATH", as `find DIR -type f -printf '%s\t%p\n'` prints it (in another order):
 // symlinks are not followed, other special files are skipped, and a directory that cannot
-// be read fails its task with find's words ("'PATH': Permission denied").
+// be read fails its task with find's words ("'PATH': Permission denied"), once: a retry
+// would meet the same permissions (transient errors, EIO say, are retried).
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -52,9 +53,16 @@ DirectoryPiece decode_piece(std::string_view payload) {
   return piece;
 }
 
-/// The error as find words it: "'PATH': Permission denied".
+/// The error as find words it: "'PATH': Permission denied". Permissions, and a path
+/// that is gone or no longer a directory, stay so: such a task is not retried.
 [[noreturn]] void fail(const std::string& path, int error) {
-  throw std::runtime_error("'" + path + "': " + std::strerror(error));
+  const std::string message = "'" + path + "': " + std::strerror(error);
+  switch (error) {
+    case EACCES: case EPERM: case ENOENT: case ENOTDIR: case ELOOP: case ENAMETOOLONG:
+      throw PermanentError(message);
+    default:
+      throw std::runtime_error(message);
+  }
 }
 
 /// What one piece of a directory holds, and where the next piece starts.

@@ -34,4 +34,15 @@ class TASKFARM_API UsageError : public Error {
   ~UsageError() override;
 };
 
+/// Thrown by a kernel: this task failed, and running it again would fail the same way
+/// (a directory it may not read, a file that is not there). It is not retried, whatever
+/// `--retries` says: it goes to `_failed` at once, with this message. Any other exception
+/// from a kernel is retried. Not an Error: it ends one task, never the run.
+class TASKFARM_API PermanentError : public std::runtime_error {
+ public:
+  /// A permanent failure of the current task, saying `what` (one line).
+  explicit PermanentError(const std::string& what) : std::runtime_error(what) {}
+  ~PermanentError() override;
+};
+
 }  // namespace taskfarm

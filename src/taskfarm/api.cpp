@@ -356,6 +356,7 @@ Report Farm::run_work(detail::Work& work) {
 
 Error::~Error() = default;
 UsageError::~UsageError() = default;
+PermanentError::~PermanentError() = default;
 
 TaskInfo this_task() { return current_task; }
 

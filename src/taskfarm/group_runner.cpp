@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "taskfarm/kernel_failure.hpp"
+
 namespace taskfarm {
 
 namespace {
@@ -22,18 +24,11 @@ clock::time_point GroupBatch::run(Kernel& kernel, std::string_view batch, clock:
   TaskView task{};
   for (std::uint32_t i = 0; tasks.next(task); ++i) {
     const std::size_t mark = staged.size();
-    std::string error;
-    try {
-      kernel.run(task, staged);
-      if (staged.size() < mark) error = "the kernel truncated its output buffer";
-    } catch (const std::exception& e) {
-      error = e.what();
-    } catch (...) {
-      error = "the kernel threw an exception that is not a std::exception";
-    }
-    if (!error.empty()) {
+    std::optional<KernelFailure> failure = failure_of([&] { kernel.run(task, staged); });
+    if (!failure && staged.size() < mark) failure = KernelFailure{"the kernel truncated its output buffer"};
+    if (failure) {
       staged.resize(std::min(mark, staged.size()));
-      failures.push_back(GroupFailure{i, std::move(error)});
+      failures.push_back(GroupFailure{i, std::move(failure->message), failure->status});
     }
     const auto now = clock::now();
     ends.push_back(staged.size());
@@ -57,9 +52,9 @@ double GroupBatchRunner::run(std::string_view batch, ResultBatchWriter& reply, c
 /// a task that failed anywhere is a run of its own, with the first failing rank's message.
 void GroupBatchRunner::write_results(std::string_view batch, const std::vector<GroupFailure>& failures,
                                      ResultBatchWriter& reply) {
-  std::vector<const std::string*> failed(batch_.ends.size(), nullptr);
+  std::vector<const GroupFailure*> failed(batch_.ends.size(), nullptr);
   for (const GroupFailure& f : failures)
-    if (f.index < failed.size() && !failed[f.index]) failed[f.index] = &f.message;
+    if (f.index < failed.size() && !failed[f.index]) failed[f.index] = &f;
   const bool with_data = side_output_ == nullptr;
   std::string& out = side_output_ ? *side_output_ : reply.out();
   double run_s = 0, max_s = 0;
@@ -73,7 +68,7 @@ void GroupBatchRunner::write_results(std::string_view batch, const std::vector<G
     const double task_s = batch_.seconds[i];
     if (failed[i]) {
       close_run();
-      reply.add(task.id, TaskStatus::failed, task_s, *failed[i]);
+      reply.add(task.id, failed[i]->status, task_s, failed[i]->message);
       continue;
     }
     if (reply.run_open() && task.id != reply.run_next_id()) close_run();

@@ -22,6 +22,7 @@ namespace taskfarm {
 struct GroupFailure {
   std::uint32_t index = 0;
   std::string message;
+  TaskStatus status = TaskStatus::failed;
 };
 
 /// How the ranks of one group talk to each other. The leader is the group's rank 0.

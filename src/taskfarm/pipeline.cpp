@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "taskfarm/clock.hpp"
+#include "taskfarm/kernel_failure.hpp"
 #include "taskfarm/log.hpp"
 
 namespace taskfarm {
@@ -43,23 +44,14 @@ double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock:
     reply.begin_task();
     const std::size_t mark = out.size();
     const SubmittedHead submitted_mark = submitted_ ? mark_of(*submitted_) : SubmittedHead{};
-    const char* error = "the kernel truncated its output buffer";
-    bool failed = true;
-    try {
-      kernel_.run(task, out);
-      failed = mark > out.size();
-    } catch (const std::exception& e) {
-      failed_with_ = e.what();  // copied: the exception is gone after the catch
-      error = failed_with_.c_str();
-    } catch (...) {
-      error = "the kernel threw an exception that is not a std::exception";
-    }
-    if (failed) {
+    std::optional<KernelFailure> failure = failure_of([&] { kernel_.run(task, out); });
+    if (!failure && mark > out.size()) failure = KernelFailure{"the kernel truncated its output buffer"};
+    if (failure) {
       if (side_output_) out.resize(std::min(mark, out.size()));
       if (submitted_) rewind(*submitted_, submitted_mark);  // a failed attempt submits nothing
       reply.drop_task();
       close_group();  // the failed task's time goes to the tasks before it, if any
-      reply.add(task.id, TaskStatus::failed, 0, error);
+      reply.add(task.id, failure->status, 0, failure->message);
       continue;
     }
     reply.end_task();
@@ -193,8 +185,10 @@ void ResultCollector::consume(int worker, std::string_view reply, int worker_ran
       if (handler_) handler_->deliver(r, sink_);
       if (r.status == TaskStatus::ok) continue;
       std::string message = handler_ ? handler_->failure_message(r.data) : std::string(r.data);
-      log::line("task " + std::to_string(r.id) + " failed on rank " + std::to_string(worker_rank) + ": " + message);
-      failures.push_back(FailedAttempt{r.id, std::move(message)});
+      const bool retry = r.status != TaskStatus::failed_for_good;
+      log::line("task " + std::to_string(r.id) + " failed on rank " + std::to_string(worker_rank) +
+                (retry ? "" : ", not to be retried") + ": " + message);
+      failures.push_back(FailedAttempt{r.id, std::move(message), retry});
     }
   }
   const Submitted submitted = results.submissions();
@@ -302,7 +296,7 @@ void FailureHandler::on_failure(const FailedAttempt& failure, HeldBatches& held,
     return true;
   });
   if (!task) throw std::logic_error("failed task " + std::to_string(failure.id) + " is not in its batches");
-  if (task->attempt < retries_) {
+  if (failure.retry && task->attempt < retries_) {
     feeder_.retry(*task, worker);
     return;
   }

@@ -33,6 +33,7 @@ namespace taskfarm {
 struct FailedAttempt {
   std::uint64_t id;
   std::string message;
+  bool retry = true;  // false: the kernel said a retry would fail alike (PermanentError)
 };
 
 /// A task that failed on every attempt.
@@ -186,7 +187,6 @@ class BatchRunner {
   detail::Submissions* submitted_;
   std::chrono::steady_clock::time_point finished_at_;
   GroupTiming timing_;
-  std::string failed_with_;
 };
 
 /// A worker's runner for asynchronous jobs (AsyncSlots): keeps up to slots() tasks

@@ -53,7 +53,7 @@ class FdSink final : public ResultSink {
   bool busy_ = false;
   bool closing_ = false;
   int error_ = 0;  // errno of a failed write: sticky
-  std::optional<termios> terminal_;  // the settings to restore (see the constructor)
+  std::optional<termios> terminal_;  // the settings to restore (see start_writer)
   std::thread writer_;
 };
 

@@ -24,7 +24,8 @@ struct TaskView {
 
 /// How a task handed to a worker came back. `not_started`: the worker was told to start
 /// no more tasks (the walltime guard) and hands it back unrun, for a later run.
-enum class TaskStatus : std::int32_t { ok = 0, failed = 1, not_started = 2 };
+/// failed_for_good: the kernel threw taskfarm::PermanentError; the task is not retried.
+enum class TaskStatus : std::int32_t { ok = 0, failed = 1, not_started = 2, failed_for_good = 3 };
 
 class WireError : public std::runtime_error {
  public:

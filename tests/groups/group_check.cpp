@@ -7,6 +7,7 @@
 //   --form lines   void kernel(const T&, const Group&, Out&): lines "x<TAB>sum<TAB>size"
 //   --form fold    the sums folded with +: one value
 //   --throw-every K  the group's last rank throws after the collective when x % K == 1
+//   --permanent    ... and what it throws is a taskfarm::PermanentError (not retried)
 //   --slow-us U    every rank spins U microseconds per task (for kill tests)
 //   --strand K     on task K's first attempt the group's rank 0 throws before the
 //                  collective, stranding the others in it (for --task-timeout)
@@ -22,6 +23,7 @@ namespace {
 struct Settings {
   std::uint32_t expect = 0;
   std::uint64_t throw_every = 0;
+  bool permanent = false;
   std::uint64_t slow_us = 0;
   std::int64_t strand = -1;
 };
@@ -41,8 +43,11 @@ std::uint64_t group_sum(std::uint64_t x, const taskfarm::Group& g, const Setting
     throw std::runtime_error("task " + std::to_string(x) + " thrown before the collective");
   std::uint64_t mine = x * static_cast<std::uint64_t>(g.rank() + 1), sum = 0;
   MPI_Allreduce(&mine, &sum, 1, MPI_UINT64_T, MPI_SUM, g.comm());
-  if (s.throw_every && x % s.throw_every == 1 && g.rank() == g.size() - 1)
-    throw std::runtime_error("task " + std::to_string(x) + " thrown on group rank " + std::to_string(g.rank()));
+  if (s.throw_every && x % s.throw_every == 1 && g.rank() == g.size() - 1) {
+    const std::string what = "task " + std::to_string(x) + " thrown on group rank " + std::to_string(g.rank());
+    if (s.permanent) throw taskfarm::PermanentError(what);
+    throw std::runtime_error(what);
+  }
   return sum;
 }
 
@@ -57,6 +62,7 @@ int main(int argc, char** argv) {
   app.option("--form", form, "value, lines or fold");
   app.option("--expect", s.expect, "the group size every kernel must see (0: no check)");
   app.option("--throw-every", s.throw_every, "the last group rank throws for x % K == 1 (0: never)");
+  app.option("--permanent", s.permanent, "throw taskfarm::PermanentError for --throw-every");
   app.option("--slow-us", s.slow_us, "busy microseconds per task on every rank");
   app.option("--strand", s.strand, "the task whose first attempt strands its group (-1: none)");
   const auto source = taskfarm::range<std::uint64_t>(0, tasks);

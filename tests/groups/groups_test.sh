@@ -64,6 +64,15 @@ check "tasks that throw on the group's last rank fail, exactly those: exit 1, _f
   bash -c "[ $rc -eq 1 ] && cmp -s <(sort -n '$TMP/throws.d/_failed') '$TMP/throws.ref'"
 check "... each with that rank's message" grep -q 'failed on rank [0-9]*: task 98 thrown on group rank 1' "$TMP/throws.err"
 
+# The same, thrown as taskfarm::PermanentError, with retries allowed: each fails once.
+run permanent "${MPIRUN[@]}" -n 5 "$GC" --tasks 3000 --ranks-per-task 2 --throw-every 97 --permanent --retries 2 \
+  --output "$TMP/permanent.d" --progress none
+check "PermanentError on the group's last rank, --retries 2: exit 1, _failed lists exactly those tasks" \
+  bash -c "[ $rc -eq 1 ] && cmp -s <(sort -n '$TMP/permanent.d/_failed') '$TMP/throws.ref'"
+check "... each tried once, its log line saying it is not retried" \
+  bash -c "[ \$(grep -c 'not to be retried: task [0-9]* thrown on group rank 1' '$TMP/permanent.err') -eq \$(wc -l <'$TMP/throws.ref') ] &&
+           [ \$(grep -c 'failed on rank' '$TMP/permanent.err') -eq \$(wc -l <'$TMP/throws.ref') ]"
+
 # A leader that throws before the collective strands its group inside it: --task-timeout
 # gives its tasks to the other group; the run commits everything, then ends (exit 5).
 run strand "${MPIRUN[@]}" -n 5 "$GC" --tasks 3000 --ranks-per-task 2 --strand 1500 --task-timeout 2 \

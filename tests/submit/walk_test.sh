@@ -41,17 +41,18 @@ check "a missing --input: exit 2, one line naming it" \
   bash -c "[ $rc -eq 2 ] && [ \$(wc -l <'$TMP/missing.err') -eq 1 ] && grep -q 'nowhere' '$TMP/missing.err'"
 
 # An unreadable directory, walked by a user other than root: reported as find reports it,
-# the rest walked.
+# once (with retries allowed: a retry would meet the same permissions), the rest walked.
 locked="$TMP/tree/d0/d3"
 chmod 000 "$locked"
 AS_USER=(setpriv --reuid=65534 --regid=65534 --clear-groups
          env -u OMPI_ALLOW_RUN_AS_ROOT -u OMPI_ALLOW_RUN_AS_ROOT_CONFIRM HOME=/tmp)
 "${AS_USER[@]}" find "$TMP/tree" -type f -printf '%s\t%p\n' 2>"$TMP/user_find.err" | sort >"$TMP/user_find.ref"
-find_rc=$?
-run user_walk "${AS_USER[@]}" mpirun --oversubscribe -n 3 "$TF" walk --input "$TMP/tree" --retries 0 --progress none
+find_rc=${PIPESTATUS[0]}
+run user_walk "${AS_USER[@]}" mpirun --oversubscribe -n 3 "$TF" walk --input "$TMP/tree" --retries 2 --progress none
 check "as nobody, find says: '$locked': Permission denied" grep -q "'$locked': Permission denied" "$TMP/user_find.err"
-check "as nobody, walk says the same of the same directory, once, and exits 1 as find does ($find_rc)" \
-  bash -c "[ $rc -eq 1 ] && [ \$(grep -c \"'$locked': Permission denied\" '$TMP/user_walk.err') -eq 1 ]"
+check "as nobody, walk says the same of the same directory, once, not retried, and exits 1 as find does ($find_rc)" \
+  bash -c "[ $find_rc -eq 1 ] && [ $rc -eq 1 ] && [ \$(grep -c \"'$locked': Permission denied\" '$TMP/user_walk.err') -eq 1 ] &&
+           grep -q \"not to be retried: '$locked': Permission denied\" '$TMP/user_walk.err'"
 check "... and the lines equal find's: the rest of the tree is walked" \
   bash -c "[ \$(wc -l <'$TMP/user_find.ref') -gt 0 ] && cmp -s <(sort '$TMP/user_walk.out') '$TMP/user_find.ref'"
 chmod 755 "$locked"

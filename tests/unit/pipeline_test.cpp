@@ -175,6 +175,41 @@ class OneSlowTask final : public Kernel {
   std::uint64_t slow_id_;
 };
 
+/// Task 1 throws a PermanentError, task 2 another exception; the rest succeed.
+class FailingTasks final : public Kernel {
+ public:
+  void run(const TaskView& task, std::string& out) override {
+    if (task.id == 1) throw PermanentError("gone for good");
+    if (task.id == 2) throw std::runtime_error("try again");
+    out += 'x';
+  }
+};
+
+TEST(BatchRunner, APermanentErrorIsReportedAsNotToBeRetried) {
+  FailingTasks kernel;
+  BatchRunner runner(kernel);
+  std::string tasks;
+  TaskBatchWriter batch(tasks);
+  for (std::uint64_t id = 0; id < 4; ++id) batch.add(id, "");
+  std::string buf;
+  ResultBatchWriter reply(buf);
+  runner.run(tasks, reply, std::chrono::steady_clock::now());
+  ResultBatchReader results(buf);
+  ResultRun run{};
+  std::vector<std::pair<TaskStatus, std::string>> failures;
+  std::uint64_t succeeded = 0;
+  while (results.next_run(run)) {
+    if (run.header.status == TaskStatus::ok) succeeded += run.header.count;
+    else failures.emplace_back(run.header.status, std::string(run.data));
+  }
+  EXPECT_EQ(succeeded, 2u);
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0].first, TaskStatus::failed_for_good);
+  EXPECT_NE(failures[0].second.find("gone for good"), std::string::npos);
+  EXPECT_EQ(failures[1].first, TaskStatus::failed);
+  EXPECT_NE(failures[1].second.find("try again"), std::string::npos);
+}
+
 TEST(BatchRunner, ASingleSlowTaskAmongQuickOnesSetsTheMaximum) {
   OneSlowTask kernel(15000);
   BatchRunner runner(kernel);

@@ -72,6 +72,20 @@ TEST(Retry, AfterTheLastRetryTheTaskIsRecordedAsFailed) {
   EXPECT_EQ(handler.failed()[0].task, f.cl.job.source->describe(std::string_view(batch).substr(4 + sizeof(TaskGroup))));
 }
 
+TEST(Retry, APermanentFailureIsRecordedAtOnceWhateverTheRetries) {
+  Fixture f;
+  FailureHandler handler(f.feeder, *f.cl.job.source, 2, false);
+  const std::string batch = f.next(0, 2, 2);  // tasks 0 and 1
+  f.fail(handler, {1, "'dir': Permission denied", false}, 0);
+  ASSERT_EQ(handler.failed().size(), 1u);
+  EXPECT_EQ(handler.failed()[0].id, 1u);
+  EXPECT_EQ(handler.failed()[0].attempts, 1u);
+  EXPECT_EQ(handler.failed()[0].error, "'dir': Permission denied");
+  EXPECT_TRUE(ids_and_attempts(f.next(1, 2, 10)) ==
+              (std::vector<std::pair<std::uint64_t, std::uint32_t>>{{2, 0}, {3, 0}}));  // no retry of task 1
+  EXPECT_TRUE(f.feeder.exhausted());
+}
+
 TEST(Retry, HaltOnErrorStopsNewTasksAndRetries) {
   Fixture f;
   FailureHandler handler(f.feeder, *f.cl.job.source, 0, true);
