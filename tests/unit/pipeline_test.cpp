@@ -185,15 +185,21 @@ class FailingTasks final : public Kernel {
   }
 };
 
-TEST(BatchRunner, APermanentErrorIsReportedAsNotToBeRetried) {
-  FailingTasks kernel;
+/// The reply of a BatchRunner of `kernel` to one batch of tasks 0..count-1.
+std::string reply_to_batch(Kernel& kernel, std::uint64_t count) {
   BatchRunner runner(kernel);
   std::string tasks;
   TaskBatchWriter batch(tasks);
-  for (std::uint64_t id = 0; id < 4; ++id) batch.add(id, "");
+  for (std::uint64_t id = 0; id < count; ++id) batch.add(id, "");
   std::string buf;
   ResultBatchWriter reply(buf);
   runner.run(tasks, reply, std::chrono::steady_clock::now());
+  return buf;
+}
+
+TEST(BatchRunner, APermanentErrorIsReportedAsNotToBeRetried) {
+  FailingTasks kernel;
+  const std::string buf = reply_to_batch(kernel, 4);
   ResultBatchReader results(buf);
   ResultRun run{};
   std::vector<std::pair<TaskStatus, std::string>> failures;
@@ -212,13 +218,7 @@ TEST(BatchRunner, APermanentErrorIsReportedAsNotToBeRetried) {
 
 TEST(BatchRunner, ASingleSlowTaskAmongQuickOnesSetsTheMaximum) {
   OneSlowTask kernel(15000);
-  BatchRunner runner(kernel);
-  std::string tasks;
-  TaskBatchWriter batch(tasks);
-  for (std::uint64_t id = 0; id < 20000; ++id) batch.add(id, "");
-  std::string buf;
-  ResultBatchWriter reply(buf);
-  runner.run(tasks, reply, std::chrono::steady_clock::now());
+  const std::string buf = reply_to_batch(kernel, 20000);
   ResultBatchReader results(buf);
   ResultRun run{};
   double max_s = 0;
