@@ -107,4 +107,24 @@ void follow_group(Kernel& kernel, GroupLink& link, bool submits) {
   }
 }
 
+void put_group_failures(std::string& buf, const std::vector<GroupFailure>& failures) {
+  for (const GroupFailure& f : failures) {
+    wire::put(buf, f.index);
+    wire::put(buf, f.status);
+    wire::put(buf, static_cast<std::uint32_t>(f.message.size()));
+    buf += f.message;
+  }
+}
+
+std::vector<GroupFailure> get_group_failures(std::string_view in) {
+  std::vector<GroupFailure> failures;
+  while (!in.empty()) {
+    GroupFailure& f = failures.emplace_back();
+    f.index = wire::get<std::uint32_t>(in);
+    f.status = wire::get<TaskStatus>(in);
+    f.message = std::string(wire::get_bytes(in, wire::get<std::uint32_t>(in)));
+  }
+  return failures;
+}
+
 }  // namespace taskfarm

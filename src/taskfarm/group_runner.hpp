@@ -25,6 +25,11 @@ struct GroupFailure {
   TaskStatus status = TaskStatus::failed;
 };
 
+/// Failures as bytes for a group's agreement: index, status, message length, message.
+void put_group_failures(std::string& buf, const std::vector<GroupFailure>& failures);
+/// Every failure in `in`: the bytes of every rank's put_group_failures, one after another.
+std::vector<GroupFailure> get_group_failures(std::string_view in);
+
 /// How the ranks of one group talk to each other. The leader is the group's rank 0.
 class GroupLink {
  public:

@@ -294,14 +294,8 @@ std::vector<GroupFailure> GroupComm::agree(const std::vector<GroupFailure>& mine
   MPI_Iallreduce(MPI_IN_PLACE, &failures, 1, MPI_INT, MPI_SUM, engine_, &request);
   wait(request);
   if (failures == 0) return {};
-  std::string packed;  // index, status, length, message; for each failure
-  for (const GroupFailure& f : mine) {
-    const auto length = static_cast<std::uint32_t>(f.message.size());
-    packed.append(reinterpret_cast<const char*>(&f.index), sizeof f.index);
-    packed.append(reinterpret_cast<const char*>(&f.status), sizeof f.status);
-    packed.append(reinterpret_cast<const char*>(&length), sizeof length);
-    packed += f.message;
-  }
+  std::string packed;
+  put_group_failures(packed, mine);
   int bytes = static_cast<int>(packed.size());
   std::vector<int> sizes(static_cast<std::size_t>(size_)), offsets(sizes.size());
   MPI_Igather(&bytes, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, engine_, &request);
@@ -316,18 +310,7 @@ std::vector<GroupFailure> GroupComm::agree(const std::vector<GroupFailure>& mine
                &request);
   wait(request);
   if (rank_ != 0) return mine;
-  std::vector<GroupFailure> every;
-  for (std::size_t at = 0; at + 12 <= all.size();) {
-    GroupFailure f;
-    std::uint32_t length = 0;
-    std::memcpy(&f.index, all.data() + at, 4);
-    std::memcpy(&f.status, all.data() + at + 4, 4);
-    std::memcpy(&length, all.data() + at + 8, 4);
-    f.message = all.substr(at + 12, length);
-    at += 12 + length;
-    every.push_back(std::move(f));
-  }
-  return every;
+  return get_group_failures(all);
 }
 
 }  // namespace taskfarm

@@ -115,6 +115,24 @@ TEST(GroupBatchRunner, ATaskThatFailedOnAnyRankFailsWithThatRanksMessageAndItsOu
   EXPECT_EQ(link.shared.back(), "S");
 }
 
+TEST(GroupFailures, TwoRanksBytesOneAfterTheOtherGiveEveryFailureWithItsStatus) {
+  std::string all;
+  put_group_failures(all, {GroupFailure{3, "thrown", TaskStatus::failed}});
+  put_group_failures(all, {});  // a rank that failed nothing
+  put_group_failures(all, {GroupFailure{0, "", TaskStatus::failed_for_good}, GroupFailure{7, "gone"}});
+  const std::vector<GroupFailure> every = get_group_failures(all);
+  ASSERT_EQ(every.size(), 3u);
+  EXPECT_EQ(every[0].index, 3u);
+  EXPECT_EQ(every[0].message, "thrown");
+  EXPECT_EQ(every[0].status, TaskStatus::failed);
+  EXPECT_EQ(every[1].index, 0u);
+  EXPECT_EQ(every[1].message, "");
+  EXPECT_EQ(every[1].status, TaskStatus::failed_for_good);
+  EXPECT_EQ(every[2].index, 7u);
+  EXPECT_EQ(every[2].message, "gone");
+  EXPECT_THROW(get_group_failures(std::string_view(all).substr(0, all.size() - 1)), WireError);
+}
+
 TEST(GroupBatchRunner, WithoutAPartFileTheOutputTravelsInTheReply) {
   IdKernel kernel;
   ScriptedLink link;
