@@ -14,7 +14,15 @@ failed=0
 check() {  # check DESCRIPTION COMMAND...
   local desc=$1
   shift
-  if "$@"; then passed=$((passed + 1)); echo "ok: $desc"; else failed=$((failed + 1)); echo "FAILED: $desc"; fi
+  if "$@"; then passed=$((passed + 1)); echo "ok: $desc"; else failed=$((failed + 1)); echo "FAILED: $desc"; last_run_says; fi
+}
+
+# After a failed check, what the last `run` left, so that a CI log shows why: its exit
+# code, its output's line count and the end of its stderr ($TMP is gone by then).
+last_run_says() {
+  [ -n "${last_run:-}" ] || return 0
+  echo "  the last run, $last_run, exited $rc with $(wc -l <"$TMP/$last_run.out" 2>/dev/null || echo no) lines on stdout; its stderr ends:"
+  tail -n 5 "$TMP/$last_run.err" 2>/dev/null | sed 's/^/  | /'
 }
 
 # A negative control: succeeds when the command fails (a checker shown to reject bad input).
@@ -27,6 +35,7 @@ run() {  # run NAME COMMAND...
   shift
   timeout "${RUN_TIMEOUT:-120}" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
   rc=$?
+  last_run=$name
 }
 
 # Open MPI puts every rank in its own process group, so killing mpirun's group would leave
