@@ -2,6 +2,8 @@
 
 #include <pty.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -108,6 +110,49 @@ TEST(FdSink, LeavesATerminalThatChangesBytesAlone) {
     EXPECT_EQ(::read(controller, got, 3), 3);
     EXPECT_EQ(std::string(got), "a\r\n");
   }
+  ::close(terminal);
+  ::close(controller);
+}
+
+/// In a process whose controlling terminal `terminal` is, in a background process group:
+/// 0 if a sink's writes leave its settings alone, 1 if they changed them, 2 if the process
+/// was stopped (SIGTTOU). The test's own process keeps its terminal and groups.
+int background_job_on_its_terminal(int terminal) {
+  setsid();
+  ioctl(terminal, TIOCSCTTY, 0);  // ours now; our group is its foreground
+  const pid_t job = fork();
+  if (job == 0) {
+    setpgid(0, 0);  // a group of its own: in the background
+    {
+      FdSink sink(terminal, 16);
+      sink.write("a\n");
+      sink.flush();
+    }
+    _exit(output_flags(terminal) == static_cast<tcflag_t>(OPOST) ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(job, &status, WUNTRACED);
+  if (WIFSTOPPED(status)) {
+    kill(job, SIGKILL);
+    waitpid(job, &status, 0);
+    return 2;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+}
+
+TEST(FdSink, LeavesTheTerminalOfABackgroundJobAloneRatherThanBeStopped) {
+  int controller = -1, terminal = -1;
+  ASSERT_EQ(openpty(&controller, &terminal, nullptr, nullptr, nullptr), 0);
+  termios settings{};
+  tcgetattr(terminal, &settings);
+  settings.c_oflag = OPOST;  // byte-neutral: a foreground job would turn processing off
+  tcsetattr(terminal, TCSANOW, &settings);
+  const pid_t session = fork();
+  if (session == 0) _exit(background_job_on_its_terminal(terminal));
+  int status = 0;
+  waitpid(session, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);  // 2: stopped by SIGTTOU
   ::close(terminal);
   ::close(controller);
 }
