@@ -101,8 +101,7 @@ void FdSink::write(std::string_view data) {
     buffer_.append(data);
     return;
   }
-  hand_off();  // a large piece goes out from here, after what came before it, uncopied
-  drain();
+  flush();  // a large piece goes out from here, after what came before it, uncopied
   start_writer();
   if (const int error = write_fully(fd_, data)) {
     std::lock_guard lock(mutex_);
