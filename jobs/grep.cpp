@@ -38,9 +38,10 @@ class GrepJob final : public JobCommand, public JobSource, public Kernel {
     return open_block_source(list_input_files(input_.paths), input_.block_size);
   }
   std::string describe(std::string_view payload) const override { return describe_block(payload); }
-  void run(const TaskView& task, std::string& out) override {
+  void run(TaskContext& task) override {
     const BlockRef block = decode_block(task.payload);
     if (narrating()) narrate("run task " + std::to_string(task.id) + ": grep " + describe_block(task.payload));
+    std::string& out = *task.out;
     bytes_read_ += for_each_block_piece(block, piece_bytes, buffer_, [&](const BlockText& text) {
       matcher_->for_each_match(text.text, [&](std::size_t offset, std::string_view line) {
         out.append(block.path).push_back(':');
@@ -50,7 +51,7 @@ class GrepJob final : public JobCommand, public JobSource, public Kernel {
       });
     });
   }
-  std::uint64_t bytes_read() const override { return bytes_read_; }
+  KernelCounts counts() const override { return {bytes_read_, {}}; }
   nlohmann::json parameters() const override {
     return {{"pattern", pattern_}, {"input", input_.paths}, {"block_size", input_.block_size}};
   }

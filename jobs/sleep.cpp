@@ -15,7 +15,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "taskfarm/hosted.hpp"
+#include <taskfarm/taskfarm.hpp>
+
+#include "taskfarm/work_job.hpp"
 #include "taskfarm/random.hpp"
 
 namespace taskfarm {
@@ -63,57 +65,61 @@ struct SleepTask {
 std::ostream& operator<<(std::ostream& out, const SleepTask& task) { return out << "sleep " << task.us << " us"; }
 
 /// Task IDs K-1, 2K-1, ... in their first `attempts` attempts (0: all).
-bool chosen(const TaskInfo& task, std::uint64_t every, std::uint64_t attempts) {
-  return every > 0 && task.id % every == every - 1 && (attempts == 0 || task.attempt < attempts);
+template <class T>
+bool chosen(const Task<T>& task, std::uint64_t every, std::uint64_t attempts) {
+  return every > 0 && task.id() % every == every - 1 && (attempts == 0 || task.attempt() < attempts);
 }
 
-class Sleep final : public ProgramJob {
+class Sleep final : public TypedJob {
  public:
-  int main(App& app) override {
-    app.option("--tasks", tasks_, "Number of tasks");
-    app.option("--mean-us", mean_us_, "Mean task length in microseconds");
-    app.option("--dist", dist_name_, "Task length distribution: fixed, uniform, lognormal (sigma 1) or pareto (alpha 1.5)");
-    app.option("--seed", seed_, "Random seed");
-    app.option("--fail-every", fail_every_, "Fail every K-th task (IDs K-1, 2K-1, ...), for testing; 0: none");
-    app.option("--hang-every", hang_every_,
-               "Hang (for --hang-s, default an hour) in every K-th task (IDs K-1, 2K-1, ...), for testing "
-               "--task-timeout; 0: none");
-    app.option("--hang-attempts", hang_attempts_, "With --hang-every: hang only in the first A attempts; 0: every attempt");
-    app.option("--hang-s", hang_s_, "With --hang-every: how long a hanging task hangs, in seconds");
-    app.option("--fail-attempts", fail_attempts_,
-               "With --fail-every: fail only the first A attempts of those tasks; 0: every attempt");
-    app.option("--abort-task", abort_task_,
-               "Abort the process (abort()) in task ID, every attempt: a poison task, for testing --resume; -1: none");
+  void add_options(CLI::App& command) override {
+    option(command, "--tasks", tasks_, "Number of tasks");
+    option(command, "--mean-us", mean_us_, "Mean task length in microseconds");
+    option(command, "--dist", dist_name_, "Task length distribution: fixed, uniform, lognormal (sigma 1) or pareto (alpha 1.5)");
+    option(command, "--seed", seed_, "Random seed");
+    option(command, "--fail-every", fail_every_, "Fail every K-th task (IDs K-1, 2K-1, ...), for testing; 0: none");
+    option(command, "--hang-every", hang_every_,
+           "Hang (for --hang-s, default an hour) in every K-th task (IDs K-1, 2K-1, ...), for testing "
+           "--task-timeout; 0: none");
+    option(command, "--hang-attempts", hang_attempts_, "With --hang-every: hang only in the first A attempts; 0: every attempt");
+    option(command, "--hang-s", hang_s_, "With --hang-every: how long a hanging task hangs, in seconds");
+    option(command, "--fail-attempts", fail_attempts_,
+           "With --fail-every: fail only the first A attempts of those tasks; 0: every attempt");
+    option(command, "--abort-task", abort_task_,
+           "Abort the process (abort()) in task ID, every attempt: a poison task, for testing --resume; -1: none");
+  }
+  void check() override {
     const auto name = std::find(distribution_names.begin(), distribution_names.end(), dist_name_);
     if (name == distribution_names.end())
       throw UsageError("--dist: " + dist_name_ + " not in {fixed,uniform,lognormal,pareto}");
     dist_ = static_cast<Distribution>(name - distribution_names.begin());
     if (!(mean_us_ >= 0)) throw UsageError("--mean-us: expected a non-negative number, got '" + std::to_string(mean_us_) + "'");
     if (!(hang_s_ > 0)) throw UsageError("--hang-s: expected a positive number, got '" + std::to_string(hang_s_) + "'");
-    return app.run(generate(tasks_, [this](std::uint64_t i) { return SleepTask{draw_us(dist_, mean_us_, seed_, i)}; }),
-                   [this](const SleepTask& sleep, Out& out) { run(sleep, out); });
+  }
+  detail::Work make_work() override {
+    return detail::line_work(generate(tasks_, [this](std::uint64_t i) { return SleepTask{draw_us(dist_, mean_us_, seed_, i)}; }),
+                             [this](const SleepTask& sleep, Task<SleepTask>& task) { run(sleep, task); });
   }
 
  private:
-  void run(const SleepTask& sleep, Out& out) const {
+  void run(const SleepTask& sleep, Task<SleepTask>& task) const {
     static const bool precise_timers = [] {
       // The default 50 us timer slack would stretch every short sleep.
       prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
       return true;
     }();
     (void)precise_timers;
-    const TaskInfo task = this_task();
-    if (narrating()) narrate("run task " + std::to_string(task.id) + ": sleep " + std::to_string(sleep.us) + " us...");
+    if (task.narrating()) task.narrate("run task " + std::to_string(task.id()) + ": sleep " + std::to_string(sleep.us) + " us...");
     if (chosen(task, hang_every_, hang_attempts_)) {
-      if (narrating()) narrate("task " + std::to_string(task.id) + " hangs (--hang-every)");
+      if (task.narrating()) task.narrate("task " + std::to_string(task.id()) + " hangs (--hang-every)");
       std::this_thread::sleep_for(std::chrono::duration<double>(hang_s_));
     }
-    if (abort_task_ >= 0 && task.id == static_cast<std::uint64_t>(abort_task_)) std::abort();
+    if (abort_task_ >= 0 && task.id() == static_cast<std::uint64_t>(abort_task_)) std::abort();
     std::this_thread::sleep_for(std::chrono::microseconds(sleep.us));
     if (chosen(task, fail_every_, fail_attempts_))
       throw std::runtime_error("injected failure (--fail-every " + std::to_string(fail_every_) + ", attempt " +
-                               std::to_string(task.attempt + 1) + ")");
-    out << task.id << '\t' << sleep.us << '\n';
+                               std::to_string(task.attempt() + 1) + ")");
+    task.out() << task.id() << '\t' << sleep.us << '\n';
   }
 
   std::uint64_t tasks_ = 100;
@@ -131,6 +137,6 @@ class Sleep final : public ProgramJob {
 
 }  // namespace
 
-TASKFARM_REGISTER_PROGRAM(Sleep, "sleep", "Sleep a drawn number of microseconds per task (scheduler benchmarks)");
+TASKFARM_REGISTER_JOB(Sleep, "sleep", "Sleep a drawn number of microseconds per task (scheduler benchmarks)");
 
 }  // namespace taskfarm

@@ -13,18 +13,19 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <ostream>
 #include <optional>
 #include <utility>
 #include <vector>
 #include <stdexcept>
 #include <string>
 
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
+
+#include <taskfarm/taskfarm.hpp>
 
 #include "taskfarm/error.hpp"
-#include "taskfarm/job.hpp"
-#include "taskfarm/text.hpp"
+#include "taskfarm/wire.hpp"
+#include "taskfarm/work_job.hpp"
 
 namespace taskfarm {
 namespace {
@@ -39,19 +40,31 @@ struct DirectoryPiece {
   std::string path;
 };
 
-std::string encode_piece(const DirectoryPiece& piece) {
-  std::string payload;
-  wire::put(payload, piece.position);
-  payload.append(piece.path);
-  return payload;
+/// Narration and the _failed file name a piece by its directory.
+std::ostream& operator<<(std::ostream& out, const DirectoryPiece& piece) {
+  out << piece.path;
+  if (piece.position) out << " (from entry position " << piece.position << ")";
+  return out;
 }
 
-DirectoryPiece decode_piece(std::string_view payload) {
-  DirectoryPiece piece;
-  piece.position = wire::get<std::uint64_t>(payload);
-  piece.path = std::string(payload);
-  return piece;
-}
+}  // namespace
+
+template <>
+struct codec<DirectoryPiece> {
+  static void encode(const DirectoryPiece& piece, std::string& out) {
+    wire::put(out, piece.position);
+    out.append(piece.path);
+  }
+  static DirectoryPiece decode(std::string_view& in) {
+    DirectoryPiece piece;
+    piece.position = wire::get<std::uint64_t>(in);
+    piece.path = std::string(in);
+    in = {};
+    return piece;
+  }
+};
+
+namespace {
 
 /// The error as find words it: "'PATH': Permission denied". Permissions, and a path
 /// that is gone or no longer a directory, stay so: such a task is not retried.
@@ -73,70 +86,30 @@ struct Listing {
   std::optional<std::uint64_t> next_position;
 };
 
-class WalkJob final : public JobCommand, public JobSource, public Kernel {
+/// The kernel: lists one piece of a directory, submitting its subdirectories (and the
+/// directory's next piece); counts what it found.
+class Walker {
  public:
-  JobRoles roles() override {
-    JobRoles roles;
-    roles.source = this;
-    roles.kernel = this;
-    roles.submits = true;
-    return roles;
-  }
-  void add_options(CLI::App& command) override {
-    command.add_option("--input", root_, "The directory to walk")->required();
-  }
-  void check_options(const JobSettings&) override {
-    struct stat st {};
-    if (::stat(root_.c_str(), &st) != 0) throw UsageError("walk: --input '" + root_ + "': " + std::strerror(errno));
-    if (!S_ISDIR(st.st_mode)) throw UsageError("walk: --input '" + root_ + "' is not a directory");
-  }
-  std::unique_ptr<TaskSource> open() override {
-    class Root final : public TaskSource {
-     public:
-      explicit Root(std::string payload) : payload_(std::move(payload)) {}
-      std::optional<std::uint64_t> size() const override { return 1; }
-      bool next(std::string& payload) override {
-        if (given_) return false;
-        given_ = true;
-        payload = payload_;
-        return true;
-      }
-
-     private:
-      std::string payload_;
-      bool given_ = false;
-    };
-    return std::make_unique<Root>(encode_piece(DirectoryPiece{0, root_}));
-  }
-  std::string describe(std::string_view payload) const override {
-    const DirectoryPiece piece = decode_piece(payload);
-    return piece.position ? piece.path + " (from entry position " + std::to_string(piece.position) + ")" : piece.path;
-  }
-  nlohmann::json parameters() const override { return {{"input", root_}}; }
-  void submit_into(detail::Submissions* to) override { submitted_ = to; }
-
-  void run(const TaskView& task, std::string& out) override {
-    const DirectoryPiece piece = decode_piece(task.payload);
-    const Listing listing = list(piece, out);
-    if (listing.next_position) submit(DirectoryPiece{*listing.next_position, piece.path});
+  void operator()(const DirectoryPiece& piece, Task<DirectoryPiece>& task) {
+    Listing listing = list(piece, task);
+    if (listing.next_position) task.submit(DirectoryPiece{*listing.next_position, piece.path});
     // Counted once the piece is read whole: a failed attempt counts nothing.
-    files_ += listing.files;
-    bytes_ += listing.bytes;
-    directories_ += piece.position == 0 ? 1 : 0;
+    counts_.named[0].second += listing.files;
+    counts_.named[1].second += piece.position == 0 ? 1 : 0;
+    counts_.named[2].second += listing.bytes;
   }
-  std::vector<std::pair<std::string, std::uint64_t>> counts() const override {
-    return {{"files", files_}, {"directories", directories_}, {"bytes", bytes_}};
-  }
+  KernelCounts counts() const { return counts_; }
 
  private:
   /// Lines for the regular files of one piece of a directory; its subdirectories become
   /// tasks. Sizes come from fstatat relative to the directory's descriptor.
-  Listing list(const DirectoryPiece& piece, std::string& out) {
+  static Listing list(const DirectoryPiece& piece, Task<DirectoryPiece>& task) {
     std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(piece.path.c_str()), ::closedir);
     if (!dir) fail(piece.path, errno);
     if (piece.position) ::seekdir(dir.get(), static_cast<long>(piece.position));
     const int fd = ::dirfd(dir.get());
     const std::string prefix = piece.path.back() == '/' ? piece.path : piece.path + "/";
+    Out& out = task.out();
     Listing listing;
     for (std::uint64_t read = 0;; ++read) {
       if (read == entries_per_task) {
@@ -158,12 +131,10 @@ class WalkJob final : public JobCommand, public JobSource, public Kernel {
         type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_UNKNOWN;
       }
       if (type == DT_DIR) {
-        submit(DirectoryPiece{0, prefix + name});
+        task.submit(DirectoryPiece{0, prefix + name});
         ++listing.directories;
       } else if (type == DT_REG) {
-        append_decimal(out, static_cast<std::uint64_t>(st.st_size));
-        out.push_back('\t');
-        out.append(prefix).append(name).push_back('\n');
+        out << static_cast<std::uint64_t>(st.st_size) << '\t' << prefix << name << '\n';
         ++listing.files;
         listing.bytes += static_cast<std::uint64_t>(st.st_size);
       }
@@ -171,16 +142,25 @@ class WalkJob final : public JobCommand, public JobSource, public Kernel {
     return listing;
   }
 
-  void submit(const DirectoryPiece& piece) {
-    if (!submitted_) throw std::logic_error("walk: the engine gave no place for submitted tasks");
-    submitted_->add(encode_piece(piece));
+  KernelCounts counts_{0, {{"files", 0}, {"directories", 0}, {"bytes", 0}}};
+};
+
+class WalkJob final : public TypedJob {
+ public:
+  void add_options(CLI::App& command) override {
+    option(command, "--input", root_, "The directory to walk")->required();
+  }
+  void check() override {
+    struct stat st {};
+    if (::stat(root_.c_str(), &st) != 0) throw UsageError("walk: --input '" + root_ + "': " + std::strerror(errno));
+    if (!S_ISDIR(st.st_mode)) throw UsageError("walk: --input '" + root_ + "' is not a directory");
+  }
+  detail::Work make_work() override {
+    return detail::line_work(std::vector<DirectoryPiece>{DirectoryPiece{0, root_}}, Walker{});
   }
 
+ private:
   std::string root_;
-  detail::Submissions* submitted_ = nullptr;
-  std::uint64_t files_ = 0;
-  std::uint64_t directories_ = 0;
-  std::uint64_t bytes_ = 0;
 };
 
 }  // namespace

@@ -42,8 +42,9 @@ class WordCountJob final : public JobCommand, public JobSource, public Kernel, p
   }
   std::string describe(std::string_view payload) const override { return describe_block(payload); }
 
-  void run(const TaskView& task, std::string& out) override {
+  void run(TaskContext& task) override {
     if (narrating()) narrate("run task " + std::to_string(task.id) + ": count " + describe_block(task.payload));
+    std::string& out = *task.out;
     // Count into a task-local table first, so a failing task adds nothing; then into the
     // worker's table. The block is read in pieces that stay in the cache for the count
     // (the lines that start in a block are those that start in its pieces).
@@ -81,7 +82,7 @@ class WordCountJob final : public JobCommand, public JobSource, public Kernel, p
     std::string& out = context.output();
     for (const WordTable::Entry& e : mine.sorted()) append_count(out, e.word, e.count);
   }
-  std::uint64_t bytes_read() const override { return bytes_read_; }
+  KernelCounts counts() const override { return {bytes_read_, {}}; }
   nlohmann::json parameters() const override { return {{"input", input_.paths}, {"block_size", input_.block_size}}; }
 
  private:

@@ -77,7 +77,7 @@ class Numbers final : public JobSource, public Kernel {
   std::unique_ptr<TaskSource> open() override { return detail::make_stream(taskfarm::range<std::uint64_t>(0, n_)); }
   std::string describe(std::string_view) const override { return "a number"; }
   nlohmann::json parameters() const override { return {{"tasks", n_}}; }
-  void run(const TaskView&, std::string&) override {}
+  void run(TaskContext&) override {}
 
  private:
   std::uint64_t n_;

@@ -4,15 +4,13 @@
 
 #include <mpi.h>
 
-#include "taskfarm/export.hpp"
-
 namespace taskfarm {
 
 /// The ranks that run one task together, with `--ranks-per-task N` (Options::ranks_per_task):
-/// a kernel `R kernel(const T&, const taskfarm::Group& g)` or `void kernel(const T&, const
-/// taskfarm::Group& g, taskfarm::Out& out)` runs on each of them, on the same task. What
-/// the group's rank 0 returns (or writes) is the task's result; a kernel that throws on
-/// any of them fails the task. Without groups, a Group is the rank alone.
+/// a kernel runs on each of them, on the same task, and sees them as `task.group()` (a
+/// taskfarm::Task<T>&; 0.3's `const taskfarm::Group&` parameter still works). What the
+/// group's rank 0 returns (or writes) is the task's result; a kernel that throws on any of
+/// them fails the task. Without groups, a Group is the rank alone.
 class Group {
  public:
   /// This rank alone (MPI_COMM_SELF).
@@ -32,10 +30,5 @@ class Group {
   int rank_ = 0;
   int size_ = 1;
 };
-
-namespace detail {
-/// The group this rank runs tasks with (set by the engine before the first task).
-TASKFARM_API const Group& current_group();
-}  // namespace detail
 
 }  // namespace taskfarm

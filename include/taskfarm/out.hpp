@@ -15,8 +15,12 @@ namespace taskfarm {
 
 namespace detail {
 template <class T, class K>
-class LineKernel;
+struct KernelCall;
+/// Marks the engine's own Out, which the engine flushes after the kernel returns.
+struct EngineFlushes {};
 }  // namespace detail
+template <class T>
+class Task;
 
 /// Where a kernel `void kernel(const T&, taskfarm::Out& out)` writes its own lines:
 /// `out << a << ' ' << b << '\n'` works like an ostream. Write whole lines.
@@ -25,6 +29,10 @@ class Out {
   /// Appends to `buffer` (the engine's output buffer for the task), at the latest when
   /// the Out goes away.
   explicit Out(std::string& buffer) : buffer_(buffer), exceptions_(std::uncaught_exceptions()) {}
+  /// The engine's own Out for a kernel: flushed after the kernel returns, not in the
+  /// destructor (two std::uncaught_exceptions() calls, thread-local lookups, per task are
+  /// worth saving).
+  Out(std::string& buffer, detail::EngineFlushes) : buffer_(buffer), exceptions_(engine_flushes) {}
   Out(const Out&) = delete;
   Out& operator=(const Out&) = delete;
   // Not while a kernel's exception unwinds: that task's output is dropped anyway.
@@ -80,12 +88,11 @@ class Out {
     buffer_.append(stage_, used_);
     used_ = 0;
   }
-  // The engine's own Out is flushed after the kernel returns, not in the destructor: two
-  // std::uncaught_exceptions() calls (thread-local lookups) per task are worth saving.
-  template <class T, class K>
-  friend class detail::LineKernel;
+  template <class, class>
+  friend struct detail::KernelCall;
+  template <class>
+  friend class Task;
   static constexpr int engine_flushes = -1;
-  Out(std::string& buffer, int exceptions) : buffer_(buffer), exceptions_(exceptions) {}
 
   std::string& buffer_;
   int exceptions_;

@@ -37,6 +37,7 @@
 #include "taskfarm/out.hpp"
 #include "taskfarm/sources.hpp"
 #include "taskfarm/submit.hpp"
+#include "taskfarm/task.hpp"
 
 namespace taskfarm {
 
@@ -89,12 +90,12 @@ struct TaskInfo {
   std::uint64_t id = 0;       ///< position in the source, from 0
   std::uint32_t attempt = 0;  ///< 0 for the first attempt, then 1, 2, ... (--retries)
 };
-/// Called from a kernel: the task it is running.
-TASKFARM_API TaskInfo this_task();
-/// With -v (--verbose), writes `text` as a timestamped line on stderr; otherwise nothing.
-TASKFARM_API void narrate(std::string_view text);
-/// Whether -v was given (to skip building narration nobody reads).
-TASKFARM_API bool narrating();
+/// Called from a kernel: the task it is running. Kept for 0.3 programs; a kernel taking a
+/// taskfarm::Task<T>& has task.id() and task.attempt().
+inline TaskInfo this_task() {
+  const detail::TaskContext* task = detail::current_task_context();
+  return task ? TaskInfo{task->id, task->attempt} : TaskInfo{};
+}
 
 /// A standalone farm program: its command line (the user's options and the engine's),
 /// MPI start-up and shut-down, and the run.
@@ -102,9 +103,6 @@ class TASKFARM_API App {
  public:
   /// Initialises MPI if nobody has (and then finalises it when the App ends).
   App(int argc, char** argv, std::string description);
-  /// The taskfarm program's built-in jobs: `args` without the program and job names; MPI
-  /// is the program's. run() prepares the job and returns without running it.
-  App(detail::Hosted, std::vector<std::string> args, std::string job, std::string description);
   App(const App&) = delete;
   App& operator=(const App&) = delete;
   ~App();
@@ -114,25 +112,15 @@ class TASKFARM_API App {
   /// option) are reported by run(), with --help, once every option is known.
   template <class V>
   App& option(const std::string& name, V& value, const std::string& help) {
-    detail::OptionSpec spec;
-    spec.name = name;
-    spec.help = help;
-    spec.is_flag = std::is_same_v<V, bool>;
-    spec.assign = [&value](const std::string& text) { return detail::parse_option(text, value); };
-    spec.check = [](const std::string& text) {
-      V scratch{};
-      return detail::parse_option(text, scratch);
-    };
-    spec.current = [&value] { return detail::option_text(value); };
-    spec.type_name = std::is_floating_point_v<V> ? "NUM" : std::is_unsigned_v<V> ? "UINT" : std::is_integral_v<V> ? "INT" : "TEXT";
-    add_option(std::move(spec));
+    add_option(detail::option_spec(name, value, help));
     return *this;
   }
 
   /// Runs `kernel` on every task of `source` and returns the exit code (0 all done, 1 some
   /// tasks failed, 2 usage error, 3 incomplete, 4 runtime error). Each result becomes a
-  /// line "task<TAB>result" (R kernel(const T&)), or the kernel writes its own lines
-  /// (void kernel(const T&, taskfarm::Out&)); on stdout, or in part files with --output.
+  /// line "task<TAB>result" (R kernel(const T&), R kernel(const T&, taskfarm::Task<T>&)),
+  /// or the kernel writes its own lines (void kernel(const T&, taskfarm::Task<T>& task),
+  /// through task.out()); on stdout, or in part files with --output.
   template <class Source, class Kernel>
   int run(Source&& source, Kernel&& kernel) {
     detail::Work work = detail::line_work(std::forward<Source>(source), std::forward<Kernel>(kernel));
@@ -156,7 +144,6 @@ class TASKFARM_API App {
   int size() const;
 
  private:
-  friend struct detail::AppAccess;
   struct State;
   void add_option(detail::OptionSpec spec);
   int run_work(detail::Work& work);
@@ -197,16 +184,11 @@ class TASKFARM_API Farm {
   template <class Source, class Kernel, class Sink>
   Report map(Source&& source, Kernel&& kernel, Sink&& sink) {
     using T = detail::task_of<Source>;
-    detail::check_kernel<T, std::decay_t<Kernel>>();
-    using R = typename detail::result_of<T, std::decay_t<Kernel>>::type;
+    detail::check_returns<T, std::decay_t<Kernel>>();
+    using R = typename detail::KernelCall<T, std::decay_t<Kernel>>::result;
     static_assert(std::is_invocable_v<Sink&, const T&, const R&>, "taskfarm: the sink must be callable as sink(const T&, const R&)");
     detail::SinkRoot<T, R, std::remove_reference_t<Sink>> root(sink);
-    detail::Work work;
-    work.shape = detail::Shape::to_root;
-    work.stream = detail::make_stream(std::forward<Source>(source));
-    work.kernel = std::make_unique<detail::ToRootKernel<T, std::decay_t<Kernel>>>(std::forward<Kernel>(kernel));
-    work.submits = detail::submits_tasks<T, std::decay_t<Kernel>>;
-    work.root = &root;
+    detail::Work work = detail::to_root_work(std::forward<Source>(source), std::forward<Kernel>(kernel), root);
     return run_work(work);
   }
 

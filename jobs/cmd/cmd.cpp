@@ -41,6 +41,7 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     roles.slots = this;
     roles.results = this;
     roles.part_files = false;  // its results go to the master (the joblog, stdout)
+    roles.groups = true;       // a group's first rank starts each task (see start())
     return roles;
   }
   void add_options(CLI::App& command) override {
@@ -81,7 +82,7 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     return std::move(file.source);
   }
   std::string describe(std::string_view payload) const override { return std::string(command_of(payload)); }
-  void run(const TaskView&, std::string&) override { throw std::logic_error("cmd runs asynchronously"); }
+  void run(TaskContext&) override { throw std::logic_error("cmd runs asynchronously"); }
 
   std::size_t claim(int rank, bool runs_tasks, const ShareOnNode& share) override {
     char name[256] = {};
@@ -89,19 +90,16 @@ class CmdJob final : public JobCommand, public JobSource, public Kernel, public 
     host_ = name;
     return slots_.claim(rank, runs_tasks, share, host_);
   }
-  void start(int rank, int workers) override {
-    rank_ = rank;
-    workers_ = workers;
+  void start(const KernelPlace& place) override {
+    rank_ = place.rank;
+    workers_ = place.workers;
     processes_ = std::make_unique<ProcessSlots>(task_timeout_s_);
-    if (output_dir_) outputs_.emplace(*output_dir_, rank);
+    if (output_dir_) outputs_.emplace(*output_dir_, place.rank);
     const std::string widened = slots_.widen_cpu_binding();
     if (!widened.empty() && narrating()) narrate(widened);
-  }
-  /// A group's first rank starts each task, for the whole group (--ranks-per-task).
-  bool runs_on_groups() const override { return true; }
-  void start_group(const RankGroup& group) override {
-    if (group.size <= 1 || group.rank != 0) return;
-    launch_.start(group);
+    // A group's first rank starts each task, for the whole group (--ranks-per-task).
+    if (place.group.size <= 1 || place.group.rank != 0) return;
+    launch_.start(place.group);
     processes_->drop_environment(GroupLaunch::set_by_launcher);
   }
   std::size_t slots() const override { return slots_.count(); }

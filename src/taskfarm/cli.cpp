@@ -33,48 +33,7 @@ std::string explain_extras(const std::vector<std::string>& extras, const CLI::Ap
 
 }  // namespace
 
-namespace {
-
-/// Where in `args` a job written on the public API is named, if one is: the first word
-/// that is not an engine option's value.
-std::optional<std::pair<std::size_t, const JobEntry*>> find_program_job(const std::vector<std::string>& args) {
-  const CLI::App& engine = engine_options();
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& word = args[i];
-    if (word == "--") break;
-    if (!word.empty() && word[0] == '-') {
-      const CLI::Option* option = word.find('=') == std::string::npos ? engine.get_option_no_throw(word) : nullptr;
-      if (option && option->get_items_expected_min() > 0) ++i;  // its value
-      continue;
-    }
-    for (const auto& entry : registered_jobs())
-      if (entry.name == word && entry.make_program) return std::pair{i, &entry};
-    break;
-  }
-  return std::nullopt;
-}
-
-/// A job on the public API: its App parses every argument but the job's name, and its
-/// run() prepares the roles.
-CommandLine prepare_program_job(std::vector<std::string> args, std::size_t at, const JobEntry& entry) {
-  args.erase(args.begin() + static_cast<long>(at));
-  CommandLine cl;
-  cl.app = std::make_unique<App>(detail::Hosted{}, std::move(args), entry.name, entry.summary);
-  cl.program = entry.make_program();
-  cl.program->main(*cl.app);
-  if (!detail::AppAccess::prepared(*cl.app)) throw std::logic_error("job " + entry.name + " never called App::run");
-  cl.config = detail::AppAccess::config(*cl.app);
-  cl.job = detail::AppAccess::roles(*cl.app);
-  return cl;
-}
-
-}  // namespace
-
 CommandLine parse_command_line(int argc, const char* const* argv) {
-  const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
-  if (const auto program_job = find_program_job(args))
-    return prepare_program_job(args, program_job->first, *program_job->second);
-
   CLI::App app{"An MPI task farm: rank 0 hands out tasks, every other rank runs them.", "taskfarm"};
   app.require_subcommand(0, 1);
   app.allow_extras();  // unknown words are explained below, not by CLI11
@@ -90,7 +49,6 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   std::vector<std::pair<CLI::App*, std::unique_ptr<JobCommand>>> jobs;
   for (const auto& entry : registered_jobs()) {
     CLI::App* command = app.add_subcommand(entry.name, entry.summary);
-    if (entry.make_program) continue;  // found above, unless the command line is bad
     command->fallthrough();  // engine options may also follow the job name
     auto job = entry.make();
     job->add_options(*command);

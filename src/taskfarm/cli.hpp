@@ -10,7 +10,6 @@
 
 #include "taskfarm/config.hpp"
 #include "taskfarm/engine_options.hpp"
-#include "taskfarm/hosted.hpp"
 #include "taskfarm/job.hpp"
 
 namespace taskfarm {
@@ -18,11 +17,7 @@ namespace taskfarm {
 struct CommandLine {
   Config config;
   JobRoles job;
-  // What owns the job's roles: a job on the role interfaces, or one on the public API
-  // with the App that prepared it.
-  std::unique_ptr<JobCommand> command;
-  std::unique_ptr<ProgramJob> program;
-  std::unique_ptr<App> app;
+  std::unique_ptr<JobCommand> command;  // what owns the job's roles
 };
 
 /// --help or --version: print `text` to stdout and exit 0.

@@ -178,7 +178,7 @@ void check_engine_options(Config& cfg, const JobRoles& job) {
   if (cfg.task_timeout_s > 0 && job.reduce)
     throw UsageError("--task-timeout: job " + cfg.job + " cannot hand a stuck worker's tasks to another "
                      "(the results it already has live in its memory until the reduce)");
-  if (cfg.ranks_per_task > 1 && !job.kernel->runs_on_groups())
+  if (cfg.ranks_per_task > 1 && !job.groups)
     throw UsageError("--ranks-per-task: job " + cfg.job + " runs each task on one rank");
   if (job.reduce && !cfg.output_dir)
     throw UsageError("job " + cfg.job + " writes its results to part files: give --output DIR");

@@ -26,9 +26,8 @@ namespace {
 void follow_leader(GroupComm& group, const JobRoles& job, const Config& config, std::uint32_t run, int rank,
                    int groups) {
   if (config.output_dir) mark_stop_signal_in(stop_marker_path(*config.output_dir, rank, run));
-  if (config.verbose) job.kernel->set_narrator([](std::string_view text) { log::line(text); });
-  job.kernel->start(rank, groups);
-  job.kernel->start_group(group.rank_group());
+  log::set_narrating(config.verbose);
+  job.kernel->start(KernelPlace{rank, groups, group.rank_group()});
   follow_group(*job.kernel, group, job.submits);
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "taskfarm/kernel_failure.hpp"
 
 namespace taskfarm {
 
@@ -13,7 +12,7 @@ constexpr char batch_message = 'B';
 constexpr char stop_message = 'S';
 }  // namespace
 
-clock::time_point GroupBatch::run(Kernel& kernel, std::string_view batch, clock::time_point start) {
+clock::time_point GroupBatch::run(Kernel& kernel, Attempt& attempt, std::string_view batch, clock::time_point start) {
   staged.clear();
   ends.clear();
   seconds.clear();
@@ -23,16 +22,11 @@ clock::time_point GroupBatch::run(Kernel& kernel, std::string_view batch, clock:
   TaskBatchReader tasks(batch);
   TaskView task{};
   for (std::uint32_t i = 0; tasks.next(task); ++i) {
-    const std::size_t mark = staged.size();
-    std::optional<KernelFailure> failure = failure_of([&] { kernel.run(task, staged); });
-    if (!failure && staged.size() < mark) failure = KernelFailure{"the kernel truncated its output buffer"};
-    if (failure) {
-      staged.resize(std::min(mark, staged.size()));
+    if (std::optional<KernelFailure> failure = attempt.run(kernel, task, staged))
       failures.push_back(GroupFailure{i, std::move(failure->message), failure->status});
-    }
     const auto now = clock::now();
     ends.push_back(staged.size());
-    submit_ends.emplace_back(submitted.bytes.size(), submitted.count);
+    submit_ends.emplace_back(submitted.encoded().size(), submitted.count());
     seconds.push_back(std::chrono::duration<double>(now - start).count());
     start = now;
   }
@@ -43,7 +37,7 @@ double GroupBatchRunner::run(std::string_view batch, ResultBatchWriter& reply, c
   message_.assign(1, batch_message);
   message_.append(batch);
   link_.share(message_);
-  finished_at_ = batch_.run(kernel_, batch, start);
+  finished_at_ = batch_.run(kernel_, attempt_, batch, start);
   write_results(batch, link_.agree(batch_.failures), reply);
   return std::chrono::duration<double>(finished_at_ - start).count();
 }
@@ -57,6 +51,7 @@ void GroupBatchRunner::write_results(std::string_view batch, const std::vector<G
     if (f.index < failed.size() && !failed[f.index]) failed[f.index] = &f;
   const bool with_data = side_output_ == nullptr;
   std::string& out = side_output_ ? *side_output_ : reply.out();
+  const std::size_t batch_start = out.size();
   double run_s = 0, max_s = 0;
   auto close_run = [&] {
     if (reply.run_open()) reply.close_run(run_s, max_s);
@@ -74,14 +69,14 @@ void GroupBatchRunner::write_results(std::string_view batch, const std::vector<G
     if (reply.run_open() && task.id != reply.run_next_id()) close_run();
     if (!reply.run_open()) reply.open_run(task.id, TaskStatus::ok, with_data);
     reply.begin_task();
-    kernel_.commit(batch_.output(i), out);
+    out.append(batch_.output(i));
     reply.end_task();
     if (submitted_) commit_submissions(i);
     run_s += task_s;
     max_s = std::max(max_s, task_s);
   }
   close_run();
-  if (side_output_) kernel_.end_batch(*side_output_);
+  if (side_output_) kernel_.end_batch(*side_output_, batch_start);
   reply.complete_batch();
 }
 
@@ -89,8 +84,7 @@ void GroupBatchRunner::write_results(std::string_view batch, const std::vector<G
 void GroupBatchRunner::commit_submissions(std::size_t i) {
   const auto [from, before] = i == 0 ? std::pair<std::size_t, std::uint64_t>{0, 0} : batch_.submit_ends[i - 1];
   const auto [to, after] = batch_.submit_ends[i];
-  submitted_->bytes.append(batch_.submitted.bytes, from, to - from);
-  submitted_->count += after - before;
+  submitted_->append(batch_.submitted.encoded().substr(from, to - from), after - before);
 }
 
 void stop_group(GroupLink& link) { link.share(std::string_view(&stop_message, 1)); }
@@ -98,11 +92,11 @@ void stop_group(GroupLink& link) { link.share(std::string_view(&stop_message, 1)
 void follow_group(Kernel& kernel, GroupLink& link, bool submits) {
   std::string message;
   GroupBatch batch;
-  if (submits) kernel.submit_into(&batch.submitted);  // the leader's count; these are dropped
+  Attempt attempt(submits ? &batch.submitted : nullptr, link.rank_group());  // the leader's count; these are dropped
   while (true) {
     link.receive(message);
     if (message.empty() || message[0] != batch_message) return;
-    batch.run(kernel, std::string_view(message).substr(1), clock::now());
+    batch.run(kernel, attempt, std::string_view(message).substr(1), clock::now());
     link.agree(batch.failures);
   }
 }

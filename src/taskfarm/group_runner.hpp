@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "taskfarm/attempt.hpp"
 #include "taskfarm/job.hpp"
 #include "taskfarm/result_wire.hpp"
 #include "taskfarm/wire.hpp"
@@ -35,7 +36,7 @@ class GroupLink {
  public:
   virtual ~GroupLink() = default;
   /// The kernel's view of the group (its own communicator, apart from the engine's).
-  virtual RankGroup rank_group() const = 0;
+  virtual const RankGroup& rank_group() const = 0;
   /// Leader: gives `message` to every other rank of the group.
   virtual void share(std::string_view message) = 0;
   /// Other ranks: the leader's next message. Waits without taking a core from the tasks.
@@ -52,16 +53,16 @@ struct GroupBatch {
   std::vector<std::size_t> ends;  // staged[ends[i-1] .. ends[i]) is task i's output
   std::vector<double> seconds;
   std::vector<GroupFailure> failures;
-  /// The tasks each task submitted (JobRoles::submits): submitted.bytes[submit_ends[i-1] ..
-  /// submit_ends[i]), and their number.
-  detail::Submissions submitted;
+  /// The tasks each task submitted (JobRoles::submits): submitted's bytes [submit_ends[i-1]
+  /// .. submit_ends[i]), and their number.
+  Submissions submitted;
   std::vector<std::pair<std::size_t, std::uint64_t>> submit_ends;
   std::string_view output(std::size_t i) const {
     const std::size_t from = i == 0 ? 0 : ends[i - 1];
     return std::string_view(staged).substr(from, ends[i] - from);
   }
-  /// Runs every task of `batch`; returns the time of the last reading.
-  std::chrono::steady_clock::time_point run(Kernel& kernel, std::string_view batch,
+  /// Runs every task of `batch` through `attempt`; returns the time of the last reading.
+  std::chrono::steady_clock::time_point run(Kernel& kernel, Attempt& attempt, std::string_view batch,
                                             std::chrono::steady_clock::time_point start);
 };
 
@@ -70,10 +71,12 @@ class GroupBatchRunner {
  public:
   /// `submitted`: where the tasks of a job whose tasks submit tasks go (those of the tasks
   /// that succeeded on every rank, as the leader submitted them).
-  GroupBatchRunner(Kernel& kernel, GroupLink& link, std::string* side_output, detail::Submissions* submitted = nullptr)
-      : kernel_(kernel), link_(link), side_output_(side_output), submitted_(submitted) {
-    if (submitted_) kernel_.submit_into(&batch_.submitted);
-  }
+  GroupBatchRunner(Kernel& kernel, GroupLink& link, std::string* side_output, Submissions* submitted = nullptr)
+      : kernel_(kernel),
+        link_(link),
+        side_output_(side_output),
+        submitted_(submitted),
+        attempt_(submitted ? &batch_.submitted : nullptr, link.rank_group()) {}
   /// Shares `batch` with the group, runs it, agrees, and writes the results to `reply`
   /// (see BatchRunner::run). Returns the batch's wall time from `start`.
   double run(std::string_view batch, ResultBatchWriter& reply, std::chrono::steady_clock::time_point start);
@@ -85,8 +88,9 @@ class GroupBatchRunner {
   Kernel& kernel_;
   GroupLink& link_;
   std::string* side_output_;
-  detail::Submissions* submitted_;
+  Submissions* submitted_;
   GroupBatch batch_;
+  Attempt attempt_;
   std::string message_;
   std::chrono::steady_clock::time_point finished_at_;
 };

@@ -14,7 +14,6 @@
 #include <string_view>
 #include <vector>
 
-#include <mpi.h>
 #include <nlohmann/json.hpp>
 
 #include <taskfarm/detail/work.hpp>
@@ -35,9 +34,6 @@ namespace taskfarm {
 /// 100 million tasks cost the master no more memory than ten. The library's sources and
 /// the built-in jobs' share one interface (include/taskfarm/detail/work.hpp).
 using TaskSource = detail::TaskStream;
-
-/// Where a kernel may print narration (--verbose). Writes one timestamped line per call.
-using Narrator = std::function<void(std::string_view)>;
 
 /// What a job sees after its last task on a worker: a reduce phase.
 class WorkerContext {
@@ -83,58 +79,13 @@ class JobSource {
   virtual nlohmann::json parameters() const = 0;
 };
 
-/// The ranks a task runs on (--ranks-per-task): the kernel's communicator, valid while
-/// the run lasts, and this rank's place in it.
-struct RankGroup {
-  MPI_Comm comm = MPI_COMM_SELF;
-  int rank = 0;
-  int size = 1;
-  /// Where each rank of the group runs, by group rank: its host, and the cores it may
-  /// use ("0-3,8"; empty when it is not bound to fewer than its host's).
-  std::vector<std::string> hosts;
-  std::vector<std::string> cores;
-};
-
-/// Worker side: runs one task at a time.
-class Kernel {
- public:
-  virtual ~Kernel() = default;
-  /// Called on a rank that runs tasks, before its first task.
-  virtual void start(int /*rank*/, int /*workers*/) {}
-  /// Runs one task and appends its output (complete lines) to `out`.
-  /// Throws std::exception to fail the task; the message is reported.
-  virtual void run(const TaskView& task, std::string& out) = 0;
-  /// Called after each batch on a worker that writes a part file (a fold appends the
-  /// batch's partial value there).
-  virtual void end_batch(std::string& /*out*/) {}
-  /// Tasks on a group of ranks (--ranks-per-task): run() stages a task's output, and the
-  /// group's leader commits it once the group agrees that the task succeeded.
-  virtual void commit(std::string_view staged, std::string& out) { out.append(staged); }
-  /// Called before the first task on a rank of a group, with the group's communicator.
-  virtual void start_group(const RankGroup& /*group*/) {}
-  /// Whether the job's tasks may run on groups of ranks (the library's kernels).
-  virtual bool runs_on_groups() const { return false; }
-  /// Jobs whose tasks submit tasks (JobRoles::submits): where this rank's submissions go,
-  /// set before its first task.
-  virtual void submit_into(detail::Submissions* /*to*/) {}
-  /// Input bytes this rank has read, for the report.
-  virtual std::uint64_t bytes_read() const { return 0; }
-  /// What the job counted on this rank (walk's files, directories and bytes): summed over
-  /// the workers into the report's "counts".
-  virtual std::vector<std::pair<std::string, std::uint64_t>> counts() const { return {}; }
-
-  /// Set by the engine before tasks run when --verbose is given.
-  void set_narrator(Narrator narrator) { narrator_ = std::move(narrator); }
-
- protected:
-  void narrate(std::string_view text) const {
-    if (narrator_) narrator_(text);
-  }
-  bool narrating() const { return static_cast<bool>(narrator_); }
-
- private:
-  Narrator narrator_;
-};
+/// Worker side: runs one attempt at a time. The engine's one kernel interface, which the
+/// library's typed kernels implement too (include/taskfarm/detail/work.hpp).
+using Kernel = detail::TaskKernel;
+using detail::KernelCounts;
+using detail::KernelPlace;
+using detail::RankGroup;
+using detail::TaskContext;
 
 /// Capability: a phase on every worker after its last task (wordcount's shuffle and
 /// reduce). Its results only exist after finish(), which writes them to a reduce file of
@@ -213,9 +164,11 @@ struct JobRoles {
   /// Whether kernels write their output to the worker's part file under --output. Jobs
   /// that write files of their own (cmd) send their results to the master instead.
   bool part_files = true;
-  /// Whether tasks may submit tasks (Kernel::submit_into): the run ends when every task
-  /// has run, the source's and the submitted ones.
+  /// Whether tasks may submit tasks (TaskContext::submitter): the run ends when every
+  /// task has run, the source's and the submitted ones.
   bool submits = false;
+  /// Whether the job's tasks may run on groups of ranks (--ranks-per-task).
+  bool groups = false;
 
   bool keeps_own_log() const { return results && results->keeps_own_log(); }
 };
@@ -240,13 +193,10 @@ class JobCommand {
   virtual JobRoles roles() = 0;
 };
 
-class ProgramJob;  // hosted.hpp: a built-in job written on the public API
-
 struct JobEntry {
   std::string name;
   std::string summary;
-  std::function<std::unique_ptr<JobCommand>()> make;           // a job on the role interfaces, or
-  std::function<std::unique_ptr<ProgramJob>()> make_program;   // one on the public API
+  std::function<std::unique_ptr<JobCommand>()> make;
 };
 
 /// All jobs linked into the program, sorted by name.
@@ -264,4 +214,4 @@ bool register_job(JobEntry entry);
 #define TASKFARM_REGISTER_JOB(Type, name, summary)                                   \
   static const bool TASKFARM_CONCAT(taskfarm_registered_, __LINE__) =                \
       ::taskfarm::detail::register_job(                                              \
-          {name, summary, [] { return std::unique_ptr<::taskfarm::JobCommand>(new Type()); }, nullptr})
+          {name, summary, [] { return std::unique_ptr<::taskfarm::JobCommand>(new Type()); }})

@@ -7,6 +7,23 @@
 #include <cstdio>
 #include <ctime>
 
+#include <taskfarm/task.hpp>
+
+namespace taskfarm {
+
+namespace {
+// -v on this rank: read by kernels for every task (narrating()), so one load.
+bool kernels_narrate = false;
+}  // namespace
+
+void narrate(std::string_view text) {
+  if (kernels_narrate) log::line(text);
+}
+
+bool narrating() { return kernels_narrate; }
+
+}  // namespace taskfarm
+
 namespace taskfarm::log {
 
 namespace {
@@ -21,6 +38,8 @@ void write_all(std::string_view s) {
   }
 }
 }  // namespace
+
+void set_narrating(bool on) { kernels_narrate = on; }
 
 void set_rank(int rank) {
   prefix = rank == 0 ? "taskfarm master: " : "taskfarm rank " + std::to_string(rank) + ": ";

@@ -15,5 +15,7 @@ void line(std::string_view text);
 void raw(std::string_view text);
 /// One plain line "taskfarm: error: text", for usage errors.
 void error(std::string_view text);
+/// Whether kernels narrate (-v): taskfarm::narrate() writes a line, narrating() says so.
+void set_narrating(bool on);
 
 }  // namespace taskfarm::log

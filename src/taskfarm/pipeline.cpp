@@ -5,31 +5,16 @@
 #include <exception>
 
 #include "taskfarm/clock.hpp"
-#include "taskfarm/kernel_failure.hpp"
 #include "taskfarm/log.hpp"
 
 namespace taskfarm {
-
-SubmittedHead mark_of(const detail::Submissions& submitted) {
-  return SubmittedHead{submitted.sent_count + submitted.count, submitted.sent_bytes + submitted.bytes.size()};
-}
-
-void rewind(detail::Submissions& submitted, const SubmittedHead& mark) {
-  if (mark.bytes >= submitted.sent_bytes) {
-    submitted.bytes.resize(static_cast<std::size_t>(mark.bytes - submitted.sent_bytes));
-    submitted.count = mark.count - submitted.sent_count;
-    return;
-  }
-  submitted.clear();  // some went ahead already: the next head takes them back
-  submitted.sent_count = mark.count;
-  submitted.sent_bytes = mark.bytes;
-}
 
 double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock::time_point start) {
   TaskBatchReader tasks(batch);
   TaskView task{};
   const bool with_data = side_output_ == nullptr;
   std::string& out = side_output_ ? *side_output_ : reply.out();
+  const std::size_t batch_start = out.size();
   auto group_start = start;
   // Closes the open run as one timed group of tasks (see the class comment).
   auto close_group = [&] {
@@ -42,14 +27,7 @@ double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock:
     if (reply.run_open() && task.id != reply.run_next_id()) close_group();
     if (!reply.run_open()) reply.open_run(task.id, TaskStatus::ok, with_data);
     reply.begin_task();
-    const std::size_t mark = out.size();
-    const SubmittedHead submitted_mark = submitted_ ? mark_of(*submitted_) : SubmittedHead{};
-    std::optional<KernelFailure> failure = failure_of([&] { kernel_.run(task, out); });
-    if (!failure && mark > out.size()) failure = KernelFailure{"the kernel truncated its output buffer"};
-    if (failure) {
-      if (side_output_) out.resize(std::min(mark, out.size()));
-      if (submitted_) rewind(*submitted_, submitted_mark);  // a failed attempt submits nothing
-      reply.drop_task();
+    if (std::optional<KernelFailure> failure = attempt_.run(kernel_, task, out)) {
       close_group();  // the failed task's time goes to the tasks before it, if any
       reply.add(task.id, failure->status, 0, failure->message);
       continue;
@@ -58,7 +36,7 @@ double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock:
     if (reply.run_count() >= timing_.group_size()) close_group();
   }
   if (reply.run_open()) close_group();
-  if (side_output_) kernel_.end_batch(*side_output_);
+  if (side_output_) kernel_.end_batch(*side_output_, batch_start);
   reply.complete_batch();
   finished_at_ = group_start;  // the last group's end
   return std::chrono::duration<double>(finished_at_ - start).count();

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "taskfarm/attempt.hpp"
 #include "taskfarm/frontier.hpp"
 #include "taskfarm/job.hpp"
 #include "taskfarm/journal.hpp"
@@ -159,19 +160,14 @@ class GroupTiming {
   double typical_s_ = 0;
 };
 
-/// Where a worker's submissions stand, those streamed ahead included: a failed attempt
-/// rewinds them to where they stood before it.
-SubmittedHead mark_of(const detail::Submissions& submitted);
-void rewind(detail::Submissions& submitted, const SubmittedHead& mark);
-
 /// Runs a worker's batches through a Kernel, one task after another.
 class BatchRunner {
  public:
   /// With `side_output`, kernels append their output there (a part file's buffer) and
   /// the reply carries only the tasks' status.
   /// A job whose tasks submit tasks gathers them in `submitted`: a failed attempt's are dropped.
-  explicit BatchRunner(Kernel& kernel, std::string* side_output = nullptr, detail::Submissions* submitted = nullptr)
-      : kernel_(kernel), side_output_(side_output), submitted_(submitted) {}
+  explicit BatchRunner(Kernel& kernel, std::string* side_output = nullptr, Submissions* submitted = nullptr)
+      : kernel_(kernel), side_output_(side_output), attempt_(submitted) {}
   /// Runs every task of `batch` and appends its results to `reply`, as runs of
   /// consecutive tasks timed together (GroupTiming). A kernel that throws fails only its
   /// own task, and what it wrote is dropped. Returns the batch's wall time from `start`
@@ -184,7 +180,7 @@ class BatchRunner {
  private:
   Kernel& kernel_;
   std::string* side_output_;
-  detail::Submissions* submitted_;
+  Attempt attempt_;
   std::chrono::steady_clock::time_point finished_at_;
   GroupTiming timing_;
 };

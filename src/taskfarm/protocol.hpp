@@ -123,7 +123,7 @@ class GroupComm final : public GroupLink {
   GroupComm(const GroupComm&) = delete;
   GroupComm& operator=(const GroupComm&) = delete;
   ~GroupComm() override;
-  RankGroup rank_group() const override { return where_; }
+  const RankGroup& rank_group() const override { return where_; }
   void share(std::string_view message) override;
   void receive(std::string& message) override;
   std::vector<GroupFailure> agree(const std::vector<GroupFailure>& mine) override;

@@ -124,8 +124,6 @@ class ResultBatchWriter {
     if (run_.with_data) lengths_.push_back(static_cast<std::uint32_t>(buf_.size() - task_at_));
     ++run_.count;
   }
-  /// Drops the task begun last, and whatever it appended (a kernel that failed half-way).
-  void drop_task() { buf_.resize(task_at_); }
   /// Ends the open run; a run without tasks leaves no trace.
   void close_run(double run_s, double max_s) {
     run_open_ = false;

@@ -50,15 +50,13 @@ constexpr std::size_t submission_chunk_bytes = 1 << 20;
 WorkerCore::WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers,
                        GroupLink* group)
     : job_(job), output_dir_(config.output_dir), run_(run), rank_(rank), workers_(workers), group_(group) {
-  if (config.verbose) job.kernel->set_narrator([](std::string_view text) { log::line(text); });
+  log::set_narrating(config.verbose);
   if (config.output_dir && job.part_files) part_.emplace(temporary_part_path(*config.output_dir, rank, run));
-  job.kernel->start(rank, workers);
+  job.kernel->start(KernelPlace{rank, workers, group ? group->rank_group() : RankGroup{}});
   std::string* side_output = part_ ? &part_->buffer() : nullptr;
-  if (group) job.kernel->start_group(group->rank_group());
-  detail::Submissions* submitted = job.submits ? &submitted_ : nullptr;
+  Submissions* submitted = job.submits ? &submitted_ : nullptr;
   if (group && !job.slots) group_runner_.emplace(*job.kernel, *group, side_output, submitted);
   else runner_.emplace(*job.kernel, side_output, submitted);
-  if (submitted && !group) job.kernel->submit_into(submitted);
   if (job.slots) slots_.emplace(*job.slots);
 }
 
@@ -131,31 +129,19 @@ bool WorkerCore::work(double slot_wait_s) {
     ++finished_since_reply_;
   }
   return finished_since_reply_ > 0 && (finished_since_reply_ >= batches_held() ||
-                                       reply_.bytes() + submitted_.bytes.size() > max_reply_bytes);
+                                       reply_.bytes() + submitted_.encoded().size() > max_reply_bytes);
 }
 
 void WorkerCore::stream_submissions(std::function<void(std::string)> send) {
   if (!job_.submits || group_) return;  // a group's leader submits what its group agreed on, with the reply
-  submitted_.stream_at = submission_chunk_bytes;
-  submitted_.stream = [this, send = std::move(send)] {
-    std::string chunk;
-    wire::put(chunk, SubmittedHead{submitted_.sent_count, submitted_.sent_bytes});
-    chunk.append(submitted_.bytes);
-    submitted_.sent_count += submitted_.count;
-    submitted_.sent_bytes += submitted_.bytes.size();
-    submitted_.clear();
-    send(std::move(chunk));
-  };
+  submitted_.stream_ahead(submission_chunk_bytes, std::move(send));
 }
 
 std::string WorkerCore::take_reply(std::string next) {
   if (part_) reply_.set_part_bytes(part_->flush());
   if (slots_)
     for (auto& output : slots_->take_outputs()) outputs_.push_back(std::move(output));
-  reply_.add_submissions(SubmittedHead{submitted_.sent_count, submitted_.sent_bytes}, submitted_.count,
-                         submitted_.bytes);
-  submitted_.clear();
-  submitted_.sent_count = submitted_.sent_bytes = 0;
+  submitted_.into_reply(reply_);
   if (reply_.batches_completed() > 0)
     reply_.set_held_s(std::max(0.0, std::chrono::duration<double>(last_reading_ - newest_done_arrival_).count()));
   std::string reply = std::move(reply_buf_);
@@ -195,9 +181,10 @@ void WorkerCore::finish(const Exchange& exchange) {
 
 std::string WorkerCore::goodbye(double idle_s, std::uint64_t messages_received, std::uint64_t messages_sent) const {
   std::string goodbye;
-  wire::put(goodbye, WorkerGoodbye{idle_s, messages_received, messages_sent, bytes_written_, job_.kernel->bytes_read(),
+  const KernelCounts counts = job_.kernel->counts();
+  wire::put(goodbye, WorkerGoodbye{idle_s, messages_received, messages_sent, bytes_written_, counts.bytes_read,
                                    peak_rss_bytes()});
-  for (const auto& [name, value] : job_.kernel->counts()) {  // then the job's counts, to the message's end
+  for (const auto& [name, value] : counts.named) {  // then the job's counts, to the message's end
     wire::put(goodbye, static_cast<std::uint32_t>(name.size()));
     goodbye.append(name);
     wire::put(goodbye, value);

@@ -79,7 +79,7 @@ class WorkerCore {
   int rank_;
   int workers_;
   std::optional<PartFile> part_;
-  detail::Submissions submitted_;  // by the tasks run since the last reply (JobRoles::submits)
+  Submissions submitted_;  // by the tasks run since the last reply (JobRoles::submits)
   std::optional<BatchRunner> runner_;
   GroupLink* group_ = nullptr;                    // a group's leader's link to its group
   std::optional<GroupBatchRunner> group_runner_;  // instead of runner_, when the group runs every task

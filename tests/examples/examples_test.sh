@@ -12,13 +12,14 @@ TF=$BUILD/taskfarm
 source "$SRC/tests/e2e/lib.sh"
 PREFIX=$TMP/prefix
 EX=$SRC/examples
+VERSION=$(sed -n 's/^project(taskfarm VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 
 cmake --install "$BUILD" --prefix "$PREFIX" >"$TMP/install.log" 2>&1
 check "cmake --install succeeds" test $? -eq 0
 for f in bin/taskfarm include/taskfarm/taskfarm.hpp include/taskfarm/codec.hpp lib/libtaskfarm.so \
          lib/cmake/taskfarm/taskfarmConfig.cmake lib/cmake/taskfarm/taskfarmConfigVersion.cmake \
          share/taskfarm/slurm/taskfarm.sbatch share/taskfarm/slurm/requeue.sbatch \
-         share/taskfarm/modulefiles/taskfarm/0.3.0; do
+         share/taskfarm/modulefiles/taskfarm/$VERSION; do
   check "installed: $f" test -e "$PREFIX/$f"
 done
 run installed_program "$PREFIX/bin/taskfarm" --progress none square --tasks 5 --seed 3
@@ -31,8 +32,10 @@ check "public headers include only the standard library and <mpi.h>" test ! -s "
 check "the exported target's interface has no warning or sanitizer flag, nor Boost, CLI11 or nlohmann-json" \
   bash -c "grep -q INTERFACE_LINK_LIBRARIES '$PREFIX/lib/cmake/taskfarm/taskfarmTargets.cmake' &&
            ! grep -E 'INTERFACE_' '$PREFIX'/lib/cmake/taskfarm/taskfarmTargets*.cmake | grep -E -- '-W|sanitize|Boost|CLI11|nlohmann|hs'"
-check "the package version is 0.3.0 with SameMajorVersion compatibility" \
-  bash -c "grep -q 'PACKAGE_VERSION \"0.3.0\"' '$PREFIX/lib/cmake/taskfarm/taskfarmConfigVersion.cmake' &&
+check "the installed program's --version is CMake's project version ($VERSION)" \
+  bash -c "[ \"\$('$PREFIX/bin/taskfarm' --version)\" = 'taskfarm $VERSION' ]"
+check "the package version is $VERSION with SameMajorVersion compatibility" \
+  bash -c "grep -q 'PACKAGE_VERSION \"$VERSION\"' '$PREFIX/lib/cmake/taskfarm/taskfarmConfigVersion.cmake' &&
            grep -q 'requested major version is the same as the current one' '$PREFIX/lib/cmake/taskfarm/taskfarmConfigVersion.cmake'"
 # The library exports the API and nothing else: each taskfarm:: symbol nm lists (a typeinfo
 # or vtable counts as its class) names a class, function or namespace that the installed
@@ -103,6 +106,33 @@ done
 run square_out "${MPIRUN[@]}" -n 3 "$TMP/build-square/square" --n $N --output "$TMP/square.d" --progress none
 check "square --output at 3 ranks: the part files hold awk's lines" \
   bash -c "[ $rc -eq 0 ] && [ -e '$TMP/square.d/_SUCCESS' ] && cmp -s <(cat '$TMP/square.d'/part-* | sort) '$TMP/square.ref'"
+
+# Every kernel form (tests/examples/forms: 0.3's nine and Task<T>'s), built from the
+# install, at 1, 3 and 5 ranks and in groups of 2 and 3: the same lines as awk's, and for
+# the forms that return a value the same sum when folded.
+build forms "$SRC/tests/examples/forms" -DCMAKE_PREFIX_PATH="$PREFIX"
+check "tests/examples/forms builds against the installed package with find_package(taskfarm 0.3)" test $? -eq 0
+NODES=1000
+awk -v n=$NODES 'BEGIN { for (i = 0; i < n; i++) printf "%d\t%d\n", i, (i * i) % 1000003 }' | sort >"$TMP/forms.ref"
+forms_sum=$(awk -v n=$NODES 'BEGIN { s = 0; for (i = 0; i < n; i++) s += (i * i) % 1000003; printf "%d\n", s }')
+for config in 1:1 3:1 5:1 5:2 7:3; do
+  p=${config%:*} r=${config#*:}
+  for form in plain task task_lines group submit group_submit out group_out out_submit group_out_submit; do
+    run "forms_$form" "${MPIRUN[@]}" -n "$p" "$TMP/build-forms/forms_check" --form "$form" --nodes $NODES \
+      --ranks-per-task "$r" --expect-ranks-per-task "$r" --progress none
+    check "form $form at $p ranks, groups of $r: exit 0, awk's lines" \
+      bash -c "[ $rc -eq 0 ] && cmp -s <(sort '$TMP/forms_$form.out') '$TMP/forms.ref'"
+  done
+  for form in plain task group submit group_submit; do
+    run "fold_$form" "${MPIRUN[@]}" -n "$p" "$TMP/build-forms/forms_check" --form "$form" --fold --nodes $NODES \
+      --ranks-per-task "$r" --expect-ranks-per-task "$r" --progress none
+    check "form $form folded at $p ranks, groups of $r: exit 0, awk's sum" \
+      bash -c "[ $rc -eq 0 ] && [ \"\$(cat '$TMP/fold_$form.out')\" = '$forms_sum' ]"
+  done
+done
+run forms_wrong_group "${MPIRUN[@]}" -n 5 "$TMP/build-forms/forms_check" --form group --nodes 10 --ranks-per-task 2 \
+  --expect-ranks-per-task 3 --progress none
+check "... a group form that sees groups of another size fails its tasks (exit 1): the check can fail" test "$rc" -eq 1
 
 # pi: the fold's value, the last line on stdout, equals a plain C loop's.
 cc -O2 -o "$TMP/pi_reference" "$SRC/tests/examples/pi_reference.c"

@@ -8,17 +8,18 @@ SRC=$(realpath "${2:?usage: package_test.sh BUILD_DIR SOURCE_DIR}")
 TF=$BUILD/taskfarm
 source "$SRC/tests/e2e/lib.sh"
 
+VERSION=$(sed -n 's/^project(taskfarm VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 (cd "$TMP" && cpack -G DEB --config "$BUILD/CPackConfig.cmake") >"$TMP/cpack.log" 2>&1
 check "cpack -G DEB builds a package" test $? -eq 0
 DEB=$(ls "$TMP"/taskfarm_*.deb 2>/dev/null | head -n 1)
-check "... named taskfarm_0.3.0_<arch>.deb" bash -c "[[ '$DEB' == */taskfarm_0.3.0_*.deb ]]"
+check "... named taskfarm_${VERSION}_<arch>.deb" bash -c "[[ '$DEB' == */taskfarm_${VERSION}_*.deb ]]"
 dpkg-deb -c "$DEB" >"$TMP/contents"
 check "the package holds the program, library, headers, CMake package, templates and modulefile" \
   bash -c "grep -q './usr/bin/taskfarm$' '$TMP/contents' && grep -q 'libtaskfarm.so' '$TMP/contents' &&
            grep -q './usr/include/taskfarm/taskfarm.hpp$' '$TMP/contents' &&
            grep -q './usr/lib/cmake/taskfarm/taskfarmConfig.cmake$' '$TMP/contents' &&
            grep -q './usr/share/taskfarm/slurm/taskfarm.sbatch$' '$TMP/contents' &&
-           grep -q './usr/share/taskfarm/modulefiles/taskfarm/0.3.0$' '$TMP/contents'"
+           grep -q './usr/share/taskfarm/modulefiles/taskfarm/$VERSION$' '$TMP/contents'"
 trap 'apt-get remove -y taskfarm >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 apt-get install -y "$DEB" >"$TMP/apt.log" 2>&1
 check "apt-get install ./taskfarm_*.deb succeeds (offline: its dependencies are installed)" test $? -eq 0

@@ -186,7 +186,8 @@ class FailingJob final : public JobSource, public Kernel {
   }
   std::string describe(std::string_view payload) const override { return std::string(payload); }
   nlohmann::json parameters() const override { return nlohmann::json::object(); }
-  void run(const TaskView& task, std::string& out) override {
+  void run(TaskContext& task) override {
+    std::string& out = *task.out;
     if (task.id % 5 == 0) {
       out += "partial output that must not survive\n";
       throw std::runtime_error("task " + std::to_string(task.id) + " refused");

@@ -135,12 +135,16 @@ TEST(Out, TheEnginesLinesReachTheBufferWhenTheKernelReturnsAndNotWhenItThrows) {
   };
   taskfarm::detail::LineKernel<long, decltype(kernel)> lines(kernel);
   std::string text, payload;
+  taskfarm::detail::TaskContext task;
+  task.out = &text;
   taskfarm::detail::encode(1L, payload);
-  lines.run(payload, text);
+  task.payload = payload;
+  lines.run(task);
   EXPECT_EQ(text, "1 half\n");
   payload.clear();
   taskfarm::detail::encode(2L, payload);
-  EXPECT_THROW(lines.run(payload, text), std::runtime_error);
+  task.payload = payload;
+  EXPECT_THROW(lines.run(task), std::runtime_error);
   EXPECT_EQ(text, "1 half\n");
 }
 

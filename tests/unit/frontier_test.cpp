@@ -137,26 +137,6 @@ TEST(Frontier, ResumeRebuildsThePendingTasksFromTheLog) {
   fs::remove(log);
 }
 
-TEST(Submissions, AFailedAttemptRewindsWhatItSubmittedEvenWhenSomeWentAhead) {
-  detail::Submissions s;
-  Submit<std::uint32_t> submit(s);
-  submit(1);
-  const SubmittedHead before = mark_of(s);
-  submit(2);
-  rewind(s, before);
-  EXPECT_EQ(s.count, 1u);
-  EXPECT_EQ(s.bytes.size(), 8u);
-  // Streamed ahead: the rewind moves the head back instead.
-  submit(3);
-  s.sent_count = 2;
-  s.sent_bytes = 16;
-  s.clear();
-  rewind(s, before);
-  EXPECT_EQ(s.sent_count, 1u);
-  EXPECT_EQ(s.sent_bytes, 8u);
-  EXPECT_EQ(s.count, 0u);
-}
-
 TEST(ResultBatch, CarriesSubmissionsAfterItsRuns) {
   std::string buf;
   ResultBatchWriter writer(buf);

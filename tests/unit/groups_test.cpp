@@ -46,7 +46,8 @@ TEST(PlanGroups, GroupsStayWithinANodeAndOnlyLeftoversCrossNodes) {
 class IdKernel final : public Kernel {
  public:
   std::vector<std::uint64_t> throws;
-  void run(const TaskView& task, std::string& out) override {
+  void run(TaskContext& task) override {
+    std::string& out = *task.out;
     if (std::find(throws.begin(), throws.end(), task.id) != throws.end()) throw std::runtime_error("own failure");
     out += std::to_string(task.id) + "\n";
   }
@@ -59,7 +60,8 @@ class ScriptedLink final : public GroupLink {
   std::vector<std::string> shared;
   std::deque<std::string> to_receive;
   std::vector<std::vector<GroupFailure>> agreed;  // what this rank brought to each agreement
-  RankGroup rank_group() const override { return RankGroup{}; }
+  const RankGroup& rank_group() const override { return place_; }
+  RankGroup place_;
   void share(std::string_view message) override { shared.emplace_back(message); }
   void receive(std::string& message) override {
     message = to_receive.front();

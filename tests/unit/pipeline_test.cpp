@@ -166,7 +166,8 @@ TEST(GroupTiming, OneSlowTaskInAGroupIsEstimatedAndTimingTightens) {
 class OneSlowTask final : public Kernel {
  public:
   explicit OneSlowTask(std::uint64_t slow_id) : slow_id_(slow_id) {}
-  void run(const TaskView& task, std::string& out) override {
+  void run(TaskContext& task) override {
+    std::string& out = *task.out;
     if (task.id == slow_id_) std::this_thread::sleep_for(std::chrono::milliseconds(30));
     out += 'x';
   }
@@ -178,7 +179,8 @@ class OneSlowTask final : public Kernel {
 /// Task 1 throws a PermanentError, task 2 another exception; the rest succeed.
 class FailingTasks final : public Kernel {
  public:
-  void run(const TaskView& task, std::string& out) override {
+  void run(TaskContext& task) override {
+    std::string& out = *task.out;
     if (task.id == 1) throw PermanentError("gone for good");
     if (task.id == 2) throw std::runtime_error("try again");
     out += 'x';

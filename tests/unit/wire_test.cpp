@@ -139,9 +139,6 @@ TEST(ResultBatch, RoundTripsRunsAndHeader) {
   writer.out() += "3 * 3 = 9\n";
   writer.end_task();
   EXPECT_EQ(writer.run_next_id(), 4u);
-  writer.begin_task();
-  writer.out() += "half-written";
-  writer.drop_task();
   writer.close_run(0.5, 0.5);
   writer.add(4, TaskStatus::failed, 0.25, "boom");
   writer.complete_batch();

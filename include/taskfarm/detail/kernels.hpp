@@ -3,7 +3,6 @@
 /// Typed kernels and folds on the type-erased work (part of taskfarm.hpp).
 
 #include <memory>
-#include <stdexcept>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +14,7 @@
 #include "taskfarm/group.hpp"
 #include "taskfarm/out.hpp"
 #include "taskfarm/submit.hpp"
+#include "taskfarm/task.hpp"
 
 namespace taskfarm::detail {
 
@@ -32,118 +32,135 @@ std::string describe_task(std::string_view payload) {
 template <class K, class... Args>
 constexpr bool callable_as = std::is_invocable_v<K&, Args...>;
 
-/// The kernel forms: the task, then the Group if any, then the Out if any, then the
-/// Submit<T>& if any. The first form that fits is the one called.
-template <class T, class K>
-struct kernel_form {
-  static constexpr bool plain = callable_as<K, const T&>;
-  static constexpr bool group = callable_as<K, const T&, const Group&>;
-  static constexpr bool submit = callable_as<K, const T&, Submit<T>&>;
-  static constexpr bool group_submit = callable_as<K, const T&, const Group&, Submit<T>&>;
-  static constexpr bool out = callable_as<K, const T&, Out&>;
-  static constexpr bool group_out = callable_as<K, const T&, const Group&, Out&>;
-  static constexpr bool out_submit = callable_as<K, const T&, Out&, Submit<T>&>;
-  static constexpr bool group_out_submit = callable_as<K, const T&, const Group&, Out&, Submit<T>&>;
-  static constexpr bool returns = plain || group || submit || group_submit;
-  static constexpr bool writes_lines = !returns && (out || group_out || out_submit || group_out_submit);
-  static constexpr bool submits = returns ? !plain && !group : !out && !group_out;
+/// The kernel forms, named in this one place. The first that fits is the one called.
+enum class Form {
+  none,
+  plain,             ///< R kernel(const T&)
+  task,              ///< R kernel(const T&, Task<T>&), or void: lines through task.out()
+  // 0.3's forms, adapters onto Task<T> (deprecated in the docs):
+  group,             ///< R kernel(const T&, const Group&)
+  submit,            ///< R kernel(const T&, Submit<T>&)
+  group_submit,      ///< R kernel(const T&, const Group&, Submit<T>&)
+  out,               ///< void kernel(const T&, Out&)
+  group_out,         ///< void kernel(const T&, const Group&, Out&)
+  out_submit,        ///< void kernel(const T&, Out&, Submit<T>&)
+  group_out_submit,  ///< void kernel(const T&, const Group&, Out&, Submit<T>&)
 };
 
 template <class T, class K>
-constexpr bool writes_lines = kernel_form<T, K>::writes_lines;
-template <class T, class K>
-constexpr bool submits_tasks = kernel_form<T, K>::submits;
-
-template <class T, class K, class = void>
-struct result_of {
-  using type = void;
-};
-template <class T, class K>
-struct result_of<T, K, std::enable_if_t<kernel_form<T, K>::plain>> {
-  using type = std::decay_t<std::invoke_result_t<K&, const T&>>;
-};
-template <class T, class K>
-struct result_of<T, K, std::enable_if_t<!kernel_form<T, K>::plain && kernel_form<T, K>::group>> {
-  using type = std::decay_t<std::invoke_result_t<K&, const T&, const Group&>>;
-};
-template <class T, class K>
-struct result_of<T, K,
-                 std::enable_if_t<!kernel_form<T, K>::plain && !kernel_form<T, K>::group && kernel_form<T, K>::submit>> {
-  using type = std::decay_t<std::invoke_result_t<K&, const T&, Submit<T>&>>;
-};
-template <class T, class K>
-struct result_of<T, K,
-                 std::enable_if_t<!kernel_form<T, K>::plain && !kernel_form<T, K>::group && !kernel_form<T, K>::submit &&
-                                  kernel_form<T, K>::group_submit>> {
-  using type = std::decay_t<std::invoke_result_t<K&, const T&, const Group&, Submit<T>&>>;
-};
-
-/// Where a kernel's submissions go: the engine sets it on every rank that runs tasks.
-inline Submissions& submissions_of(Submissions* to) {
-  if (!to) throw std::logic_error("taskfarm: this kernel submits tasks, but the engine gave it nowhere to put them");
-  return *to;
+constexpr Form form_of() {
+  if constexpr (callable_as<K, const T&>) return Form::plain;
+  else if constexpr (callable_as<K, const T&, Task<T>&>) return Form::task;
+  else if constexpr (callable_as<K, const T&, const Group&>) return Form::group;
+  else if constexpr (callable_as<K, const T&, Submit<T>&>) return Form::submit;
+  else if constexpr (callable_as<K, const T&, const Group&, Submit<T>&>) return Form::group_submit;
+  else if constexpr (callable_as<K, const T&, Out&>) return Form::out;
+  else if constexpr (callable_as<K, const T&, const Group&, Out&>) return Form::group_out;
+  else if constexpr (callable_as<K, const T&, Out&, Submit<T>&>) return Form::out_submit;
+  else if constexpr (callable_as<K, const T&, const Group&, Out&, Submit<T>&>) return Form::group_out_submit;
+  else return Form::none;
 }
 
-/// The kernel's result for `task`, in whichever of the forms returning one it has.
+/// How the engine calls a kernel K on tasks of type T: its form, what it gives, and the
+/// call itself.
 template <class T, class K>
-std::decay_t<typename result_of<T, K>::type> call_kernel(K& kernel, const T& task, Submissions* to) {
-  using F = kernel_form<T, K>;
-  if constexpr (F::plain) {
-    return kernel(task);
-  } else if constexpr (F::group) {
-    return kernel(task, current_group());
-  } else {
-    Submit<T> submit(submissions_of(to));
-    if constexpr (F::submit) return kernel(task, submit);
-    else return kernel(task, current_group(), submit);
+struct KernelCall {
+  static constexpr Form form = form_of<T, K>();
+  static constexpr bool out_form =
+      form == Form::out || form == Form::group_out || form == Form::out_submit || form == Form::group_out_submit;
+
+  /// The form's own call, given the task's context (the 0.3 forms take its parts).
+  static decltype(auto) invoke(K& kernel, const T& task, Task<T>& context) {
+    if constexpr (form == Form::plain) return kernel(task);
+    else if constexpr (form == Form::task) return kernel(task, context);
+    else if constexpr (form == Form::group) return kernel(task, context.group());
+    else if constexpr (form == Form::out) return kernel(task, context.out());
+    else if constexpr (form == Form::group_out) return kernel(task, context.group(), context.out());
+    else {
+      Submit<T> submit(context);
+      if constexpr (form == Form::submit) return kernel(task, submit);
+      else if constexpr (form == Form::group_submit) return kernel(task, context.group(), submit);
+      else if constexpr (form == Form::out_submit) return kernel(task, context.out(), submit);
+      else return kernel(task, context.group(), context.out(), submit);
+    }
   }
-}
 
-/// A kernel that writes its own lines, in whichever of those forms it has.
-template <class T, class K>
-void call_lines_kernel(K& kernel, const T& task, Out& out, Submissions* to) {
-  using F = kernel_form<T, K>;
-  if constexpr (F::out) {
-    kernel(task, out);
-  } else if constexpr (F::group_out) {
-    kernel(task, current_group(), out);
-  } else {
-    Submit<T> submit(submissions_of(to));
-    if constexpr (F::out_submit) kernel(task, out, submit);
-    else kernel(task, current_group(), out, submit);
+  using invoked = std::decay_t<decltype(invoke(std::declval<K&>(), std::declval<const T&>(), std::declval<Task<T>&>()))>;
+  /// Kernels that write lines (the Out forms, and a Task form returning void) give nothing.
+  static constexpr bool writes_lines = out_form || (form == Form::task && std::is_void_v<invoked>);
+  static constexpr bool returns = !writes_lines && form != Form::none;
+  using result = std::conditional_t<writes_lines, void, invoked>;
+  /// Whether its tasks may submit tasks: the engine then keeps a frontier.
+  static constexpr bool submits = form == Form::task || form == Form::submit || form == Form::group_submit ||
+                                  form == Form::out_submit || form == Form::group_out_submit;
+
+  /// Runs the kernel on one task; returns its result (nothing for kernels that write lines).
+  static result call(K& kernel, const T& task, TaskContext& context) {
+    if constexpr (form == Form::plain) {
+      return kernel(task);
+    } else if constexpr (form == Form::out) {  // the hot path of line kernels: no Task
+      Out out(*context.out, detail::EngineFlushes{});
+      kernel(task, out);
+      out.flush();  // not if the kernel throws: that task's output is dropped
+    } else {
+      Task<T> view(context);
+      if constexpr (writes_lines) {
+        invoke(kernel, task, view);
+        view.finish();
+      } else {
+        result value = invoke(kernel, task, view);
+        view.finish();
+        return value;
+      }
+    }
   }
-}
+};
 
 template <class T, class K>
 void check_kernel() {
-  static_assert(kernel_form<T, K>::returns || kernel_form<T, K>::writes_lines,
-                "taskfarm: the kernel must be callable as R kernel(const T&) or void kernel(const T&, taskfarm::Out&), "
-                "with a const taskfarm::Group& after the task and a taskfarm::Submit<T>& last if it takes them, T being "
-                "the source's task type");
+  static_assert(KernelCall<T, K>::form != Form::none,
+                "taskfarm: the kernel must be callable as R kernel(const T&), R kernel(const T&, taskfarm::Task<T>&) "
+                "or void kernel(const T&, taskfarm::Task<T>&), T being the source's task type");
+  static_assert(KernelCall<T, K>::writes_lines || !std::is_void_v<typename KernelCall<T, K>::result>,
+                "taskfarm: a kernel R kernel(const T&) must return its result");
 }
 
-/// R kernel(const T&) printing "task<TAB>result", or void kernel(const T&, Out&).
+template <class T, class K>
+void check_returns() {
+  static_assert(KernelCall<T, K>::returns,
+                "taskfarm: this kernel must return its result: R kernel(const T&) or R kernel(const T&, "
+                "taskfarm::Task<T>&)");
+  check_kernel<T, K>();
+}
+
+template <class K, class = void>
+struct has_counts : std::false_type {};
+template <class K>
+struct has_counts<K, std::void_t<decltype(std::declval<const K&>().counts())>> : std::true_type {};
+
+/// R kernel(...) printing "task<TAB>result", or a kernel writing its own lines. A kernel
+/// object with `KernelCounts counts() const` (the taskfarm program's walk) reports them.
 template <class T, class K>
 class LineKernel final : public TaskKernel {
  public:
   explicit LineKernel(K kernel) : kernel_(std::move(kernel)) {}
-  void run(std::string_view payload, std::string& out) override {
-    const T task = decode<T>(payload);
-    if constexpr (writes_lines<T, K>) {
-      Out lines(out, Out::engine_flushes);
-      call_lines_kernel(kernel_, task, lines, submissions_);
-      lines.flush();  // not if the kernel throws: that task's output is dropped
+  KernelCounts counts() const override {
+    if constexpr (has_counts<K>::value) return kernel_.counts();
+    else return {};
+  }
+  void run(TaskContext& context) override {
+    const T task = decode<T>(context.payload);
+    if constexpr (KernelCall<T, K>::writes_lines) {
+      KernelCall<T, K>::call(kernel_, task, context);
     } else {
-      using R = typename result_of<T, K>::type;
-      static_assert(!std::is_void_v<R>, "taskfarm: a kernel R kernel(const T&) must return its result");
-      const R result = call_kernel(kernel_, task, submissions_);
+      const auto result = KernelCall<T, K>::call(kernel_, task, context);
+      std::string& out = *context.out;
       print(out, task);
       out.push_back('\t');
       print(out, result);
       out.push_back('\n');
     }
   }
-  std::string describe(std::string_view payload) const override { return describe_task<T>(payload); }
 
  private:
   K kernel_;
@@ -153,16 +170,14 @@ class LineKernel final : public TaskKernel {
 template <class T, class K>
 class ToRootKernel final : public TaskKernel {
  public:
-  using R = typename result_of<T, K>::type;
   explicit ToRootKernel(K kernel) : kernel_(std::move(kernel)) {}
-  void run(std::string_view payload, std::string& out) override {
-    std::string_view in = payload;
+  void run(TaskContext& context) override {
+    std::string_view in = context.payload;
     const T task = decode<T>(in);
-    const R result = call_kernel(kernel_, task, submissions_);
-    out.append(payload);
-    encode(result, out);
+    const auto result = KernelCall<T, K>::call(kernel_, task, context);
+    context.out->append(context.payload);
+    encode(result, *context.out);
   }
-  std::string describe(std::string_view payload) const override { return describe_task<T>(payload); }
 
  private:
   K kernel_;
@@ -184,43 +199,32 @@ class SinkRoot final : public RootSide {
   Sink& sink_;
 };
 
-/// Folds results: per batch into a partial value (written to the part file), or each
-/// result sent to rank 0.
+/// Folds results. Each result is encoded to the output as it comes; on a rank with a part
+/// file, end_batch() then folds the batch's results into one partial value in place. A
+/// failed attempt's result is thus taken back like any output, by the engine.
 template <class T, class K, class V, class Op>
 class FoldKernel final : public TaskKernel {
  public:
   FoldKernel(K kernel, Op op) : kernel_(std::move(kernel)), op_(std::move(op)) {}
-  void run(std::string_view payload, std::string& out) override {
-    const T task = decode<T>(payload);
-    V result = call_kernel(kernel_, task, submissions_);
-    if (!fold_in_batches_ || staged_) {
-      encode(result, out);
-      return;
-    }
-    add(std::move(result));
+  void run(TaskContext& context) override {
+    const T task = decode<T>(context.payload);
+    encode(V(KernelCall<T, K>::call(kernel_, task, context)), *context.out);
   }
-  void commit(std::string_view staged, std::string& out) override {
-    if (!fold_in_batches_) {
-      out.append(staged);
-      return;
-    }
-    add(decode<V>(staged));
-  }
-  void end_batch(std::string& out) override {
-    if (!partial_) return;
+  void end_batch(std::string& out, std::size_t from) override {
+    if (from == out.size()) return;
+    std::string_view results = std::string_view(out).substr(from);
+    V partial = decode<V>(results);
+    while (!results.empty()) partial = V(op_(std::move(partial), decode<V>(results)));
+    out.resize(from);
     std::string encoded;
-    encode(*partial_, encoded);
+    encode(partial, encoded);
     encode(static_cast<std::uint64_t>(encoded.size()), out);
     out.append(encoded);
-    partial_.reset();
   }
-  std::string describe(std::string_view payload) const override { return describe_task<T>(payload); }
 
  private:
-  void add(V result) { partial_ = partial_ ? V(op_(std::move(*partial_), std::move(result))) : std::move(result); }
   K kernel_;
   Op op_;
-  std::optional<V> partial_;
 };
 
 template <class V, class Op>
@@ -248,30 +252,44 @@ std::unique_ptr<TaskStream> make_stream(S&& source) {
   return std::make_unique<SourceStream<S>>(std::forward<S>(source));
 }
 
+/// The work of a typed kernel K on the tasks of `source`, run through `adapter`.
+template <class S, class K>
+Work typed_work(S&& source, std::unique_ptr<TaskKernel> adapter, Shape shape = Shape::lines, RootSide* root = nullptr) {
+  using T = task_of<S>;
+  Work work;
+  work.shape = shape;
+  work.stream = make_stream(std::forward<S>(source));
+  work.kernel = std::move(adapter);
+  work.describe = &describe_task<T>;
+  work.submits = KernelCall<T, K>::submits;
+  work.root = root;
+  return work;
+}
+
 template <class S, class K>
 Work line_work(S&& source, K&& kernel) {
   using T = task_of<S>;
-  check_kernel<T, std::decay_t<K>>();
-  Work work;
-  work.stream = make_stream(std::forward<S>(source));
-  work.kernel = std::make_unique<LineKernel<T, std::decay_t<K>>>(std::forward<K>(kernel));
-  work.submits = submits_tasks<T, std::decay_t<K>>;
-  return work;
+  using Kernel = std::decay_t<K>;
+  check_kernel<T, Kernel>();
+  return typed_work<S, Kernel>(std::forward<S>(source), std::make_unique<LineKernel<T, Kernel>>(std::forward<K>(kernel)));
+}
+
+template <class T, class R, class Sink, class S, class K>
+Work to_root_work(S&& source, K&& kernel, SinkRoot<T, R, Sink>& root) {
+  using Kernel = std::decay_t<K>;
+  check_returns<T, Kernel>();
+  return typed_work<S, Kernel>(std::forward<S>(source), std::make_unique<ToRootKernel<T, Kernel>>(std::forward<K>(kernel)),
+                               Shape::to_root, &root);
 }
 
 template <class S, class K, class V, class Op>
 Work fold_work(S&& source, K&& kernel, FoldRoot<V, Op>& root, Op op) {
   using T = task_of<S>;
-  static_assert(kernel_form<T, std::decay_t<K>>::returns,
-                "taskfarm: a fold's kernel must return its result: R kernel(const T&), with a const taskfarm::Group& "
-                "after the task and a taskfarm::Submit<T>& last if it takes them");
-  Work work;
-  work.shape = Shape::fold;
-  work.stream = make_stream(std::forward<S>(source));
-  work.kernel = std::make_unique<FoldKernel<T, std::decay_t<K>, V, Op>>(std::forward<K>(kernel), std::move(op));
-  work.submits = submits_tasks<T, std::decay_t<K>>;
-  work.root = &root;
-  return work;
+  using Kernel = std::decay_t<K>;
+  check_returns<T, Kernel>();
+  return typed_work<S, Kernel>(std::forward<S>(source),
+                               std::make_unique<FoldKernel<T, Kernel, V, Op>>(std::forward<K>(kernel), std::move(op)),
+                               Shape::fold, &root);
 }
 
 }  // namespace taskfarm::detail

@@ -57,4 +57,21 @@ std::string option_text(const V& value) {
   return text;
 }
 
+/// The spec of an option `name` bound to `value` (App::option).
+template <class V>
+detail::OptionSpec option_spec(const std::string& name, V& value, const std::string& help) {
+  detail::OptionSpec spec;
+  spec.name = name;
+  spec.help = help;
+  spec.is_flag = std::is_same_v<V, bool>;
+  spec.assign = [&value](const std::string& text) { return detail::parse_option(text, value); };
+  spec.check = [](const std::string& text) {
+    V scratch{};
+    return detail::parse_option(text, scratch);
+  };
+  spec.current = [&value] { return detail::option_text(value); };
+  spec.type_name = std::is_floating_point_v<V> ? "NUM" : std::is_unsigned_v<V> ? "UINT" : std::is_integral_v<V> ? "INT" : "TEXT";
+  return spec;
+}
+
 }  // namespace taskfarm::detail

@@ -11,10 +11,14 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
+
+#include <mpi.h>
 
 #include "taskfarm/codec.hpp"
+#include "taskfarm/group.hpp"
 #include "taskfarm/sources.hpp"
-#include "taskfarm/submit.hpp"
+#include "taskfarm/task.hpp"
 
 namespace taskfarm::detail {
 
@@ -35,28 +39,50 @@ class TaskStream {
   virtual std::size_t next_fixed(std::string& /*out*/, std::size_t /*max*/) { return 0; }
 };
 
-/// Worker side: runs one task from its payload and appends its output.
+/// The ranks that run one task (--ranks-per-task), as the engine knows them: the
+/// kernels' communicator, this rank's place in it, and where each of its ranks runs.
+struct RankGroup {
+  MPI_Comm comm = MPI_COMM_SELF;
+  int rank = 0;
+  int size = 1;
+  /// By group rank: its host, and the cores it may use ("0-3,8"; empty when it is not
+  /// bound to fewer than its host's).
+  std::vector<std::string> hosts;
+  std::vector<std::string> cores;
+  /// The kernel's view of it.
+  Group view() const { return Group(comm, rank, size); }
+};
+
+/// Where a rank runs its tasks, as the engine tells its kernel before the first one.
+struct KernelPlace {
+  int rank = 0;     ///< in the run's communicator
+  int workers = 1;  ///< how many ranks (or groups) run tasks
+  RankGroup group;  ///< the ranks of this rank's tasks: itself alone, or its group
+};
+
+/// What a kernel counted on its rank, summed over the ranks into the report.
+struct KernelCounts {
+  std::uint64_t bytes_read = 0;  ///< input bytes read
+  std::vector<std::pair<std::string, std::uint64_t>> named;  ///< the job's own counts (walk's files)
+};
+
+/// The engine's one kernel interface: the library's typed kernels (kernels.hpp) and the
+/// taskfarm program's built-in jobs implement it alike. One object per rank runs every
+/// task of the rank, one attempt at a time.
 class TaskKernel {
  public:
   virtual ~TaskKernel() = default;
-  virtual void run(std::string_view payload, std::string& out) = 0;
-  /// After a batch, on a rank with a part file: a fold appends its partial value.
-  virtual void end_batch(std::string& /*out*/) {}
-  /// A task as text (-v narration, the _failed file).
-  virtual std::string describe(std::string_view payload) const = 0;
-  /// Folds: combine per batch into part-file records (true) or send each result (false).
-  void fold_in_batches(bool on) { fold_in_batches_ = on; }
-  /// Tasks on groups of ranks: run() stages each task's output as it would be sent, and
-  /// commit() takes it on the group's leader once the group agrees the task succeeded.
-  void stage_results(bool on) { staged_ = on; }
-  virtual void commit(std::string_view staged, std::string& out) { out.append(staged); }
-  /// Where the tasks this rank's kernel submits go (kernels with a Submit<T>&).
-  void submit_into(Submissions* to) { submissions_ = to; }
-
- protected:
-  bool fold_in_batches_ = false;
-  bool staged_ = false;
-  Submissions* submissions_ = nullptr;
+  /// Before the first task, on every rank that runs tasks (each rank of a group too).
+  virtual void start(const KernelPlace& /*place*/) {}
+  /// Runs one attempt: reads task.payload, appends its output to *task.out, submits
+  /// through task.submitter. Throws to fail the attempt; the engine then takes back what
+  /// it wrote and submitted.
+  virtual void run(TaskContext& task) = 0;
+  /// After a batch, on a rank with a part file: `out` from `from` on is the batch's
+  /// output, which the kernel may rewrite (a fold folds it into one partial value).
+  virtual void end_batch(std::string& /*out*/, std::size_t /*from*/) {}
+  /// What it counted on this rank, for the report.
+  virtual KernelCounts counts() const { return {}; }
 };
 
 /// Rank 0: results sent to it (an embedded sink, a fold without an output directory), and
@@ -79,15 +105,11 @@ struct Work {
   Shape shape = Shape::lines;
   std::unique_ptr<TaskStream> stream;
   std::unique_ptr<TaskKernel> kernel;
+  std::string (*describe)(std::string_view payload) = nullptr;  ///< a task as text (-v, the _failed file)
   RootSide* root = nullptr;
-  bool submits = false;  ///< the kernel takes a Submit<T>&: its tasks may submit tasks
+  bool submits = false;  ///< the kernel may submit tasks (a Task<T>& or Submit<T>& form)
   std::unique_ptr<RootSide> owned_root;  ///< the root side, when the Work owns it (App)
 };
-
-/// The taskfarm program's access to an App that hosts one of its built-in jobs.
-struct AppAccess;
-/// Marks the App constructor the taskfarm program uses for its built-in jobs.
-struct Hosted {};
 
 template <class T>
 void encode(const T& value, std::string& out) {
