@@ -56,6 +56,7 @@ void MPI_FarmSquare(benchmark::State& state) {
     CommandLine cl = parse_arguments({"--batch", batch, "square", "--tasks", tasks, "--seed", "1"});
     Channel channel(comm);
     CountingSink sink;
+    cl.config.profile = profile_run(cl.config, cl.job, comm.size());
     gentle_barrier(comm);
     const auto start = clock::now();
     run_this_rank(channel, cl.job, cl.job.source->open(), cl.config, RunPlan{}, sink);
@@ -84,6 +85,7 @@ void MPI_FarmSleepBalance(benchmark::State& state) {
                             "pareto", "--seed", "3"});
     Channel channel(comm);
     CountingSink sink;
+    cl.config.profile = profile_run(cl.config, cl.job, comm.size());
     gentle_barrier(comm);
     const auto start = clock::now();
     const auto report = run_this_rank(channel, cl.job, cl.job.source->open(), cl.config, RunPlan{}, sink);

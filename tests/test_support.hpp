@@ -13,6 +13,12 @@
 namespace taskfarm::testing {
 
 inline CommandLine parse(const std::vector<std::string>& args) { return parse_arguments(args); }
+/// The same, profiled for a run on one rank (the master runs the tasks: LocalTransport).
+inline CommandLine parse_one_rank(const std::vector<std::string>& args) {
+  CommandLine cl = parse(args);
+  cl.config.profile = profile_run(cl.config, cl.job, 1);
+  return cl;
+}
 
 /// The message of the UsageError that `run()` throws, or "(no error)".
 template <class Run>

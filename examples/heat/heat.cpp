@@ -98,5 +98,7 @@ int main(int argc, char** argv) {
   app.option("--steps", grid.steps, "most time steps");
   app.option("--tol", grid.tol, "stop once no point changes by this much in a step");
   return app.run(taskfarm::range<std::uint64_t>(0, cases),
-                 [&](const std::uint64_t& c, const taskfarm::Group& g, taskfarm::Out& out) { solve(c, cases, grid, g, out); });
+                 [&](const std::uint64_t& c, taskfarm::Task<std::uint64_t>& task) {
+                   solve(c, cases, grid, task.group(), task.out());
+                 });
 }

@@ -49,11 +49,11 @@ int main(int argc, char** argv) {
   const std::vector<Board> root{Board{0, 0, 0, 0}};
   return app.run(
       root,
-      [n, split](const Board& b, taskfarm::Submit<Board>& submit) -> std::uint64_t {
+      [n, split](const Board& b, taskfarm::Task<Board>& task) -> std::uint64_t {
         if (b.row >= split || b.row == n) return count(b, n);
         const std::uint32_t all = (1u << n) - 1;
         for (std::uint32_t free = all & ~(b.columns | b.left | b.right); free != 0; free &= free - 1)
-          submit(place(b, free & -free));
+          task.submit(place(b, free & -free));
         return 0;
       },
       taskfarm::fold<std::uint64_t>(0, [](std::uint64_t a, std::uint64_t b) { return a + b; }));

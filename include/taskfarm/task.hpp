@@ -2,6 +2,7 @@
 /// @file
 /// taskfarm::Task<T>, the one context a kernel may take (part of taskfarm.hpp).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -40,12 +41,14 @@ class Submitter {
 /// and submissions go, and its limits. The engine's one kernel interface (TaskKernel)
 /// takes it; typed kernels see it as a Task<T>.
 struct TaskContext {
+  using clock = std::chrono::steady_clock;  ///< the clock of the deadline
   std::string_view payload;     ///< the task, encoded
   std::uint64_t id = 0;         ///< its position in the source (submitted tasks: from 2^40)
   std::uint32_t attempt = 0;    ///< 0 for the first attempt
   std::string* out = nullptr;   ///< where its output goes (lines, or encoded results)
   Submitter* submitter = nullptr;  ///< where its submissions go
   Group group;                  ///< the ranks that run it (this rank alone, or its group)
+  clock::time_point deadline = clock::time_point::max();  ///< see Task::deadline()
   bool lines = true;            ///< whether `out` takes lines (not encoded results)
 };
 
@@ -62,6 +65,9 @@ TASKFARM_API const TaskContext* current_task_context();
 template <class T>
 class Task {
  public:
+  /// The clock of deadline().
+  using clock = std::chrono::steady_clock;
+
   /// Made by the engine for each call of the kernel.
   explicit Task(detail::TaskContext& context) : context_(context) {}
   Task(const Task&) = delete;
@@ -95,6 +101,13 @@ class Task {
   void narrate(std::string_view text) const { taskfarm::narrate(text); }
   /// Whether -v was given.
   bool narrating() const { return taskfarm::narrating(); }
+  /// When this attempt should be over: the earlier of its start plus --task-timeout and
+  /// the run's end (--end-time, or the Slurm job's end); time_point::max() when neither
+  /// applies. A long kernel can save its state and return before it. The start is when
+  /// the worker last answered the master (at or before the attempt's own start: the
+  /// master counts --task-timeout from there), so a kernel that returns before its
+  /// deadline is not taken for a stuck one.
+  clock::time_point deadline() const { return context_.deadline; }
 
  private:
   template <class, class>

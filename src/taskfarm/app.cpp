@@ -18,6 +18,7 @@
 #include "taskfarm/monitor.hpp"
 #include "taskfarm/output_dir.hpp"
 #include "taskfarm/run_directory.hpp"
+#include "taskfarm/walltime.hpp"
 
 namespace taskfarm {
 
@@ -82,6 +83,21 @@ int agree(Channel& channel, int exit_code, const std::string& error) {
   return exit_code;
 }
 
+/// The run's end (--end-time, else the Slurm job's end), resolved on rank 0 and given to
+/// every rank: the walltime guard's, and each attempt's deadline. A collective.
+void share_run_end(Channel& channel, Config& config) {
+  std::string end;  // "EPOCH SOURCE", or empty: no end
+  if (channel.rank() == master_rank) {
+    if (!config.end_epoch_s) config.end_epoch_s = slurm_job_end_time(config.end_source);
+    if (config.end_epoch_s) end = std::to_string(*config.end_epoch_s) + " " + config.end_source;
+  }
+  end = channel.broadcast_from_master(end);
+  if (end.empty()) return;
+  const auto space = end.find(' ');
+  config.end_epoch_s = std::stod(end.substr(0, space));
+  config.end_source = end.substr(space + 1);
+}
+
 /// Prepares on rank 0 (slots claimed on every rank first), agreed by every rank.
 Prepared prepare(Channel& channel, Config& config, const JobRoles& job) {
   Prepared prepared;
@@ -101,6 +117,7 @@ Prepared prepare(Channel& channel, Config& config, const JobRoles& job) {
     }
   }
   agree(channel, exit_code, error);
+  share_run_end(channel, config);
   std::int64_t run = prepared.already_complete ? -1 : static_cast<std::int64_t>(prepared.plan.run);
   run = channel.broadcast_from_master(run);
   prepared.already_complete = run < 0;
@@ -153,6 +170,7 @@ RunOutcome run_job(boost::mpi::communicator& comm, Config& config, const JobRole
   check_group_size(config, comm.size());
   Channel channel(comm);
   Prepared prepared = prepare(channel, config, job);
+  config.profile = profile_run(config, job, comm.size());
   if (prepared.already_complete) {
     if (channel.rank() == master_rank) log::line("the job in " + *config.output_dir + " is already complete; nothing to do");
     return {code(ExitCode::success), std::nullopt};

@@ -5,11 +5,15 @@
 #include <exception>
 #include <utility>
 
+#include "taskfarm/clock.hpp"
 #include "taskfarm/error.hpp"
 
 namespace taskfarm {
 
 namespace {
+
+// Limits beyond this many seconds (32 years) are none: the clock's arithmetic stays in range.
+constexpr double max_limit_s = 1e9;
 
 /// The task this thread runs, for this_task() (0.3's kernels).
 const detail::TaskContext* current_context = nullptr;
@@ -80,9 +84,19 @@ void Submissions::into_reply(ResultBatchWriter& reply) {
   sent_ = SubmittedHead{};
 }
 
-Attempt::Attempt(Submissions* submissions, const RankGroup& group) : submissions_(submissions) {
+Attempt::Attempt(Submissions* submissions, const RankGroup& group, const AttemptLimits& limits)
+    : submissions_(submissions),
+      timeout_(limits.task_timeout_s < max_limit_s ? seconds(limits.task_timeout_s) : clock::duration::zero()),
+      run_end_(clock::time_point::max()) {
   context_.submitter = submissions;
   context_.group = group.view();
+  const double left_s = limits.end_epoch_s ? *limits.end_epoch_s - epoch_now() : max_limit_s;
+  if (left_s < max_limit_s) run_end_ = clock::now() + seconds(left_s);  // the system clock's end on the steady clock
+  context_.deadline = run_end_;
+}
+
+void Attempt::start_batch(clock::time_point reply_at) {
+  if (timeout_ > clock::duration::zero()) context_.deadline = std::min(run_end_, reply_at + timeout_);
 }
 
 TaskContext& Attempt::begin(const TaskView& task, std::string& out) {

@@ -61,12 +61,21 @@ struct KernelFailure {
   TaskStatus status = TaskStatus::failed;  // failed_for_good (PermanentError): not retried
 };
 
+/// What limits an attempt in time: --task-timeout, and the run's end (Config).
+struct AttemptLimits {
+  double task_timeout_s = 0;         // 0: none
+  std::optional<double> end_epoch_s;  // the run's end, on the system clock
+};
+
 /// The attempts of one rank's tasks: each runs its kernel and settles.
 class Attempt {
  public:
   /// Attempts on `group` (this rank alone, by default); what they submit goes to
   /// `submissions` (null: the job's tasks submit none).
-  explicit Attempt(Submissions* submissions = nullptr, const RankGroup& group = {});
+  explicit Attempt(Submissions* submissions = nullptr, const RankGroup& group = {}, const AttemptLimits& limits = {});
+  /// A batch's attempts start from `reply_at`, when the worker last answered the master:
+  /// their --task-timeout runs from there (as the master counts it).
+  void start_batch(std::chrono::steady_clock::time_point reply_at);
   /// Begins an attempt of `task`, whose output goes to `out`: marks where both stand.
   TaskContext& begin(const TaskView& task, std::string& out);
   /// Ends the attempt begun last: an ok one keeps its output and submissions, any other
@@ -78,6 +87,8 @@ class Attempt {
  private:
   TaskContext context_;
   Submissions* submissions_;
+  std::chrono::steady_clock::duration timeout_;       // zero: none
+  std::chrono::steady_clock::time_point run_end_;     // max(): none
   std::size_t out_mark_ = 0;
   SubmittedHead submitted_mark_;
 };

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "taskfarm/run_profile.hpp"
 #include "taskfarm/scheduler.hpp"
 
 namespace taskfarm {
@@ -37,9 +38,11 @@ struct Config {
   std::string progress = "auto";  // none, bar, log or auto
   double progress_interval_s = 30;
   std::optional<std::string> end_time;    // --end-time as given: epoch seconds or +S
-  std::optional<double> end_epoch_s;      // ... resolved (the master adds Slurm's end)
+  std::optional<double> end_epoch_s;      // ... resolved; in run_job, the run's end on every rank
+  std::string end_source = "--end-time";  // where the run's end comes from, for the log
   std::optional<double> min_time_left_s;  // --min-time-left; default: p90 of task run times
   std::uint32_t ranks_per_task = 1;       // each task runs on a group of this many ranks
+  RunProfile profile;                     // not an option: decided from the rest in run_job (profile_run)
 };
 
 }  // namespace taskfarm

@@ -28,7 +28,7 @@ void follow_leader(GroupComm& group, const JobRoles& job, const Config& config, 
   if (config.output_dir) mark_stop_signal_in(stop_marker_path(*config.output_dir, rank, run));
   log::set_narrating(config.verbose);
   job.kernel->start(KernelPlace{rank, groups, group.rank_group()});
-  follow_group(*job.kernel, group, job.submits);
+  follow_group(*job.kernel, group, job.submits, config.profile.limits);
 }
 
 /// "HOST<TAB>CORES": this rank's host, and its cores when it is bound to fewer than the
@@ -109,7 +109,7 @@ std::optional<RunReport> run_in_groups(Channel& channel, const JobRoles& job, st
   }
   if (group < 0) return std::nullopt;  // left over: wait for the run's end
   // A job of process slots (cmd) runs each task from the leader: the others only wait.
-  GroupComm link(group_comm, placed(layout.groups[static_cast<std::size_t>(group)], places), job.slots != nullptr);
+  GroupComm link(group_comm, placed(layout.groups[static_cast<std::size_t>(group)], places), config.profile.patient);
   if (!leads) {
     follow_leader(link, job, config, plan.run, rank, groups);
     return std::nullopt;

@@ -89,14 +89,16 @@ void GroupBatchRunner::commit_submissions(std::size_t i) {
 
 void stop_group(GroupLink& link) { link.share(std::string_view(&stop_message, 1)); }
 
-void follow_group(Kernel& kernel, GroupLink& link, bool submits) {
+void follow_group(Kernel& kernel, GroupLink& link, bool submits, const AttemptLimits& limits) {
   std::string message;
   GroupBatch batch;
-  Attempt attempt(submits ? &batch.submitted : nullptr, link.rank_group());  // the leader's count; these are dropped
+  Attempt attempt(submits ? &batch.submitted : nullptr, link.rank_group(), limits);  // the leader's count; these are dropped
   while (true) {
     link.receive(message);
     if (message.empty() || message[0] != batch_message) return;
-    batch.run(kernel, attempt, std::string_view(message).substr(1), clock::now());
+    const auto now = clock::now();
+    attempt.start_batch(now);  // the leader's answer to the master was just before
+    batch.run(kernel, attempt, std::string_view(message).substr(1), now);
     link.agree(batch.failures);
   }
 }

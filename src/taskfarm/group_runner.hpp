@@ -71,16 +71,19 @@ class GroupBatchRunner {
  public:
   /// `submitted`: where the tasks of a job whose tasks submit tasks go (those of the tasks
   /// that succeeded on every rank, as the leader submitted them).
-  GroupBatchRunner(Kernel& kernel, GroupLink& link, std::string* side_output, Submissions* submitted = nullptr)
+  GroupBatchRunner(Kernel& kernel, GroupLink& link, std::string* side_output, Submissions* submitted = nullptr,
+                   const AttemptLimits& limits = {})
       : kernel_(kernel),
         link_(link),
         side_output_(side_output),
         submitted_(submitted),
-        attempt_(submitted ? &batch_.submitted : nullptr, link.rank_group()) {}
+        attempt_(submitted ? &batch_.submitted : nullptr, link.rank_group(), limits) {}
   /// Shares `batch` with the group, runs it, agrees, and writes the results to `reply`
   /// (see BatchRunner::run). Returns the batch's wall time from `start`.
   double run(std::string_view batch, ResultBatchWriter& reply, std::chrono::steady_clock::time_point start);
   std::chrono::steady_clock::time_point finished_at() const { return finished_at_; }
+  /// See BatchRunner::answered_at.
+  void answered_at(std::chrono::steady_clock::time_point t) { attempt_.start_batch(t); }
 
  private:
   void write_results(std::string_view batch, const std::vector<GroupFailure>& failures, ResultBatchWriter& reply);
@@ -98,7 +101,7 @@ class GroupBatchRunner {
 /// A group's other ranks: runs the leader's batches, in order, until the leader stops.
 /// (A job whose leader runs each task alone, cmd's, shares no batch: its other ranks only
 /// wait for the stop.)
-void follow_group(Kernel& kernel, GroupLink& link, bool submits = false);
+void follow_group(Kernel& kernel, GroupLink& link, bool submits = false, const AttemptLimits& limits = {});
 /// The leader: tells the group's other ranks that no batch follows.
 void stop_group(GroupLink& link);
 

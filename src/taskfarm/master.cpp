@@ -38,15 +38,11 @@ std::unique_ptr<Frontier> make_frontier(const Config& config, const JobRoles& jo
   return std::make_unique<Frontier>(log);
 }
 
-/// The scheduler's limits for this transport and job.
-Scheduler make_scheduler(const Transport& transport, const JobRoles& job, const Config& config) {
+/// The scheduler's limits for this run.
+Scheduler make_scheduler(const Transport& transport, const Config& config) {
   BatchPolicy policy = config.batch;
-  // Process slots: as many as the workers claimed (the most of any one).
-  if (!job.slots) policy.slots = 1;
-  // In-process, the worker runs what it holds when polled: one batch at a time (one per
-  // process slot, and one more), so that the master's loop runs between batches.
-  const int window = transport.in_process() ? static_cast<int>(policy.slots) + (job.slots ? 1 : 0) : config.window;
-  return Scheduler(transport.workers(), window, policy);
+  policy.slots = config.profile.slots;
+  return Scheduler(transport.workers(), config.profile.window, policy);
 }
 
 /// Everything rank 0 keeps for one run, and the parts that work on it.
@@ -60,15 +56,15 @@ class Master {
         plan_(plan),
         sink_(sink),
         watch_(config, start_),
-        scheduler_(make_scheduler(transport, job, config)),
+        scheduler_(make_scheduler(transport, config)),
         frontier_(make_frontier(config, job)),
         feeder_(std::move(source), *job.source, config.verbose, frontier_.get()),
         results_(sink, scheduler_, job.results, frontier_.get()),
         walltime_(walltime_guard(config)),
         failures_(feeder_, *job.source, config.retries, config.halt_on_error),
-        silence_(transport.workers(), job.slots ? 0 : config.task_timeout_s),  // process slots kill their own
+        silence_(transport.workers(), config.profile.master_times_tasks ? config.task_timeout_s : 0),
         journal_(open_journal_noting_error(config, plan)),
-        backoff_(job.slots ? Backoff::patient() : Backoff::Limits{}),
+        backoff_(config.profile.patient ? Backoff::patient() : Backoff::Limits{}),
         dispatcher_(transport, scheduler_, feeder_, silence_, watch_),
         collector_(transport, scheduler_, dispatcher_, results_, failures_, journal_.get(), sink, watch_, silence_),
         policy_(config, transport, scheduler_, feeder_, dispatcher_, results_, collector_, journal_.get(), walltime_,

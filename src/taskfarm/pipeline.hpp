@@ -166,8 +166,10 @@ class BatchRunner {
   /// With `side_output`, kernels append their output there (a part file's buffer) and
   /// the reply carries only the tasks' status.
   /// A job whose tasks submit tasks gathers them in `submitted`: a failed attempt's are dropped.
-  explicit BatchRunner(Kernel& kernel, std::string* side_output = nullptr, Submissions* submitted = nullptr)
-      : kernel_(kernel), side_output_(side_output), attempt_(submitted) {}
+  /// `limits`: each attempt's --task-timeout and the run's end (Task::deadline()).
+  explicit BatchRunner(Kernel& kernel, std::string* side_output = nullptr, Submissions* submitted = nullptr,
+                       const AttemptLimits& limits = {})
+      : kernel_(kernel), side_output_(side_output), attempt_(submitted, RankGroup{}, limits) {}
   /// Runs every task of `batch` and appends its results to `reply`, as runs of
   /// consecutive tasks timed together (GroupTiming). A kernel that throws fails only its
   /// own task, and what it wrote is dropped. Returns the batch's wall time from `start`
@@ -176,6 +178,9 @@ class BatchRunner {
   /// further reading needed to stamp a reply).
   double run(std::string_view batch, ResultBatchWriter& reply, std::chrono::steady_clock::time_point start);
   std::chrono::steady_clock::time_point finished_at() const { return finished_at_; }
+  /// The next batches' attempts count --task-timeout from `t`, when the worker last
+  /// answered the master.
+  void answered_at(std::chrono::steady_clock::time_point t) { attempt_.start_batch(t); }
 
  private:
   Kernel& kernel_;

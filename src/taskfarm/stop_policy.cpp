@@ -9,11 +9,9 @@
 namespace taskfarm {
 
 WalltimeGuard walltime_guard(const Config& config) {
-  std::string source = "--end-time";
-  std::optional<double> end = config.end_epoch_s;
-  if (!end) end = slurm_job_end_time(source);
+  const std::optional<double> end = config.end_epoch_s;  // resolved in run_job (Slurm's end too)
   if (end)
-    log::line("walltime guard: the job ends in " + seconds_text(std::round(*end - epoch_now())) + " s (" + source +
+    log::line("walltime guard: the job ends in " + seconds_text(std::round(*end - epoch_now())) + " s (" + config.end_source +
               "); no task starts with less than " +
               (config.min_time_left_s ? seconds_text(*config.min_time_left_s) + " s"
                                       : std::string("the 90th percentile of the task run times")) +
@@ -49,7 +47,7 @@ std::optional<Stop> StopPolicy::check(bool now_and_then) {
   if (config_.result_timeout_s > 0 && seconds_since(collector_.last_reply()) > config_.result_timeout_s)
     return Stop{StopCause::result_timeout, 0, config_.result_timeout_s, {}};
   // In-process every pass runs a batch: the walltime is checked each time.
-  if ((now_and_then || transport_.in_process()) && walltime_.active() && !walltime_cut_ && !signal_) check_walltime();
+  if ((now_and_then || config_.profile.one_rank) && walltime_.active() && !walltime_cut_ && !signal_) check_walltime();
   if (now_and_then && silence_.timed()) return retire_silent_workers();
   return std::nullopt;
 }
@@ -66,7 +64,7 @@ void StopPolicy::take_signal() {
   feeder_.halt();
   // If a worker rank died, a resume needs to know what it was running (in-process, the
   // master would have died with it).
-  if (journal_ && !transport_.in_process()) journal_->record_in_flight(dispatcher_.in_flight());
+  if (journal_ && !config_.profile.one_rank) journal_->record_in_flight(dispatcher_.in_flight());
 }
 
 void StopPolicy::check_walltime() {

@@ -35,7 +35,7 @@ class WorkerLoop {
       : channel_(channel),
         config_(config),
         core_(job, config, run, rank, channel.size() - 1, group),
-        backoff_(job.slots ? Backoff::patient() : Backoff::Limits{}),
+        backoff_(config.profile.patient ? Backoff::patient() : Backoff::Limits{}),
         cores_shared_(ranks_outnumber_cores()),
         last_look_(core_.last_reading()) {
     core_.stream_submissions([this](std::string chunk) { send_alone(Tag::submitted, std::move(chunk)); });

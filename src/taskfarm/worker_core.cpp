@@ -55,14 +55,18 @@ WorkerCore::WorkerCore(const JobRoles& job, const Config& config, std::uint32_t 
   job.kernel->start(KernelPlace{rank, workers, group ? group->rank_group() : RankGroup{}});
   std::string* side_output = part_ ? &part_->buffer() : nullptr;
   Submissions* submitted = job.submits ? &submitted_ : nullptr;
-  if (group && !job.slots) group_runner_.emplace(*job.kernel, *group, side_output, submitted);
-  else runner_.emplace(*job.kernel, side_output, submitted);
-  if (job.slots) slots_.emplace(*job.slots);
+  const RunProfile& profile = config.profile;
+  switch (profile.executor) {
+    case ExecutorKind::group: group_runner_.emplace(*job.kernel, *group, side_output, submitted, profile.limits); break;
+    case ExecutorKind::slots: slots_.emplace(*job.slots); break;
+    case ExecutorKind::sequential: runner_.emplace(*job.kernel, side_output, submitted, profile.limits); break;
+  }
 }
 
 void WorkerCore::receive(Tag tag, std::string_view body) {
   if (tag == Tag::tasks) {
     last_reading_ = clock::now();
+    if (batches_held() == 0) answered_at_ = last_reading_;  // the master counts its silence from here
     while (const auto framed = next_framed_batch(body)) {
       std::string batch;
       if (!spare_batches_.empty()) {
@@ -115,9 +119,11 @@ bool WorkerCore::work(double slot_wait_s) {
   } else {
     // The runner's readings serve here too.
     if (group_runner_) {
+      group_runner_->answered_at(answered_at_);
       busy_s_ += group_runner_->run(queue_.front(), reply_, last_reading_);
       last_reading_ = group_runner_->finished_at();
     } else {
+      runner_->answered_at(answered_at_);
       busy_s_ += runner_->run(queue_.front(), reply_, last_reading_);
       last_reading_ = runner_->finished_at();
     }
@@ -144,6 +150,7 @@ std::string WorkerCore::take_reply(std::string next) {
   submitted_.into_reply(reply_);
   if (reply_.batches_completed() > 0)
     reply_.set_held_s(std::max(0.0, std::chrono::duration<double>(last_reading_ - newest_done_arrival_).count()));
+  answered_at_ = last_reading_;
   std::string reply = std::move(reply_buf_);
   reply_buf_ = std::move(next);
   reply_.reset();

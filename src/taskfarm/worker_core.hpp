@@ -91,6 +91,7 @@ class WorkerCore {
   std::deque<clock::time_point> arrivals_;
   clock::time_point newest_done_arrival_;
   clock::time_point last_reading_;  // the latest clock reading, taken for other reasons
+  clock::time_point answered_at_ = clock::now();  // the last reply, or work given while idle: attempts' deadlines
   void finished_batches(std::size_t n);
   std::string reply_buf_;
   ResultBatchWriter reply_{reply_buf_};

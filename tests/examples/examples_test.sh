@@ -134,6 +134,29 @@ run forms_wrong_group "${MPIRUN[@]}" -n 5 "$TMP/build-forms/forms_check" --form 
   --expect-ranks-per-task 3 --progress none
 check "... a group form that sees groups of another size fails its tasks (exit 1): the check can fail" test "$rc" -eq 1
 
+# Task<T>::deadline(): none without limits; with --task-timeout 2, under 2 s ahead (it
+# counts from the worker's last answer to the master); with --end-time +30, under 30 s;
+# with both, the earlier. Kernels that work until 300 ms before it are committed on their
+# first attempt: the master counts the timeout from the same moment.
+DL=$TMP/build-forms/deadline_check
+ahead() {  # ahead FILE LOW HIGH: every line's milliseconds within (LOW, HIGH], and 4 lines
+  awk -F'\t' -v lo="$2" -v hi="$3" '$2 ~ /^[0-9]+$/ && $2 > lo && $2 <= hi { n++ } END { exit n != 4 }' "$1"
+}
+run dl_none "${MPIRUN[@]}" -n 3 "$DL" --tasks 4 --progress none
+check "deadline(): none without --task-timeout or --end-time" \
+  bash -c "[ $rc -eq 0 ] && [ \$(grep -c \$'\tnone\$' '$TMP/dl_none.out') -eq 4 ]"
+run dl_timeout "${MPIRUN[@]}" -n 3 "$DL" --tasks 4 --task-timeout 2 --progress none
+check "... with --task-timeout 2: 1 to 2 s ahead" ahead "$TMP/dl_timeout.out" 1000 2000
+run dl_end "${MPIRUN[@]}" -n 3 "$DL" --tasks 4 --end-time +30 --progress none
+check "... with --end-time +30: 20 to 30 s ahead" ahead "$TMP/dl_end.out" 20000 30000
+run dl_both "${MPIRUN[@]}" -n 3 "$DL" --tasks 4 --end-time +30 --task-timeout 2 --progress none
+check "... with both: the earlier" ahead "$TMP/dl_both.out" 1000 2000
+check "the check of what is ahead can fail" fails ahead "$TMP/dl_end.out" 1000 2000
+run dl_work "${MPIRUN[@]}" -n 3 "$DL" --tasks 6 --task-timeout 1.5 --work-until-deadline --progress none
+check "kernels that work until 300 ms before their deadline are committed at their first attempt, none retried" \
+  bash -c "[ $rc -eq 0 ] && [ \$(grep -c \$'\tattempt 0\$' '$TMP/dl_work.out') -eq 6 ] && [ \$(wc -l <'$TMP/dl_work.out') -eq 6 ] &&
+           ! grep -q 'sent nothing for\\|failed on rank' '$TMP/dl_work.err'"
+
 # pi: the fold's value, the last line on stdout, equals a plain C loop's.
 cc -O2 -o "$TMP/pi_reference" "$SRC/tests/examples/pi_reference.c"
 "$TMP/pi_reference" 200 20000 7 >"$TMP/pi.ref"

@@ -33,7 +33,9 @@ FarmRun run_on_all_ranks(const JobRoles& job, const Config& config) {
   boost::mpi::communicator comm(boost::mpi::communicator(), boost::mpi::comm_duplicate);
   Channel channel(comm);
   StringSink sink;
-  const auto report = run_this_rank(channel, job, job.source->open(), config, RunPlan{}, sink);
+  Config profiled = config;
+  profiled.profile = profile_run(config, job, comm.size());
+  const auto report = run_this_rank(channel, job, job.source->open(), profiled, RunPlan{}, sink);
   return FarmRun{report.has_value(), report.value_or(RunReport{}), sink.text};
 }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -146,6 +147,22 @@ TEST(Attempt, TaskSubmitWithoutAPlaceToSubmitFailsTheAttempt) {
   const auto failure = attempt.run(kernel, TaskView{0, 0, ""}, out);
   ASSERT_TRUE(failure);
   EXPECT_NE(failure->message.find("nowhere to submit"), std::string::npos);
+}
+
+TEST(Attempt, AFoldsKernelCannotWriteLines) {
+  auto kernel = [](const int& x, Task<int>& task) {
+    task.out() << "a line among encoded results";
+    return x;
+  };
+  detail::FoldKernel<int, decltype(kernel), int, std::plus<>> fold(kernel, std::plus<>{});
+  std::string payload;
+  detail::encode(1, payload);
+  Attempt attempt;
+  std::string out;
+  const auto failure = attempt.run(fold, TaskView{0, 0, payload}, out);
+  ASSERT_TRUE(failure);
+  EXPECT_NE(failure->message.find("not for a fold"), std::string::npos);
+  EXPECT_TRUE(out.empty());
 }
 
 }  // namespace

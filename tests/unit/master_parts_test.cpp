@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 /// The parts of one master as run_master wires them, on a one-rank transport.
 struct Parts {
   explicit Parts(std::vector<std::string> args)
-      : cl(testing::parse(args)),
+      : cl(testing::parse_one_rank(args)),
         transport(cl.job, cl.config, 0),
         watch(cl.config, clock::now()),
         scheduler(1, 2, cl.config.batch),

@@ -14,8 +14,10 @@ namespace {
 
 /// The one-rank mode: the master loop with its worker in-process.
 RunReport run_alone(const CommandLine& cl, ResultSink& sink) {
-  LocalTransport alone(cl.job, cl.config, 0);
-  return run_master(alone, cl.job, cl.job.source->open(), cl.config, RunPlan{}, sink);
+  Config config = cl.config;
+  config.profile = profile_run(config, cl.job, 1);
+  LocalTransport alone(cl.job, config, 0);
+  return run_master(alone, cl.job, cl.job.source->open(), config, RunPlan{}, sink);
 }
 
 TEST(Pipeline, SquareAloneMatchesSerialComputation) {

@@ -172,6 +172,7 @@ class ToRootKernel final : public TaskKernel {
  public:
   explicit ToRootKernel(K kernel) : kernel_(std::move(kernel)) {}
   void run(TaskContext& context) override {
+    context.lines = false;  // the output is (task, result) records
     std::string_view in = context.payload;
     const T task = decode<T>(in);
     const auto result = KernelCall<T, K>::call(kernel_, task, context);
@@ -207,6 +208,7 @@ class FoldKernel final : public TaskKernel {
  public:
   FoldKernel(K kernel, Op op) : kernel_(std::move(kernel)), op_(std::move(op)) {}
   void run(TaskContext& context) override {
+    context.lines = false;  // the output is encoded results
     const T task = decode<T>(context.payload);
     encode(V(KernelCall<T, K>::call(kernel_, task, context)), *context.out);
   }
