@@ -16,6 +16,8 @@ namespace taskfarm {
 namespace detail {
 template <class T, class K>
 struct KernelCall;
+template <class T, class K>
+class LineKernel;
 /// Marks the engine's own Out, which the engine flushes after the kernel returns.
 struct EngineFlushes {};
 }  // namespace detail
@@ -49,7 +51,7 @@ class Out {
       put(static_cast<char>(value));
     } else if constexpr (std::is_integral_v<V>) {
       room(24);
-      used_ = static_cast<std::size_t>(std::to_chars(stage_ + used_, stage_ + sizeof stage_, value).ptr - stage_);
+      put_integer(value);
     } else if constexpr (std::is_floating_point_v<V>) {
       room(64);  // %g with 6 digits: what an ostream prints by default
       used_ = static_cast<std::size_t>(
@@ -84,12 +86,48 @@ class Out {
   void room(std::size_t n) {
     if (sizeof stage_ - used_ < n) flush();
   }
+  // std::to_chars's digits, two at a time, always inlined: where the compiler would call an
+  // out-of-line std::to_chars (a translation unit that formats integers elsewhere too), a
+  // call per number costs as much as a trivial kernel.
+  template <class V>
+  [[gnu::always_inline]] void put_integer(V value) {
+    using U = std::make_unsigned_t<V>;
+    U u = static_cast<U>(value);
+    if constexpr (std::is_signed_v<V>) {
+      if (value < 0) {
+        stage_[used_++] = '-';
+        u = static_cast<U>(U(0) - u);
+      }
+    }
+    static constexpr char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    std::size_t length = 1;
+    for (U v = u;; v = static_cast<U>(v / 10000), length += 4) {
+      if (v < 10) break;
+      if (v < 100) { length += 1; break; }
+      if (v < 1000) { length += 2; break; }
+      if (v < 10000) { length += 3; break; }
+    }
+    used_ += length;
+    char* last = stage_ + used_;  // written backwards from here
+    while (u >= 100) {
+      last -= 2;
+      std::memcpy(last, pairs + (u % 100) * 2, 2);
+      u = static_cast<U>(u / 100);
+    }
+    if (u >= 10) std::memcpy(last - 2, pairs + u * 2, 2);
+    else last[-1] = static_cast<char>('0' + u);
+  }
   void flush() {
     buffer_.append(stage_, used_);
     used_ = 0;
   }
   template <class, class>
   friend struct detail::KernelCall;
+  template <class, class>
+  friend class detail::LineKernel;
   template <class>
   friend class Task;
   static constexpr int engine_flushes = -1;

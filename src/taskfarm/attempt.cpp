@@ -99,10 +99,7 @@ void Attempt::start_batch(clock::time_point reply_at) {
   if (timeout_ > clock::duration::zero()) context_.deadline = std::min(run_end_, reply_at + timeout_);
 }
 
-TaskContext& Attempt::begin(const TaskView& task, std::string& out) {
-  context_.payload = task.payload;
-  context_.id = task.id;
-  context_.attempt = task.attempt;
+TaskContext& Attempt::begin(std::string& out) {
   context_.out = &out;
   out_mark_ = out.size();
   if (submissions_) submitted_mark_ = submissions_->mark();
@@ -118,7 +115,14 @@ void Attempt::settle(TaskStatus status) {
 }
 
 std::optional<KernelFailure> Attempt::run(Kernel& kernel, const TaskView& task, std::string& out) {
-  TaskContext& context = begin(task, out);
+  context_.payload = task.payload;
+  context_.id = task.id;
+  context_.attempt = task.attempt;
+  return run(kernel, out);
+}
+
+std::optional<KernelFailure> Attempt::run(Kernel& kernel, std::string& out) {
+  TaskContext& context = begin(out);
   std::optional<KernelFailure> failure = failure_of([&] { kernel.run(context); });
   if (!failure && out.size() < out_mark_) failure = KernelFailure{"the kernel truncated its output buffer"};
   settle(failure ? failure->status : TaskStatus::ok);

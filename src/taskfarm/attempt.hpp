@@ -76,12 +76,21 @@ class Attempt {
   /// A batch's attempts start from `reply_at`, when the worker last answered the master:
   /// their --task-timeout runs from there (as the master counts it).
   void start_batch(std::chrono::steady_clock::time_point reply_at);
-  /// Begins an attempt of `task`, whose output goes to `out`: marks where both stand.
-  TaskContext& begin(const TaskView& task, std::string& out);
+  /// Reads the next task of `tasks` into the attempt's context; false when none is left.
+  /// (Straight into the context: a copy of the task per attempt costs as much as a
+  /// trivial task.)
+  bool next(TaskBatchReader& tasks) { return tasks.next(context_); }
+  /// The task read last.
+  const TaskContext& task() const { return context_; }
+  /// Begins an attempt of the task read last, whose output goes to `out`: marks where
+  /// the output and the submissions stand.
+  TaskContext& begin(std::string& out);
   /// Ends the attempt begun last: an ok one keeps its output and submissions, any other
   /// leaves nothing of them.
   void settle(TaskStatus status);
   /// Begins, runs `kernel`, settles. Returns how the attempt failed, if it did.
+  std::optional<KernelFailure> run(Kernel& kernel, std::string& out);
+  /// The same for `task`, read elsewhere.
   std::optional<KernelFailure> run(Kernel& kernel, const TaskView& task, std::string& out);
 
  private:

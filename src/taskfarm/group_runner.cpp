@@ -20,9 +20,8 @@ clock::time_point GroupBatch::run(Kernel& kernel, Attempt& attempt, std::string_
   submitted.clear();
   submit_ends.clear();
   TaskBatchReader tasks(batch);
-  TaskView task{};
-  for (std::uint32_t i = 0; tasks.next(task); ++i) {
-    if (std::optional<KernelFailure> failure = attempt.run(kernel, task, staged))
+  for (std::uint32_t i = 0; attempt.next(tasks); ++i) {
+    if (std::optional<KernelFailure> failure = attempt.run(kernel, staged))
       failures.push_back(GroupFailure{i, std::move(failure->message), failure->status});
     const auto now = clock::now();
     ends.push_back(staged.size());

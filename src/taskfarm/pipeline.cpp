@@ -11,7 +11,7 @@ namespace taskfarm {
 
 double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock::time_point start) {
   TaskBatchReader tasks(batch);
-  TaskView task{};
+  const TaskContext& task = attempt_.task();
   const bool with_data = side_output_ == nullptr;
   std::string& out = side_output_ ? *side_output_ : reply.out();
   const std::size_t batch_start = out.size();
@@ -23,11 +23,11 @@ double BatchRunner::run(std::string_view batch, ResultBatchWriter& reply, clock:
     group_start = now;
     reply.close_run(group_s, timing_.end_group(reply.run_count(), group_s));
   };
-  while (tasks.next(task)) {
+  while (attempt_.next(tasks)) {
     if (reply.run_open() && task.id != reply.run_next_id()) close_group();
     if (!reply.run_open()) reply.open_run(task.id, TaskStatus::ok, with_data);
     reply.begin_task();
-    if (std::optional<KernelFailure> failure = attempt_.run(kernel_, task, out)) {
+    if (std::optional<KernelFailure> failure = attempt_.run(kernel_, out)) {
       close_group();  // the failed task's time goes to the tasks before it, if any
       reply.add(task.id, failure->status, 0, failure->message);
       continue;

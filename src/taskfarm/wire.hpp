@@ -244,7 +244,10 @@ class TaskBatchReader {
     }
     return true;
   }
-  bool next(TaskView& task) {
+  /// The next task into `task` (a TaskView, or any struct with id, attempt and payload:
+  /// a worker reads each task straight into its attempt's context).
+  template <class Task>
+  bool next(Task& task) {
     if (remaining_ == 0) return false;
     if (group_left_ == 0) {
       group_ = wire::get<TaskGroup>(rest_);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -125,6 +127,37 @@ TEST(Out, AnExceptionDropsWhatWasStaged) {
   } catch (const std::runtime_error&) {
   }
   EXPECT_EQ(text, "");
+}
+
+/// What Out prints for every integer type, against std::to_string: the limits, powers of
+/// ten and their neighbours, negatives.
+template <class V>
+void expect_integers_print_as_to_string() {
+  std::vector<V> values{0, 1, 9, std::numeric_limits<V>::max(), std::numeric_limits<V>::min()};
+  for (long double p = 10; p <= static_cast<long double>(std::numeric_limits<V>::max()); p *= 10)
+    for (int d = -1; d <= 1; ++d) values.push_back(static_cast<V>(static_cast<V>(p) + d));
+  if constexpr (std::is_signed_v<V>)
+    for (std::size_t i = 0, n = values.size(); i < n; ++i)
+      if (values[i] > std::numeric_limits<V>::min()) values.push_back(static_cast<V>(-values[i]));
+  for (const V v : values) {
+    std::string text;
+    {
+      taskfarm::Out out(text);
+      out << v;
+    }
+    EXPECT_EQ(text, std::to_string(v)) << "for a value of " << sizeof(V) << " bytes";
+  }
+}
+
+TEST(Out, PrintsEveryIntegerAsToStringDoes) {
+  expect_integers_print_as_to_string<short>();
+  expect_integers_print_as_to_string<unsigned short>();
+  expect_integers_print_as_to_string<int>();
+  expect_integers_print_as_to_string<unsigned>();
+  expect_integers_print_as_to_string<long>();
+  expect_integers_print_as_to_string<unsigned long>();
+  expect_integers_print_as_to_string<long long>();
+  expect_integers_print_as_to_string<unsigned long long>();
 }
 
 TEST(Out, TheEnginesLinesReachTheBufferWhenTheKernelReturnsAndNotWhenItThrows) {

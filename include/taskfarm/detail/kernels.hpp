@@ -150,7 +150,11 @@ class LineKernel final : public TaskKernel {
   }
   void run(TaskContext& context) override {
     const T task = decode<T>(context.payload);
-    if constexpr (KernelCall<T, K>::writes_lines) {
+    if constexpr (KernelCall<T, K>::form == Form::out) {  // the hot path of line kernels, spelt out here:
+      Out out(*context.out, detail::EngineFlushes{});     // the compiler then inlines the kernel's printing
+      kernel_(task, out);
+      out.flush();
+    } else if constexpr (KernelCall<T, K>::writes_lines) {
       KernelCall<T, K>::call(kernel_, task, context);
     } else {
       const auto result = KernelCall<T, K>::call(kernel_, task, context);
