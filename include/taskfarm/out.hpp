@@ -125,8 +125,6 @@ class Out {
     used_ = 0;
   }
   template <class, class>
-  friend struct detail::KernelCall;
-  template <class, class>
   friend class detail::LineKernel;
   template <class>
   friend class Task;

@@ -98,11 +98,7 @@ struct KernelCall {
   static result call(K& kernel, const T& task, TaskContext& context) {
     if constexpr (form == Form::plain) {
       return kernel(task);
-    } else if constexpr (form == Form::out) {  // the hot path of line kernels: no Task
-      Out out(*context.out, detail::EngineFlushes{});
-      kernel(task, out);
-      out.flush();  // not if the kernel throws: that task's output is dropped
-    } else {
+    } else {  // (LineKernel runs the Out form itself, without a Task: its hot path)
       Task<T> view(context);
       if constexpr (writes_lines) {
         invoke(kernel, task, view);
@@ -153,7 +149,7 @@ class LineKernel final : public TaskKernel {
     if constexpr (KernelCall<T, K>::form == Form::out) {  // the hot path of line kernels, spelt out here:
       Out out(*context.out, detail::EngineFlushes{});     // the compiler then inlines the kernel's printing
       kernel_(task, out);
-      out.flush();
+      out.flush();  // not if the kernel throws: that task's output is dropped
     } else if constexpr (KernelCall<T, K>::writes_lines) {
       KernelCall<T, K>::call(kernel_, task, context);
     } else {
