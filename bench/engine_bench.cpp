@@ -6,10 +6,10 @@
 #include <string>
 
 #include "bench_support.hpp"
-#include "taskfarm/pipeline.hpp"
-#include "taskfarm/scheduler.hpp"
-#include "taskfarm/result_wire.hpp"
-#include "taskfarm/wire.hpp"
+#include "core/result_wire.hpp"
+#include "core/wire.hpp"
+#include "master/pipeline.hpp"
+#include "master/scheduler.hpp"
 
 namespace taskfarm::bench {
 namespace {
@@ -116,7 +116,7 @@ void Master_PerReply(benchmark::State& state) {
   for (auto _ : state) {
     TaskBatchWriter batch(batch_buf);
     feeder.fill(batch, tasks);
-    held.add(batch_buf, batch.groups());
+    held.add(batch_buf, batch.spans());
     scheduler.on_sent(0, batch.count());
     results.consume(0, reply_buf, 1, failures, done);
     held.pop_front(1);

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include "api/cli.hpp"
+#include "api/farm.hpp"
 #include "bench_support.hpp"
-#include "taskfarm/cli.hpp"
-#include "taskfarm/farm.hpp"
 
 namespace taskfarm::bench {
 namespace {
@@ -56,7 +56,7 @@ void MPI_FarmSquare(benchmark::State& state) {
     CommandLine cl = parse_arguments({"--batch", batch, "square", "--tasks", tasks, "--seed", "1"});
     Channel channel(comm);
     CountingSink sink;
-    cl.config.profile = profile_run(cl.config, cl.job, comm.size());
+    cl.config.profile = profile_run(cl.config, cl.job, comm.size(), ranks_outnumber_cores());
     gentle_barrier(comm);
     const auto start = clock::now();
     run_this_rank(channel, cl.job, cl.job.source->open(), cl.config, RunPlan{}, sink);
@@ -85,7 +85,7 @@ void MPI_FarmSleepBalance(benchmark::State& state) {
                             "pareto", "--seed", "3"});
     Channel channel(comm);
     CountingSink sink;
-    cl.config.profile = profile_run(cl.config, cl.job, comm.size());
+    cl.config.profile = profile_run(cl.config, cl.job, comm.size(), ranks_outnumber_cores());
     gentle_barrier(comm);
     const auto start = clock::now();
     const auto report = run_this_rank(channel, cl.job, cl.job.source->open(), cl.config, RunPlan{}, sink);

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "fuzz_support.hpp"
-#include "taskfarm/joblog.hpp"
+#include "jobkit/joblog.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

@@ -2,7 +2,7 @@
 #include <cstdint>
 
 #include "fuzz_support.hpp"
-#include "taskfarm/journal.hpp"
+#include "resume/journal.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

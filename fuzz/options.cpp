@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <string>
 
+#include "core/walltime.hpp"
+#include "jobkit/input.hpp"
 #include "taskfarm/error.hpp"
-#include "taskfarm/input.hpp"
-#include "taskfarm/walltime.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "taskfarm/result_wire.hpp"
-#include "taskfarm/wire.hpp"
+#include "core/result_wire.hpp"
+#include "core/wire.hpp"
 
 constexpr std::size_t max_results = 4096;
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "taskfarm/wire.hpp"
+#include "core/wire.hpp"
 
 namespace {
 bool inside(std::string_view part, std::string_view whole) {

@@ -8,10 +8,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "taskfarm/input.hpp"
-#include "taskfarm/job.hpp"
-#include "taskfarm/line_matcher.hpp"
-#include "taskfarm/text.hpp"
+#include "core/text.hpp"
+#include "job/job.hpp"
+#include "jobkit/input.hpp"
+#include "jobkit/line_matcher.hpp"
 
 namespace taskfarm {
 namespace {

@@ -17,8 +17,8 @@
 
 #include <taskfarm/taskfarm.hpp>
 
-#include "taskfarm/work_job.hpp"
-#include "taskfarm/random.hpp"
+#include "core/random.hpp"
+#include "job/work_job.hpp"
 
 namespace taskfarm {
 namespace {

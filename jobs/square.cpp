@@ -6,8 +6,8 @@
 
 #include <taskfarm/taskfarm.hpp>
 
-#include "taskfarm/random.hpp"
-#include "taskfarm/work_job.hpp"
+#include "core/random.hpp"
+#include "job/work_job.hpp"
 
 namespace taskfarm {
 namespace {

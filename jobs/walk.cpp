@@ -23,9 +23,9 @@
 
 #include <taskfarm/taskfarm.hpp>
 
+#include "core/wire.hpp"
+#include "job/work_job.hpp"
 #include "taskfarm/error.hpp"
-#include "taskfarm/wire.hpp"
-#include "taskfarm/work_job.hpp"
 
 namespace taskfarm {
 namespace {

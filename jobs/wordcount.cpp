@@ -15,11 +15,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "taskfarm/input.hpp"
-#include "taskfarm/job.hpp"
-#include "taskfarm/text.hpp"
-#include "taskfarm/wire.hpp"
-#include "taskfarm/word_table.hpp"
+#include "core/text.hpp"
+#include "core/wire.hpp"
+#include "job/job.hpp"
+#include "jobkit/input.hpp"
+#include "jobkit/word_table.hpp"
 
 namespace taskfarm {
 namespace {

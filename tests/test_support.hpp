@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "taskfarm/cli.hpp"
-#include "taskfarm/random.hpp"
+#include "api/cli.hpp"
+#include "core/random.hpp"
 
 namespace taskfarm::testing {
 

@@ -19,8 +19,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "api/farm.hpp"
+#include "master/master.hpp"
 #include "sim/simulated_transport.hpp"
-#include "taskfarm/farm.hpp"
 #include "taskfarm/taskfarm.hpp"
 
 namespace taskfarm {

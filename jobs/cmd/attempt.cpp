@@ -1,7 +1,7 @@
 #include "attempt.hpp"
 
-#include "taskfarm/text.hpp"
-#include "taskfarm/wire.hpp"
+#include "core/text.hpp"
+#include "core/wire.hpp"
 
 namespace taskfarm::cmd {
 

@@ -20,14 +20,14 @@
 #include <nlohmann/json.hpp>
 
 #include "attempt.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
 #include "group_launch.hpp"
+#include "job/job.hpp"
 #include "logs.hpp"
 #include "outputs.hpp"
 #include "slots.hpp"
 #include "tasks_file.hpp"
-#include "taskfarm/clock.hpp"
-#include "taskfarm/job.hpp"
-#include "taskfarm/log.hpp"
 
 namespace taskfarm::cmd {
 namespace {

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <system_error>
 
-#include "taskfarm/joblog.hpp"
-#include "taskfarm/job.hpp"
+#include "job/job.hpp"
+#include "jobkit/joblog.hpp"
 
 namespace taskfarm::cmd {
 

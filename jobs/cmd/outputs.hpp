@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_set>
 
-#include "taskfarm/process.hpp"
+#include "jobkit/process.hpp"
 
 namespace taskfarm::cmd {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include "taskfarm/devices.hpp"
+#include "jobkit/devices.hpp"
 
 namespace taskfarm::cmd {
 

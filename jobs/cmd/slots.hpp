@@ -10,8 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "taskfarm/job.hpp"
-#include "taskfarm/process.hpp"
+#include "job/job.hpp"
+#include "jobkit/process.hpp"
 
 namespace taskfarm::cmd {
 

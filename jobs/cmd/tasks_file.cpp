@@ -8,9 +8,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "taskfarm/log.hpp"
-#include "taskfarm/text.hpp"
-#include "taskfarm/wire.hpp"
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "core/wire.hpp"
 
 namespace taskfarm::cmd {
 

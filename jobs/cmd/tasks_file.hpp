@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "taskfarm/job.hpp"
-#include "taskfarm/joblog.hpp"
+#include "job/job.hpp"
+#include "jobkit/joblog.hpp"
 
 namespace taskfarm::cmd {
 

@@ -58,10 +58,10 @@ void SimulatedTransport::send(int worker, Tag tag, std::string body) {
       Batch batch;
       batch.arrives_s = arrives_s;
       TaskBatchReader reader(*framed);
-      for (TaskGroup group{}; reader.next_group(group);) {
-        if (batch.tasks == 0) batch.first = group;
-        else batch.more.push_back(group);
-        batch.tasks += group.count;
+      for (TaskSpan span{}; reader.next_span(span);) {
+        if (batch.tasks == 0) batch.first = span;
+        else batch.more.push_back(span);
+        batch.tasks += span.count;
       }
       w.held.push_back(std::move(batch));
       ++batches_received_;
@@ -141,11 +141,11 @@ void SimulatedTransport::write_reply(int worker, std::string& body) {
   reply_.reset();
   for (std::size_t i = 0; i < n; ++i) {
     const Batch& batch = w.held[i];
-    auto add = [&](const TaskGroup& group) {
-      reply_.add_run(group.first_id, group.count, TaskStatus::ok, group.count * settings_.task_s, settings_.task_s);
+    auto add = [&](const TaskSpan& span) {
+      reply_.add_run(span.first_id, span.count, TaskStatus::ok, span.count * settings_.task_s, settings_.task_s);
     };
     add(batch.first);
-    for (const TaskGroup& group : batch.more) add(group);
+    for (const TaskSpan& span : batch.more) add(span);
     reply_.complete_batch();
     tasks_reported_ += w.held[i].tasks;
   }

@@ -8,7 +8,7 @@
 //   - it replies as WorkerCore does: after a batch, once it has finished at least as many
 //     batches since its last reply as it still holds (so at once when it holds none); the
 //     reply says how long it held its newest finished batch, and carries one timed run of
-//     succeeded tasks per group of consecutive IDs, without data (as with part files);
+//     succeeded tasks per span of consecutive IDs, without data (as with part files);
 //   - every message the master sends or receives costs the master mpi_s of CPU, spent
 //     here spinning: what an MPI_Isend or a matched receive costs it (scripts/bench-scale
 //     measures it between two ranks);
@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
-#include "taskfarm/clock.hpp"
-#include "taskfarm/transport.hpp"
-#include "taskfarm/result_wire.hpp"
-#include "taskfarm/wire.hpp"
+#include "core/clock.hpp"
+#include "core/result_wire.hpp"
+#include "core/wire.hpp"
+#include "master/transport.hpp"
 
 namespace taskfarm::sim {
 
@@ -63,8 +63,8 @@ class SimulatedTransport final : public Transport {
     double arrives_s = 0;
     double ends_s = 0;  // once scheduled
     std::uint32_t tasks = 0;
-    TaskGroup first{};             // most batches are one group of consecutive IDs:
-    std::vector<TaskGroup> more;   // no allocation for them
+    TaskSpan first{};             // most batches are one span of consecutive IDs:
+    std::vector<TaskSpan> more;   // no allocation for them
   };
   struct Worker {
     std::deque<Batch> held;  // sent, not yet acknowledged, in order

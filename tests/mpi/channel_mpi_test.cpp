@@ -9,8 +9,8 @@
 
 #include <boost/mpi/communicator.hpp>
 
-#include "taskfarm/clock.hpp"
-#include "taskfarm/protocol.hpp"
+#include "core/clock.hpp"
+#include "mpi/protocol.hpp"
 
 namespace taskfarm {
 namespace {

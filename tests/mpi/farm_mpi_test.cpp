@@ -13,10 +13,10 @@
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
 
-#include "taskfarm/clock.hpp"
-#include "taskfarm/farm.hpp"
-#include "taskfarm/output_dir.hpp"
-#include "taskfarm/sink.hpp"
+#include "api/farm.hpp"
+#include "core/clock.hpp"
+#include "core/sink.hpp"
+#include "resume/output_dir.hpp"
 #include "test_support.hpp"
 
 namespace taskfarm {
@@ -34,7 +34,7 @@ FarmRun run_on_all_ranks(const JobRoles& job, const Config& config) {
   Channel channel(comm);
   StringSink sink;
   Config profiled = config;
-  profiled.profile = profile_run(config, job, comm.size());
+  profiled.profile = profile_run(config, job, comm.size(), ranks_outnumber_cores());
   const auto report = run_this_rank(channel, job, job.source->open(), profiled, RunPlan{}, sink);
   return FarmRun{report.has_value(), report.value_or(RunReport{}), sink.text};
 }

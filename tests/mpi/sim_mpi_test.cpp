@@ -11,9 +11,11 @@
 
 #include <boost/mpi/communicator.hpp>
 
+#include "master/master.hpp"
+#include "mpi/mpi_transport.hpp"
+#include "mpi/worker_loop.hpp"
+#include "core/sink.hpp"
 #include "sim/simulated_transport.hpp"
-#include "taskfarm/farm.hpp"
-#include "taskfarm/sink.hpp"
 #include "test_support.hpp"
 
 namespace taskfarm {
@@ -37,7 +39,7 @@ class Recording final : public Transport {
       TaskBatchReader reader(*next_framed_batch(message));
       std::uint32_t tasks = 0;
       std::uint64_t first = 0;
-      for (TaskGroup g{}; reader.next_group(g); tasks += g.count)
+      for (TaskSpan g{}; reader.next_span(g); tasks += g.count)
         if (tasks == 0) first = g.first_id;
       batches.emplace_back(first, tasks);
     }

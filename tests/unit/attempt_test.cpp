@@ -11,7 +11,7 @@
 
 #include <taskfarm/taskfarm.hpp>
 
-#include "taskfarm/attempt.hpp"
+#include "worker/attempt.hpp"
 
 namespace taskfarm {
 namespace {

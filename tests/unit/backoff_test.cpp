@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "taskfarm/backoff.hpp"
+#include "core/backoff.hpp"
 
 namespace taskfarm {
 namespace {

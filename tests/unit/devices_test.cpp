@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "taskfarm/devices.hpp"
+#include "jobkit/devices.hpp"
 
 namespace taskfarm {
 

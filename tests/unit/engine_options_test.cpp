@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "taskfarm/engine_options.hpp"
+#include "api/engine_options.hpp"
 #include "test_support.hpp"
 
 namespace taskfarm {

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "taskfarm/frontier.hpp"
-#include "taskfarm/journal.hpp"
-#include "taskfarm/pipeline.hpp"
-#include "taskfarm/result_wire.hpp"
+#include "core/result_wire.hpp"
+#include "master/pipeline.hpp"
+#include "resume/frontier.hpp"
+#include "resume/journal.hpp"
 
 namespace taskfarm {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <deque>
 
-#include "taskfarm/group_runner.hpp"
-#include "taskfarm/groups.hpp"
+#include "core/groups.hpp"
+#include "worker/group_runner.hpp"
 
 namespace taskfarm {
 namespace {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "taskfarm/input.hpp"
+#include "jobkit/input.hpp"
 
 namespace taskfarm {
 namespace {

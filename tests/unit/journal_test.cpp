@@ -7,7 +7,7 @@
 #include <map>
 #include <vector>
 
-#include "taskfarm/journal.hpp"
+#include "resume/journal.hpp"
 
 namespace taskfarm {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "taskfarm/job.hpp"
-#include "taskfarm/line_matcher.hpp"
+#include "job/job.hpp"
+#include "jobkit/line_matcher.hpp"
 
 namespace taskfarm {
 namespace {

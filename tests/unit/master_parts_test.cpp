@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <thread>
 
-#include "taskfarm/collect.hpp"
-#include "taskfarm/dispatch.hpp"
-#include "taskfarm/farm.hpp"
-#include "taskfarm/shutdown.hpp"
-#include "taskfarm/stop_policy.hpp"
+#include "api/local_transport.hpp"
+#include "master/master.hpp"
+#include "master/collect.hpp"
+#include "master/dispatch.hpp"
+#include "master/shutdown.hpp"
+#include "master/stop_policy.hpp"
+#include "resume/output_dir.hpp"
 #include "test_support.hpp"
 
 namespace taskfarm {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "taskfarm/monitor.hpp"
+#include "core/monitor.hpp"
 
 namespace taskfarm {
 namespace {

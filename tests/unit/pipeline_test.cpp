@@ -5,8 +5,9 @@
 #include <chrono>
 #include <thread>
 
-#include "taskfarm/farm.hpp"
-#include "taskfarm/pipeline.hpp"
+#include "api/local_transport.hpp"
+#include "master/master.hpp"
+#include "master/pipeline.hpp"
 #include "test_support.hpp"
 
 namespace taskfarm {
@@ -138,30 +139,30 @@ TEST(Pipeline, SameSeedSameTasksDifferentSeedDifferentTasks) {
   EXPECT_NE(a.text, c.text);
 }
 
-TEST(GroupTiming, QuickTasksAreTimedInGrowingGroups) {
-  GroupTiming timing;
-  EXPECT_EQ(timing.group_size(), 1u);
-  for (int i = 0; i < 40; ++i) timing.end_group(timing.group_size(), timing.group_size() * 1e-8);
+TEST(RunTiming, QuickTasksAreTimedInGrowingGroups) {
+  RunTiming timing;
+  EXPECT_EQ(timing.run_size(), 1u);
+  for (int i = 0; i < 40; ++i) timing.end_run(timing.run_size(), timing.run_size() * 1e-8);
   // Groups stop growing once they take the target time: 10 ns tasks, 2048 a group.
-  EXPECT_GE(timing.group_size() * 1e-8, GroupTiming::target_group_s);
-  EXPECT_LE(timing.group_size() * 1e-8, 2 * GroupTiming::target_group_s);
+  EXPECT_GE(timing.run_size() * 1e-8, RunTiming::target_run_s);
+  EXPECT_LE(timing.run_size() * 1e-8, 2 * RunTiming::target_run_s);
 }
 
-TEST(GroupTiming, LongTasksAreTimedOneByOne) {
-  GroupTiming timing;
-  for (int i = 0; i < 10; ++i) EXPECT_DOUBLE_EQ(timing.end_group(timing.group_size(), 1e-3), 1e-3);
-  EXPECT_EQ(timing.group_size(), 1u);
+TEST(RunTiming, LongTasksAreTimedOneByOne) {
+  RunTiming timing;
+  for (int i = 0; i < 10; ++i) EXPECT_DOUBLE_EQ(timing.end_run(timing.run_size(), 1e-3), 1e-3);
+  EXPECT_EQ(timing.run_size(), 1u);
 }
 
-TEST(GroupTiming, OneSlowTaskInAGroupIsEstimatedAndTimingTightens) {
-  GroupTiming timing;
-  for (int i = 0; i < 40; ++i) timing.end_group(timing.group_size(), timing.group_size() * 1e-8);
-  const std::uint32_t n = timing.group_size();
+TEST(RunTiming, OneSlowTaskInAGroupIsEstimatedAndTimingTightens) {
+  RunTiming timing;
+  for (int i = 0; i < 40; ++i) timing.end_run(timing.run_size(), timing.run_size() * 1e-8);
+  const std::uint32_t n = timing.run_size();
   ASSERT_GT(n, 100u);
   // n - 1 tasks of 10 ns and one of 5 ms.
-  const double max_s = timing.end_group(n, (n - 1) * 1e-8 + 5e-3);
+  const double max_s = timing.end_run(n, (n - 1) * 1e-8 + 5e-3);
   EXPECT_NEAR(max_s, 5e-3, 1e-4);
-  EXPECT_EQ(timing.group_size(), 1u);
+  EXPECT_EQ(timing.run_size(), 1u);
 }
 
 /// Quick tasks, except task `slow_id`, which sleeps.

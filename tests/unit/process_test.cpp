@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "taskfarm/joblog.hpp"
-#include "taskfarm/process.hpp"
+#include "jobkit/joblog.hpp"
+#include "jobkit/process.hpp"
 
 namespace taskfarm {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "taskfarm/report.hpp"
+#include "master/report.hpp"
 
 namespace taskfarm {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "taskfarm/pipeline.hpp"
+#include "master/pipeline.hpp"
 #include "test_support.hpp"
 
 namespace taskfarm {
@@ -25,7 +25,7 @@ struct Fixture {
     std::string buf;
     TaskBatchWriter batch(buf);
     feeder.fill(batch, n, worker, workers);
-    held.add(buf, batch.groups());
+    held.add(buf, batch.spans());
     return buf;
   }
   /// A reply acknowledges every batch held, with one failed task.
@@ -69,7 +69,7 @@ TEST(Retry, AfterTheLastRetryTheTaskIsRecordedAsFailed) {
   EXPECT_EQ(handler.failed()[0].id, 0u);
   EXPECT_EQ(handler.failed()[0].attempts, 2u);
   EXPECT_EQ(handler.failed()[0].error, "second");
-  EXPECT_EQ(handler.failed()[0].task, f.cl.job.source->describe(std::string_view(batch).substr(4 + sizeof(TaskGroup))));
+  EXPECT_EQ(handler.failed()[0].task, f.cl.job.source->describe(std::string_view(batch).substr(4 + sizeof(TaskSpan))));
 }
 
 TEST(Retry, APermanentFailureIsRecordedAtOnceWhateverTheRetries) {
@@ -135,12 +135,12 @@ TEST(HeldBatches, ReplayKeepsNoCopyAndGivesTheSameTasksAsACopy) {
     std::string buf;
     TaskBatchWriter batch(buf);
     copying_feeder.fill(batch, 2);
-    copying.add(buf, batch.groups());
+    copying.add(buf, batch.spans());
   }
   EXPECT_EQ(replaying.held.budget(), HeldBatches::replay_budget);
   EXPECT_EQ(copying.budget(), HeldBatches::copy_budget);
-  EXPECT_EQ(replaying.held.bytes(), 2 * sizeof(TaskGroup));  // one group a batch
-  EXPECT_GT(copying.bytes(), 2 * (sizeof(TaskGroup) + 2 * sizeof(std::int64_t)));
+  EXPECT_EQ(replaying.held.bytes(), 2 * sizeof(TaskSpan));  // one span a batch
+  EXPECT_GT(copying.bytes(), 2 * (sizeof(TaskSpan) + 2 * sizeof(std::int64_t)));
   const auto replayed = held_tasks(replaying.held);
   ASSERT_EQ(replayed.size(), 4u);
   EXPECT_EQ(replayed, held_tasks(copying));
@@ -157,14 +157,14 @@ TEST(HeldBatches, TheBudgetShrinksWithManyWorkersSoThatAllOfThemStayBounded) {
 }
 
 TEST(HeldBatches, RoomIsWhatTheBudgetLeavesBesideWhatIsKeptAndUnsent) {
-  Fixture f;  // replayable: a batch held keeps its group; its send buffer counts until sent
+  Fixture f;  // replayable: a batch held keeps its span; its send buffer counts until sent
   constexpr std::size_t budget = HeldBatches::replay_budget;
   EXPECT_EQ(f.held.room(0), budget / 2);
   f.next(0, 1, 2);
-  EXPECT_EQ(f.held.room(0), budget / 2);  // sent: the group alone is kept
-  EXPECT_EQ(f.held.room(budget / 2), budget / 2 - sizeof(TaskGroup));
-  EXPECT_EQ(f.held.room(budget * 3 / 4 - sizeof(TaskGroup)), budget / 4);
-  EXPECT_EQ(f.held.room(budget * 3 / 4 - sizeof(TaskGroup) + 1), 0u);  // wait until MPI releases buffers
+  EXPECT_EQ(f.held.room(0), budget / 2);  // sent: the span alone is kept
+  EXPECT_EQ(f.held.room(budget / 2), budget / 2 - sizeof(TaskSpan));
+  EXPECT_EQ(f.held.room(budget * 3 / 4 - sizeof(TaskSpan)), budget / 4);
+  EXPECT_EQ(f.held.room(budget * 3 / 4 - sizeof(TaskSpan) + 1), 0u);  // wait until MPI releases buffers
   f.held.pop_front(1);
   EXPECT_EQ(f.held.room(budget), 0u);  // nothing kept, but MPI holds a whole budget
   EXPECT_EQ(f.held.room(0), budget / 2);
@@ -176,7 +176,7 @@ TEST(HeldBatches, CopiesStopAtTheByteBudget) {
   std::string buf;
   TaskBatchWriter batch(buf);
   // Each task is 8 bytes: the batch stops with the task that reaches 20 bytes past the header.
-  EXPECT_EQ(feeder.fill(batch, 100, 0, 1, 4 + sizeof(TaskGroup) + 20), 3u);
+  EXPECT_EQ(feeder.fill(batch, 100, 0, 1, 4 + sizeof(TaskSpan) + 20), 3u);
 }
 
 }  // namespace

@@ -10,10 +10,10 @@
 
 #include <taskfarm/taskfarm.hpp>
 
-#include "taskfarm/attempt.hpp"
-#include "taskfarm/clock.hpp"
-#include "taskfarm/run_profile.hpp"
+#include "core/clock.hpp"
+#include "job/run_profile.hpp"
 #include "test_support.hpp"
+#include "worker/attempt.hpp"
 
 namespace taskfarm {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "taskfarm/scheduler.hpp"
+#include "master/scheduler.hpp"
 
 namespace taskfarm {
 namespace {

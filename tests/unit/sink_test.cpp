@@ -11,7 +11,7 @@
 #include <system_error>
 #include <thread>
 
-#include "taskfarm/sink.hpp"
+#include "core/sink.hpp"
 
 namespace taskfarm {
 namespace {

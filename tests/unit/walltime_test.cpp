@@ -4,8 +4,8 @@
 
 #include <cstdlib>
 
+#include "core/walltime.hpp"
 #include "taskfarm/error.hpp"
-#include "taskfarm/walltime.hpp"
 
 namespace taskfarm {
 

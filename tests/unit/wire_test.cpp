@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "taskfarm/result_wire.hpp"
-#include "taskfarm/wire.hpp"
+#include "core/result_wire.hpp"
+#include "core/wire.hpp"
 
 namespace taskfarm {
 namespace {
@@ -53,13 +53,13 @@ TEST(TaskBatch, ConsecutiveIdsShareOneGroup) {
   for (std::uint64_t id = 10; id < 14; ++id) writer.add(id, "p");
   writer.add(20, "retry", 2);
   writer.add(21, "q");
-  ASSERT_EQ(writer.groups().size(), 3u);
-  EXPECT_EQ(writer.groups()[0].first_id, 10u);
-  EXPECT_EQ(writer.groups()[0].count, 4u);
-  EXPECT_EQ(writer.groups()[1].attempt, 2u);
-  EXPECT_EQ(writer.groups()[2].first_id, 21u);  // same ID order, another attempt: a new group
-  // Payloads of one size carry no lengths: only the payloads and one header per group.
-  EXPECT_EQ(buf.size(), 4 + 3 * sizeof(TaskGroup) + 4 + 5 + 1);
+  ASSERT_EQ(writer.spans().size(), 3u);
+  EXPECT_EQ(writer.spans()[0].first_id, 10u);
+  EXPECT_EQ(writer.spans()[0].count, 4u);
+  EXPECT_EQ(writer.spans()[1].attempt, 2u);
+  EXPECT_EQ(writer.spans()[2].first_id, 21u);  // same ID order, another attempt: a new span
+  // Payloads of one size carry no lengths: only the payloads and one header per span.
+  EXPECT_EQ(buf.size(), 4 + 3 * sizeof(TaskSpan) + 4 + 5 + 1);
 
   TaskBatchReader reader(buf);
   TaskView t{};
@@ -78,11 +78,11 @@ TEST(TaskBatch, APayloadOfAnotherSizeGivesTheGroupLengths) {
   TaskBatchWriter writer(buf);
   writer.add(0, "aa");
   writer.add(1, "bb");
-  writer.add(2, "ccc");  // the group's earlier tasks get their lengths too
+  writer.add(2, "ccc");  // the span's earlier tasks get their lengths too
   writer.add(3, "");
-  ASSERT_EQ(writer.groups().size(), 1u);
-  EXPECT_EQ(writer.groups()[0].payload_bytes, TaskGroup::variable);
-  EXPECT_EQ(buf.size(), 4 + sizeof(TaskGroup) + 4 * 4 + 2 + 2 + 3);
+  ASSERT_EQ(writer.spans().size(), 1u);
+  EXPECT_EQ(writer.spans()[0].payload_bytes, TaskSpan::variable);
+  EXPECT_EQ(buf.size(), 4 + sizeof(TaskSpan) + 4 * 4 + 2 + 2 + 3);
   TaskBatchReader reader(buf);
   TaskView t{};
   std::vector<std::string> payloads;
@@ -124,7 +124,7 @@ TEST(TaskBatch, OneMessageCarriesSeveralFramedBatches) {
 TEST(TaskBatch, GroupOfNoTasksIsMalformed) {
   std::string buf;
   wire::put<std::uint32_t>(buf, 1);
-  wire::put(buf, TaskGroup{5, 0, 0, 8, 0});  // would never end
+  wire::put(buf, TaskSpan{5, 0, 0, 8, 0});  // would never end
   TaskBatchReader reader(buf);
   TaskView t{};
   EXPECT_THROW(reader.next(t), WireError);
@@ -236,17 +236,17 @@ TEST(TaskBatch, ARunOfFixedPayloadsIsWhatAddingThemOneByOneMakes) {
   }
   b.add_run(4, 36, 8, run.data());
   run.clear();
-  for (std::uint64_t id = 40; id < 50; ++id) {  // continues the same group
+  for (std::uint64_t id = 40; id < 50; ++id) {  // continues the same span
     a.add(id, payload(id));
     run += payload(id);
   }
   b.add_run(40, 10, 8, run.data());
-  a.add(60, payload(60));  // a gap: a new group
+  a.add(60, payload(60));  // a gap: a new span
   b.add_run(60, 1, 8, payload(60).data());
   EXPECT_EQ(one_by_one, in_runs);  // byte for byte
   EXPECT_EQ(b.count(), 47u);
-  EXPECT_EQ(b.groups().size(), 2u);
-  // After a task of another size (one by one: a group of lengths; in runs: a group of its
+  EXPECT_EQ(b.spans().size(), 2u);
+  // After a task of another size (one by one: a span of lengths; in runs: a span of its
   // own), the same tasks.
   a.add(61, "xy");
   b.add(61, "xy");

@@ -6,8 +6,8 @@
 #include <random>
 #include <string>
 
-#include "taskfarm/input.hpp"
-#include "taskfarm/word_table.hpp"
+#include "jobkit/input.hpp"
+#include "jobkit/word_table.hpp"
 
 namespace taskfarm {
 namespace {
