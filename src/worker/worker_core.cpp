@@ -9,7 +9,6 @@
 #include "core/log.hpp"
 #include "core/monitor.hpp"
 #include "resume/output_dir.hpp"
-#include "worker/batch_runner.hpp"
 #include "worker/worker_core.hpp"
 
 namespace taskfarm {
@@ -35,10 +34,6 @@ class ReduceContext final : public WorkerContext {
   std::vector<PartSlice> earlier_;
 };
 
-// Storage kept for the next batches: a refill of up to --window's default of small
-// batches, 256 KiB at most. (A larger batch's malloc is small beside its work.)
-constexpr std::size_t max_spare_batches = 1024;
-constexpr std::size_t max_spare_batch_bytes = 256;
 // A reply larger than this goes out even if more batches are queued, bounding memory.
 constexpr std::size_t max_reply_bytes = 1 << 20;
 // Submitted tasks beyond this go to the master ahead of the reply (Tag::submitted).
@@ -48,18 +43,19 @@ constexpr std::size_t submission_chunk_bytes = 1 << 20;
 
 WorkerCore::WorkerCore(const JobRoles& job, const Config& config, std::uint32_t run, int rank, int workers,
                        GroupLink* group)
-    : job_(job), output_dir_(config.output_dir), run_(run), rank_(rank), workers_(workers), group_(group) {
+    : job_(job),
+      output_dir_(config.output_dir),
+      run_(run),
+      rank_(rank),
+      workers_(workers),
+      group_(group),
+      streams_submissions_(job.submits && config.profile.executor != ExecutorKind::group) {
   log::set_narrating(config.verbose);
   if (config.output_dir && job.part_files) part_.emplace(temporary_part_path(*config.output_dir, rank, run));
   job.kernel->start(KernelPlace{rank, workers, group ? group->rank_group() : RankGroup{}});
   std::string* side_output = part_ ? &part_->buffer() : nullptr;
   Submissions* submitted = job.submits ? &submitted_ : nullptr;
-  const RunProfile& profile = config.profile;
-  switch (profile.executor) {
-    case ExecutorKind::group: group_runner_.emplace(*job.kernel, *group, side_output, submitted, profile.limits); break;
-    case ExecutorKind::slots: slots_.emplace(*job.slots); break;
-    case ExecutorKind::sequential: runner_.emplace(*job.kernel, side_output, submitted, profile.limits); break;
-  }
+  executor_ = make_executor(config.profile, job, side_output, submitted, group);
 }
 
 void WorkerCore::receive(Tag tag, std::string_view body) {
@@ -67,30 +63,13 @@ void WorkerCore::receive(Tag tag, std::string_view body) {
     last_reading_ = clock::now();
     if (batches_held() == 0) answered_at_ = last_reading_;  // the master counts its silence from here
     while (const auto framed = next_framed_batch(body)) {
-      std::string batch;
-      if (!spare_batches_.empty()) {
-        batch = std::move(spare_batches_.back());
-        spare_batches_.pop_back();
-      }
-      batch.assign(*framed);
+      executor_->add(*framed);
       arrivals_.push_back(last_reading_);
-      if (slots_) slots_->add(std::move(batch));
-      else queue_.push_back(std::move(batch));
     }
   } else if (tag == Tag::hold) {  // start no more tasks: what has not started goes back
-    if (slots_) {
-      slots_->hold();
-    } else {
-      for (const std::string& batch : queue_) {
-        TaskBatchReader tasks(batch);
-        TaskView task{};
-        while (tasks.next(task)) reply_.add(task.id, TaskStatus::not_started, 0, {});
-        reply_.complete_batch();
-        ++finished_since_reply_;
-      }
-      finished_batches(queue_.size());
-      queue_.clear();
-    }
+    const std::size_t returned = executor_->hold(reply_);
+    finished_batches(returned);
+    finished_since_reply_ += returned;
   } else if (tag == Tag::stop) {
     stopping_ = true;
     stop_kind_ = body.empty() ? StopKind::abandoned : static_cast<StopKind>(body[0]);
@@ -99,7 +78,7 @@ void WorkerCore::receive(Tag tag, std::string_view body) {
   }
 }
 
-std::size_t WorkerCore::batches_held() const { return slots_ ? slots_->batches() : queue_.size(); }
+std::size_t WorkerCore::batches_held() const { return executor_->held(); }
 
 void WorkerCore::finished_batches(std::size_t n) {
   if (n == 0) return;
@@ -108,44 +87,24 @@ void WorkerCore::finished_batches(std::size_t n) {
 }
 
 bool WorkerCore::work(double slot_wait_s) {
-  if (slots_) {
-    const auto start = clock::now();
-    const std::size_t finished = slots_->step(reply_, slot_wait_s);
-    finished_batches(finished);
-    finished_since_reply_ += finished;
-    last_reading_ = clock::now();
-    busy_s_ += std::chrono::duration<double>(last_reading_ - start).count();
-  } else {
-    // The runner's readings serve here too.
-    if (group_runner_) {
-      group_runner_->answered_at(answered_at_);
-      busy_s_ += group_runner_->run(queue_.front(), reply_, last_reading_);
-      last_reading_ = group_runner_->finished_at();
-    } else {
-      runner_->answered_at(answered_at_);
-      busy_s_ += runner_->run(queue_.front(), reply_, last_reading_);
-      last_reading_ = runner_->finished_at();
-    }
-    if (part_) part_->flush_if_full();
-    if (spare_batches_.size() < max_spare_batches && queue_.front().capacity() <= max_spare_batch_bytes)
-      spare_batches_.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-    finished_batches(1);
-    ++finished_since_reply_;
-  }
+  const ExecutorStep step = executor_->step(reply_, last_reading_, answered_at_, slot_wait_s);
+  busy_s_ += step.busy_s;
+  last_reading_ = step.at;
+  if (part_) part_->flush_if_full();
+  finished_batches(step.finished);
+  finished_since_reply_ += step.finished;
   return finished_since_reply_ > 0 && (finished_since_reply_ >= batches_held() ||
                                        reply_.bytes() + submitted_.encoded().size() > max_reply_bytes);
 }
 
 void WorkerCore::stream_submissions(std::function<void(std::string)> send) {
-  if (!job_.submits || group_) return;  // a group's leader submits what its group agreed on, with the reply
+  if (!streams_submissions_) return;
   submitted_.stream_ahead(submission_chunk_bytes, std::move(send));
 }
 
 std::string WorkerCore::take_reply(std::string next) {
   if (part_) reply_.set_part_bytes(part_->flush());
-  if (slots_)
-    for (auto& output : slots_->take_outputs()) outputs_.push_back(std::move(output));
+  for (auto& output : executor_->take_outputs()) outputs_.push_back(std::move(output));
   submitted_.into_reply(reply_);
   if (reply_.batches_completed() > 0)
     reply_.set_held_s(std::max(0.0, std::chrono::duration<double>(last_reading_ - newest_done_arrival_).count()));

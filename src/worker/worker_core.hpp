@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,7 +16,7 @@
 #include "job/config.hpp"
 #include "job/job.hpp"
 #include "resume/output_dir.hpp"
-#include "worker/batch_runner.hpp"
+#include "worker/executor.hpp"
 #include "worker/group_runner.hpp"
 
 namespace taskfarm {
@@ -23,9 +24,9 @@ namespace taskfarm {
 /// All-to-all among the workers: outgoing[i] goes to worker i; returns what each sent here.
 using Exchange = std::function<std::vector<std::string>(const std::vector<std::string>&)>;
 
-/// A worker's work, apart from how messages travel: it queues the task batches it is
-/// given, runs them (one at a time, or in process slots), gathers their results into a
-/// reply, and after the stop message runs the reduce phase and says goodbye.
+/// A worker's work, apart from how messages travel: it gives the task batches it gets to
+/// its Executor, gathers their results into a reply (the part file, the spilled
+/// outputs), and after the stop message runs the reduce phase and says goodbye.
 class WorkerCore {
  public:
   /// `rank` names the worker's part and reduce files; `workers` is how many there are.
@@ -56,7 +57,8 @@ class WorkerCore {
   /// After the stop message: runs the reduce phase when the run finished, and closes the
   /// files. Throws on an I/O error.
   void finish(const Exchange& exchange);
-  /// A group's leader: tells its group that no batch follows.
+  /// A group's leader: tells its group that no batch follows (whatever the executor: the
+  /// other ranks of a cmd task's group only wait for this).
   void release_group() {
     if (group_) stop_group(*group_);
   }
@@ -80,12 +82,9 @@ class WorkerCore {
   int workers_;
   std::optional<PartFile> part_;
   Submissions submitted_;  // by the tasks run since the last reply (JobRoles::submits)
-  std::optional<BatchRunner> runner_;
-  GroupLink* group_ = nullptr;                    // a group's leader's link to its group
-  std::optional<GroupBatchRunner> group_runner_;  // instead of runner_, when the group runs every task
-  std::optional<SlotRunner> slots_;  // asynchronous jobs hold their batches here
-  std::deque<std::string> queue_;
-  std::vector<std::string> spare_batches_;  // the storage of batches run: no malloc per batch
+  GroupLink* group_;  // a group's leader's link to its group
+  std::unique_ptr<Executor> executor_;
+  bool streams_submissions_;  // a group's leader submits what its group agreed on, with the reply
   // When each batch held arrived, and when the newest finished one did: a reply says how
   // long the worker held that batch, so the master can tell the path's own delay.
   std::deque<clock::time_point> arrivals_;

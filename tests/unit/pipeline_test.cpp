@@ -8,6 +8,7 @@
 #include "api/local_transport.hpp"
 #include "master/master.hpp"
 #include "master/pipeline.hpp"
+#include "worker/batch_runner.hpp"
 #include "test_support.hpp"
 
 namespace taskfarm {
