@@ -26,7 +26,6 @@ class LocalTransport final : public Transport {
       : core_(job, config, run, master_rank, 1) {}
   int workers() const override { return 1; }
   int worker_rank(int) const override { return master_rank; }
-  bool in_process() const override { return true; }
   std::string take_buffer() override { return {}; }
   void send(int worker, Tag tag, std::string body) override;
   std::optional<Envelope> poll(std::string& body, std::optional<int> from = std::nullopt) override;

@@ -20,6 +20,10 @@ enum class Tag : int {
   output = 6,   // worker -> master: OutputChunk, then a chunk of a task's spilled output
   failure = 7,  // worker -> master: why it cannot go on (an I/O error); it then waits for stop
   submitted = 8,  // worker -> master: SubmittedHead, then tasks that tasks submitted, ahead of the reply
+  // A group's leader to the group's other ranks (--ranks-per-task), as the first byte of
+  // its broadcast:
+  group_batch = 9,  // then a task batch, which every rank of the group runs
+  group_end = 10,   // no batch follows
 };
 
 /// A task's output too large for one message (a spill file) travels in chunks of at most

@@ -209,8 +209,9 @@ void Master::flush_after_loop(Stop& stop) {
 void Master::finish_report(RunReport& report, const Stop& stop, double loop_s, double idle_s) {
   report.job = config_.job;
   report.parameters = job_.source->parameters();
-  report.ranks = transport_.ranks();
-  report.workers = transport_.reported_workers();
+  // The one-rank mode reports 1 rank and no workers: its worker is the master itself.
+  report.ranks = config_.profile.one_rank ? 1 : transport_.workers() + 1;
+  report.workers = config_.profile.one_rank ? 0 : transport_.workers();
   report.slurm = slurm_environment();
   if (job_.results) report.task_usage = job_.results->task_usage();
   report.elapsed_s = seconds_since(start_);

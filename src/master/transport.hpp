@@ -21,11 +21,6 @@ class Transport {
   virtual int workers() const = 0;
   /// The rank that names worker `worker`'s files and report entry.
   virtual int worker_rank(int worker) const = 0;
-  /// Whether the worker runs inside the master's process (the one-rank mode).
-  virtual bool in_process() const = 0;
-  /// Ranks and workers as the report gives them (the one-rank mode: 1 rank, 0 workers).
-  int ranks() const { return in_process() ? 1 : workers() + 1; }
-  int reported_workers() const { return in_process() ? 0 : workers(); }
   /// An empty buffer, reusing the memory of a completed send when possible.
   virtual std::string take_buffer() = 0;
   virtual void send(int worker, Tag tag, std::string body) = 0;

@@ -21,7 +21,6 @@ class MpiTransport final : public Transport {
   int worker_rank(int worker) const override {
     return ranks_.empty() ? worker + 1 : ranks_[static_cast<std::size_t>(worker)];
   }
-  bool in_process() const override { return false; }
   std::string take_buffer() override;
   void send(int worker, Tag tag, std::string body) override;
   std::optional<Envelope> poll(std::string& body, std::optional<int> from = std::nullopt) override;

@@ -41,7 +41,6 @@ class SimulatedTransport final : public Transport {
   explicit SimulatedTransport(const Settings& settings);
   int workers() const override { return static_cast<int>(workers_.size()); }
   int worker_rank(int worker) const override { return worker + 1; }
-  bool in_process() const override { return false; }
   std::string take_buffer() override;
   void send(int worker, Tag tag, std::string body) override;
   std::optional<Envelope> poll(std::string& body, std::optional<int> from = std::nullopt) override;

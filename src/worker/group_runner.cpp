@@ -2,14 +2,15 @@
 
 #include <algorithm>
 
+#include "core/messages.hpp"
 
 namespace taskfarm {
 
 namespace {
 using clock = std::chrono::steady_clock;
-// The leader's messages to its group: a batch, or the end.
-constexpr char batch_message = 'B';
-constexpr char stop_message = 'S';
+// The leader's messages to its group, by their first byte: a batch, or the end.
+constexpr char batch_message = static_cast<char>(Tag::group_batch);
+constexpr char end_message = static_cast<char>(Tag::group_end);
 }  // namespace
 
 clock::time_point GroupBatch::run(Kernel& kernel, Attempt& attempt, std::string_view batch, clock::time_point start) {
@@ -86,7 +87,7 @@ void GroupBatchRunner::commit_submissions(std::size_t i) {
   submitted_->append(batch_.submitted.encoded().substr(from, to - from), after - before);
 }
 
-void stop_group(GroupLink& link) { link.share(std::string_view(&stop_message, 1)); }
+void stop_group(GroupLink& link) { link.share(std::string_view(&end_message, 1)); }
 
 void follow_group(Kernel& kernel, GroupLink& link, bool submits, const AttemptLimits& limits) {
   std::string message;

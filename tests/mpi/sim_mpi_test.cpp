@@ -31,7 +31,6 @@ class Recording final : public Transport {
 
   int workers() const override { return inner_.workers(); }
   int worker_rank(int w) const override { return inner_.worker_rank(w); }
-  bool in_process() const override { return inner_.in_process(); }
   std::string take_buffer() override { return inner_.take_buffer(); }
   void send(int worker, Tag tag, std::string body) override {
     std::string_view message = body;

@@ -6,10 +6,15 @@
 #include <deque>
 
 #include "core/groups.hpp"
+#include "core/messages.hpp"
 #include "worker/group_runner.hpp"
 
 namespace taskfarm {
 namespace {
+
+// The leader's messages to its group: their first byte is a Tag.
+const std::string group_batch(1, static_cast<char>(Tag::group_batch));
+const std::string group_end(1, static_cast<char>(Tag::group_end));
 
 using Groups = std::vector<std::vector<int>>;
 
@@ -102,7 +107,7 @@ TEST(GroupBatchRunner, ATaskThatFailedOnAnyRankFailsWithThatRanksMessageAndItsOu
   runner.run(tasks, reply, std::chrono::steady_clock::now());
   EXPECT_EQ(part, "10\n12\n14\n");
   ASSERT_EQ(link.shared.size(), 1u);
-  EXPECT_EQ(link.shared[0], "B" + tasks);  // the batch, once, before it runs
+  EXPECT_EQ(link.shared[0], group_batch + tasks);  // the batch, once, before it runs
   ASSERT_EQ(link.agreed.size(), 1u);       // one agreement for the batch
   ASSERT_EQ(link.agreed[0].size(), 1u);
   EXPECT_EQ(link.agreed[0][0].index, 1u);
@@ -114,7 +119,7 @@ TEST(GroupBatchRunner, ATaskThatFailedOnAnyRankFailsWithThatRanksMessageAndItsOu
   EXPECT_EQ(failures, (std::vector<std::string>{"11: own failure", "13: thrown on group rank 1"}));
   EXPECT_EQ(ResultBatchReader(buf).header().batches_completed, 1u);
   stop_group(link);
-  EXPECT_EQ(link.shared.back(), "S");
+  EXPECT_EQ(link.shared.back(), group_end);
 }
 
 TEST(GroupFailures, TwoRanksBytesOneAfterTheOtherGiveEveryFailureWithItsStatus) {
@@ -153,7 +158,7 @@ TEST(FollowGroup, RunsEachBatchItIsGivenAndAgreesOnItsOwnFailuresUntilTheStop) {
   IdKernel kernel;
   kernel.throws = {4};
   ScriptedLink link;
-  link.to_receive = {"B" + batch_of(0, 3), "B" + batch_of(3, 3), "S"};
+  link.to_receive = {group_batch + batch_of(0, 3), group_batch + batch_of(3, 3), group_end};
   follow_group(kernel, link);
   ASSERT_EQ(link.agreed.size(), 2u);
   EXPECT_TRUE(link.agreed[0].empty());
