@@ -60,7 +60,7 @@ for case in "5 2" "7 3"; do
   run "groups$p" "${MPIRUN[@]}" -n "$p" "$TF" --progress none cmd --ranks-per-task "$n" \
     --tasks-file "$TMP/tasks$p.txt" --trace "$TMP/trace$p" --joblog "$TMP/joblog$p"
   check "$p ranks, groups of $n: exit 0; each of 12 tasks ran as one MPI job of exactly $n ranks" \
-    bash -c "[ $rc -eq 0 ] && $(declare -f one_job_of); one_job_of '$TMP/groups$p.out' 12 $n"
+    bash -c "$(declare -f one_job_of); [ $rc -eq 0 ] && one_job_of '$TMP/groups$p.out' 12 $n"
   check "... with TASKFARM_HOSTS and its hostfile naming $n ranks on this host" \
     bash -c "grep -c \"hosts=$(hostname):$n hostfile=$(hostname) slots=$n \" '$TMP/groups$p.out' | grep -qx 12"
   check "... never more tasks at once than the 2 groups (the trace)" at_most_at_once "$TMP/trace$p" 2
