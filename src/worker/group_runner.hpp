@@ -4,7 +4,7 @@
 // rank of the group runs the batch's tasks in order, and the group then agrees on which
 // tasks failed (one collective per batch) before the leader replies. A task that failed
 // on any rank fails, with that rank's message; the leader's output of it is dropped.
-// MPI-free: the group's messages go through a GroupLink (protocol.hpp's GroupComm).
+// MPI-free: the group's messages go through a GroupLink (mpi/protocol.hpp's GroupComm).
 
 #include <chrono>
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
 // A worker's work, apart from how messages travel: what it does with the master's
-// messages, over MPI (worker.cpp) or in the master's own process (LocalTransport).
+// messages, over MPI (mpi/worker_loop.cpp) or in the master's own process (LocalTransport).
 
 #include <chrono>
 #include <cstdint>
