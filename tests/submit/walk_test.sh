@@ -77,5 +77,9 @@ for round in 1 2 3; do
     bash -c "[ $rc -eq 0 ] && [ -e '$out/_SUCCESS' ] && cmp -s <(cat '$out'/part-* | sort) '$TMP/find.ref'"
 done
 # Under the sanitizers the tree is a tenth as large: the walk may end before the kill.
-if [ -z "${SANITIZED:-}" ]; then check "most kills hit a running walk ($hits of 3)" test "$hits" -ge 2; fi
+if [ -z "${SANITIZED:-}" ]; then
+  check "most kills hit a running walk ($hits of 3)" test "$hits" -ge 2
+else
+  echo "SKIPPED: whether most kills hit a running walk ($hits of 3 did): under the sanitizers the tree is too small to tell"
+fi
 finish
