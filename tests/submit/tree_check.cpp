@@ -72,7 +72,9 @@ int main(int argc, char** argv) {
   app.option("--fail-every", fail_every, "nodes whose key is divisible by this throw on their first attempt, after submitting");
   app.option("--spin", spin, "busy-loop iterations per task");
   app.option("--abort-key", abort_key, "the node with this key calls abort() on every attempt (a poison task; 0: none)");
-  app.option("--serial", serial, "walk the tree serially, without the farm (the oracle)");
+  app.option("--serial", serial,
+             "walk the tree serially, without the farm (the oracle); with --fail-every, as the farm does under "
+             "--retries 0: the failing nodes and their subtrees left out");
   if (!wide.empty()) {
     const auto comma = wide.find(',');
     shape.wide_children = std::stoull(wide.substr(0, comma));
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
     while (!stack.empty()) {
       const Node node = stack.back();
       stack.pop_back();
+      if (fail_every && node.key % fail_every == 0) continue;  // as under --retries 0: no line, no subtree
       if (form == "fold") sum += value(node);
       else std::printf("%llu\t%u\n", static_cast<unsigned long long>(node.key), node.depth);
       children(shape, node, [&](const Node& child) { stack.push_back(child); });
