@@ -10,7 +10,8 @@
 namespace taskfarm::log {
 
 namespace {
-// -v on this rank: read by kernels for every task (taskfarm::narrating()), so one load.
+// -v on this rank: kernels ask (taskfarm::narrating(), through log::narrating()) before
+// building a line of narration nobody would read.
 bool kernels_narrate = false;
 std::string prefix = "taskfarm: ";
 
